@@ -1,0 +1,15 @@
+//! Pure domain types, no I/O: compiled for the server and for the browser.
+
+mod email;
+mod password;
+mod role;
+mod shipment;
+mod status;
+mod tracking_number;
+
+pub use email::{Email, EmailError};
+pub use password::{NewPassword, PasswordError};
+pub use role::{Role, UnknownRole};
+pub use shipment::{format_timestamp, EventKind, ShipmentEvent, ShipmentSummary};
+pub use status::{IllegalTransition, ShipmentStatus, UnknownStatus};
+pub use tracking_number::{TrackingNumber, TrackingNumberError};

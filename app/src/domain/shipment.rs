@@ -1,0 +1,54 @@
+//! The shapes of a shipment and of its events that the page, the JSON API and
+//! (later) the live stream all share.
+
+use super::{ShipmentStatus, TrackingNumber};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// One row of a shipment list: what a person needs to know at a glance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShipmentSummary {
+    pub tracking_number: TrackingNumber,
+    pub status: ShipmentStatus,
+    pub origin: String,
+    pub destination: String,
+    pub carrier: String,
+    pub eta: Option<NaiveDate>,
+    pub last_location: Option<String>,
+    /// When the latest event happened (not when it was recorded).
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What kind of entry a shipment's timeline holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type))]
+#[cfg_attr(feature = "ssr", sqlx(type_name = "event_kind", rename_all = "snake_case"))]
+pub enum EventKind {
+    Status,
+    ProblemReported,
+    ProblemResolved,
+    InstructionsSet,
+}
+
+/// One entry of a shipment's append-only history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShipmentEvent {
+    /// Position in the global event log.
+    pub id: i64,
+    pub tracking_number: TrackingNumber,
+    pub kind: EventKind,
+    /// Set for status events: the status the shipment moved to.
+    pub status: Option<ShipmentStatus>,
+    pub location: Option<String>,
+    pub note: Option<String>,
+    pub occurred_at: DateTime<Utc>,
+    /// Display name of who made the change (an email address, or "system").
+    pub actor: String,
+}
+
+/// Formats a timestamp the same way on the server and in the browser, so
+/// hydration never sees two different strings.
+pub fn format_timestamp(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}

@@ -1,0 +1,95 @@
+//! The one error type users see, shared by server functions and the REST API.
+//!
+//! Every message is written for the person reading it. Internal causes (database
+//! errors, I/O) are logged on the server and become [`AppError::Internal`], whose
+//! text reveals nothing about the system.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::IllegalTransition;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("sign in to continue")]
+    Unauthorized,
+    #[error("you are not allowed to do that")]
+    Forbidden,
+    #[error("{0} was not found")]
+    NotFound(String),
+    #[error("{message}")]
+    Validation { field: String, message: String },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("something went wrong on our side; please try again in a moment")]
+    Internal,
+    /// The request could not reach the server function or its reply was unreadable.
+    #[error("could not reach Shipwatch: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    pub fn validation(field: impl Into<String>, message: impl ToString) -> Self {
+        Self::Validation {
+            field: field.into(),
+            message: message.to_string(),
+        }
+    }
+}
+
+impl From<IllegalTransition> for AppError {
+    fn from(value: IllegalTransition) -> Self {
+        Self::Conflict(value.to_string())
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            // Argument decoding failures are the caller's fault and name no internals.
+            ServerFnErrorErr::Args(message) => Self::validation("request", message),
+            ServerFnErrorErr::Request(message) | ServerFnErrorErr::Response(message) => {
+                Self::Transport(message)
+            }
+            _ => Self::Internal,
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod ssr_conversions {
+    use super::AppError;
+
+    impl From<sqlx::Error> for AppError {
+        fn from(error: sqlx::Error) -> Self {
+            tracing::error!(%error, "database error");
+            AppError::Internal
+        }
+    }
+
+    impl From<anyhow::Error> for AppError {
+        fn from(error: anyhow::Error) -> Self {
+            tracing::error!(error = format!("{error:#}"), "internal error");
+            AppError::Internal
+        }
+    }
+
+    impl AppError {
+        /// The HTTP status this error is reported with.
+        pub fn status_code(&self) -> http::StatusCode {
+            use http::StatusCode;
+            match self {
+                AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+                AppError::Forbidden => StatusCode::FORBIDDEN,
+                AppError::NotFound(_) => StatusCode::NOT_FOUND,
+                AppError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+                AppError::Conflict(_) => StatusCode::CONFLICT,
+                AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+                AppError::Transport(_) => StatusCode::BAD_REQUEST,
+            }
+        }
+    }
+}

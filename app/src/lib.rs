@@ -1,0 +1,59 @@
+//! Shipwatch's application: the domain shared by server and browser, the Leptos
+//! pages and components, server functions, and (with the `ssr` feature) the
+//! server-only database and auth code.
+
+pub mod api;
+pub mod components;
+pub mod domain;
+pub mod error;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+use crate::components::header::Header;
+use crate::pages::{dashboard::DashboardPage, not_found::NotFoundPage};
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/shipwatch.css" />
+        <Title formatter=|page: String| {
+            if page.is_empty() { "Shipwatch".to_owned() } else { format!("{page} · Shipwatch") }
+        } />
+        <Router>
+            <Header />
+            <main id="main">
+                <Routes fallback=NotFoundPage>
+                    <Route path=path!("/") view=DashboardPage />
+                </Routes>
+            </main>
+        </Router>
+    }
+}

@@ -1,0 +1,38 @@
+//! Database access. Every query lives below this module, checked at compile
+//! time against the committed `.sqlx/` cache.
+
+pub mod shipments;
+pub mod status;
+pub mod users;
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::PgPool;
+
+/// The schema migrations, embedded in the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+/// Opens a connection pool. Fails fast (5 s) when the database is unreachable, so
+/// a wrong `DATABASE_URL` is reported instead of hanging.
+pub async fn connect(database_url: &str) -> anyhow::Result<PgPool> {
+    PgPoolOptions::new()
+        .max_connections(20)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect(database_url)
+        .await
+        .context("could not connect to the database (check DATABASE_URL and that PostgreSQL is running)")
+}
+
+/// Applies every migration that has not run yet.
+pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
+    MIGRATOR.run(pool).await.context("applying database migrations")
+}
+
+/// True when a query returned a unique-constraint violation on `constraint`.
+pub(crate) fn is_unique_violation(error: &sqlx::Error, constraint: &str) -> bool {
+    error
+        .as_database_error()
+        .is_some_and(|e| e.is_unique_violation() && e.constraint() == Some(constraint))
+}

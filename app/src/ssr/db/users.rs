@@ -1,0 +1,42 @@
+//! Accounts.
+
+use sqlx::PgPool;
+
+use crate::domain::{Email, Role};
+use crate::error::AppError;
+
+/// Creates an account; a second account for the same address (in any case) is
+/// a validation error on the email field.
+#[tracing::instrument(skip_all, fields(role = %role))]
+pub async fn create_user(
+    pool: &PgPool,
+    email: &Email,
+    password_hash: &str,
+    role: Role,
+) -> Result<i64, AppError> {
+    sqlx::query_scalar!(
+        "INSERT INTO users (email, password_hash, role) VALUES ($1, $2, $3) RETURNING id",
+        email.as_str(),
+        password_hash,
+        role as Role,
+    )
+    .fetch_one(pool)
+    .await
+    .map_err(|error| {
+        if super::is_unique_violation(&error, "users_email_key") {
+            AppError::validation("email", "an account with this email address already exists")
+        } else {
+            error.into()
+        }
+    })
+}
+
+/// The id of the account with this email address, if any.
+pub async fn find_user_id(pool: &PgPool, email: &Email) -> Result<Option<i64>, AppError> {
+    Ok(sqlx::query_scalar!(
+        "SELECT id FROM users WHERE lower(email) = lower($1)",
+        email.as_str()
+    )
+    .fetch_optional(pool)
+    .await?)
+}

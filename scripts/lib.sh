@@ -1,0 +1,117 @@
+# Shared helpers for scripts/run and scripts/test. Each `ensure_*` step is
+# idempotent: silent when its tool is already there, one line when it acts, and
+# a message saying what to do when it cannot succeed.
+
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+CARGO_LEPTOS_VERSION="0.3.10"
+SQLX_CLI_VERSION="0.8.6"
+CHROMIUM="${CHROMIUM_PATH:-/usr/bin/chromium}"
+export PATH="$HOME/.cargo/bin:$PATH"
+
+step() { printf '\033[1m==>\033[0m %s\n' "$*"; }
+fail() {
+  printf '\033[31merror:\033[0m %s\n' "$*" >&2
+  exit 1
+}
+is_root() { [ "$(id -u)" = 0 ]; }
+# Run a command quietly; on failure show its output and the hint.
+quietly() {
+  local hint="$1"; shift
+  local log
+  log="$(mktemp)"
+  if ! "$@" >"$log" 2>&1; then
+    tail -n 30 "$log" >&2
+    rm -f "$log"
+    fail "$hint"
+  fi
+  rm -f "$log"
+}
+
+ensure_rust() {
+  command -v cargo >/dev/null || fail "cargo not found: install Rust from https://rustup.rs and run this again"
+}
+
+ensure_wasm_target() {
+  if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    step "adding the wasm32-unknown-unknown Rust target"
+    quietly "could not add the wasm target; run \`rustup target add wasm32-unknown-unknown\`" \
+      rustup target add wasm32-unknown-unknown
+  fi
+}
+
+ensure_cargo_leptos() {
+  if [ "$(cargo leptos --version 2>/dev/null | awk '{print $2}')" != "$CARGO_LEPTOS_VERSION" ]; then
+    step "installing cargo-leptos $CARGO_LEPTOS_VERSION (first time only, ~13 min on 2 cores)"
+    # --locked: newer dependency versions need a newer rustc.
+    quietly "could not install cargo-leptos; check access to crates.io and run this again" \
+      cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked
+  fi
+}
+
+ensure_wasm_bindgen_cli() {
+  local want
+  want="$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)"
+  [ -n "$want" ] || fail "Cargo.lock names no wasm-bindgen version"
+  if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$want" ]; then
+    step "installing wasm-bindgen-cli $want (matches Cargo.lock)"
+    # Not --locked: its lock file names a crate version the registry no longer serves.
+    quietly "could not install wasm-bindgen-cli $want; check access to crates.io and run this again" \
+      cargo install wasm-bindgen-cli --version "$want"
+  fi
+}
+
+ensure_sqlx_cli() {
+  if [ "$(cargo sqlx --version 2>/dev/null | awk '{print $2}')" != "$SQLX_CLI_VERSION" ]; then
+    step "installing sqlx-cli $SQLX_CLI_VERSION (first time only, a few minutes)"
+    quietly "could not install sqlx-cli; check access to crates.io and run this again" \
+      cargo install sqlx-cli --version "$SQLX_CLI_VERSION" --no-default-features --features postgres,rustls --locked
+  fi
+}
+
+ensure_chromium() {
+  [ -x "$CHROMIUM" ] && return 0
+  if is_root && command -v apt-get >/dev/null; then
+    step "installing Chromium from Debian packages (for the end-to-end tests)"
+    quietly "could not install Chromium; run \`apt-get update && apt-get install -y chromium\`" \
+      bash -c 'apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium'
+  else
+    fail "Chromium not found at $CHROMIUM: install it (Debian/Ubuntu: \`sudo apt-get install chromium\`) or set CHROMIUM_PATH"
+  fi
+}
+
+ensure_node_modules() {
+  command -v npm >/dev/null || fail "npm not found: install Node.js 20 or newer (Debian: \`apt-get install nodejs npm\`)"
+  if [ ! -f end2end/node_modules/.package-lock.json ] ||
+    [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
+    step "installing the end-to-end test packages (npm ci)"
+    # Playwright must not download its own browser: we use the system Chromium.
+    quietly "npm ci failed in end2end/; check access to the npm registry and run this again" \
+      env PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix end2end --no-audit --no-fund
+  fi
+}
+
+ensure_app_tools() {
+  ensure_rust
+  ensure_wasm_target
+  ensure_cargo_leptos
+  ensure_wasm_bindgen_cli
+}
+
+# Builds the server binary, the wasm bundle and the stylesheet into target/.
+build_site() {
+  step "building Shipwatch (cargo leptos build)"
+  cargo leptos build
+}
+
+# Prints the URL of the database to use: DATABASE_URL, or the embedded cluster.
+database_url() {
+  if [ -n "${DATABASE_URL:-}" ]; then
+    printf '%s\n' "$DATABASE_URL"
+  else
+    target/debug/server embedded-postgres start
+  fi
+}

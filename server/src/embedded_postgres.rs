@@ -1,0 +1,375 @@
+//! The embedded PostgreSQL default: a project-local cluster made from the
+//! machine's PostgreSQL binaries, so `server serve` works with no setup.
+//!
+//! * Started on first use, reused afterwards (also by other server processes);
+//!   it keeps running after the server exits so data and start-up stay fast.
+//!   `server embedded-postgres stop` stops it.
+//! * An exclusive file lock serialises initialisation and start-up, so two
+//!   servers starting at once cannot both run `initdb` or `pg_ctl start`.
+//! * `initdb` refuses to run as root, so as root the cluster belongs to the
+//!   `postgres` system user and every PostgreSQL command runs through `runuser`.
+//! * It listens on 127.0.0.1 only, on a port chosen when the cluster is created,
+//!   with no Unix socket (its path could exceed the 107-byte limit).
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write as _;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use anyhow::{bail, Context as _};
+
+/// The database the app uses inside the embedded cluster.
+pub const DATABASE_NAME: &str = "shipwatch";
+/// The system user that owns the cluster when we run as root.
+const POSTGRES_SYSTEM_USER: &str = "postgres";
+
+#[derive(Debug, Clone)]
+pub struct EmbeddedPostgres {
+    /// The project's data directory (`.shipwatch` by default).
+    base_dir: PathBuf,
+}
+
+/// The PostgreSQL programs we need, from one installation.
+#[derive(Debug, Clone)]
+struct Binaries {
+    dir: PathBuf,
+}
+
+impl EmbeddedPostgres {
+    pub fn new(base_dir: PathBuf) -> Self {
+        Self { base_dir }
+    }
+
+    /// Makes sure the cluster exists, is running and has the app's database;
+    /// returns its connection URL. Blocking: call from `spawn_blocking`.
+    pub fn ensure_running(&self) -> anyhow::Result<String> {
+        fs::create_dir_all(&self.base_dir).with_context(|| {
+            format!("creating the data directory {}", self.base_dir.display())
+        })?;
+        let base_dir = self
+            .base_dir
+            .canonicalize()
+            .with_context(|| format!("resolving {}", self.base_dir.display()))?;
+        let _lock = lock_exclusive(&base_dir.join("postgres.lock"))?;
+
+        let as_root = running_as_root();
+        let cluster = self.cluster_dir(&base_dir, as_root)?;
+        let existing_version = fs::read_to_string(cluster.join("PG_VERSION")).ok();
+        let binaries = Binaries::find(existing_version.as_deref().map(str::trim))?;
+        let runner = Runner { as_root };
+
+        if existing_version.is_none() {
+            self.initialise(&runner, &binaries, &cluster)?;
+        }
+        let port = configured_port(&cluster)?;
+        if !binaries.is_running(&runner, &cluster)? {
+            tracing::info!(cluster = %cluster.display(), port, "starting embedded PostgreSQL");
+            binaries.start(&runner, &cluster)?;
+        }
+        binaries.ensure_database(&runner, port)?;
+        Ok(url(port, DATABASE_NAME))
+    }
+
+    /// Stops the cluster if it runs. Returns whether it was running.
+    pub fn stop(&self) -> anyhow::Result<bool> {
+        let base_dir = match self.base_dir.canonicalize() {
+            Ok(dir) => dir,
+            Err(_) => return Ok(false),
+        };
+        let _lock = lock_exclusive(&base_dir.join("postgres.lock"))?;
+        let as_root = running_as_root();
+        let cluster = self.cluster_dir(&base_dir, as_root)?;
+        let Ok(version) = fs::read_to_string(cluster.join("PG_VERSION")) else {
+            return Ok(false);
+        };
+        let binaries = Binaries::find(Some(version.trim()))?;
+        let runner = Runner { as_root };
+        if !binaries.is_running(&runner, &cluster)? {
+            return Ok(false);
+        }
+        let output = runner.run(
+            binaries.program("pg_ctl"),
+            &["stop", "-D", path_str(&cluster)?, "-m", "fast", "-w"],
+        )?;
+        check(&output, "stopping the embedded PostgreSQL")?;
+        Ok(true)
+    }
+
+    /// The cluster lives in `<base>/postgres`. As root it must be reachable by
+    /// the `postgres` user; when a parent directory forbids that (a clone under
+    /// `/root`, say) it lives in `/var/tmp` under a name derived from the base.
+    fn cluster_dir(&self, base_dir: &Path, as_root: bool) -> anyhow::Result<PathBuf> {
+        let local = base_dir.join("postgres");
+        if !as_root {
+            return Ok(local);
+        }
+        ensure_system_user_exists()?;
+        let probe = Command::new("runuser")
+            .args(["-u", POSTGRES_SYSTEM_USER, "--", "test", "-x"])
+            .arg(base_dir)
+            .status()
+            .context("running `runuser` (needed to run PostgreSQL as root)")?;
+        if probe.success() {
+            return Ok(local);
+        }
+        let fallback = PathBuf::from(format!(
+            "/var/tmp/shipwatch-postgres-{:016x}",
+            fnv1a(base_dir.as_os_str().as_encoded_bytes())
+        ));
+        tracing::info!(
+            fallback = %fallback.display(),
+            "the postgres user cannot enter the data directory; keeping the cluster elsewhere"
+        );
+        Ok(fallback)
+    }
+
+    fn initialise(&self, runner: &Runner, binaries: &Binaries, cluster: &Path) -> anyhow::Result<()> {
+        tracing::info!(cluster = %cluster.display(), "initialising embedded PostgreSQL (first run)");
+        // A half-made cluster from an interrupted initdb has no PG_VERSION: start over.
+        if cluster.exists() {
+            fs::remove_dir_all(cluster)
+                .with_context(|| format!("removing the incomplete cluster {}", cluster.display()))?;
+        }
+        fs::create_dir_all(cluster)?;
+        if runner.as_root {
+            let output = Command::new("chown")
+                .arg(format!("{POSTGRES_SYSTEM_USER}:{POSTGRES_SYSTEM_USER}"))
+                .arg(cluster)
+                .output()
+                .context("running chown")?;
+            check(&output, "giving the cluster directory to the postgres user")?;
+        }
+        let output = runner.run(
+            binaries.program("initdb"),
+            &[
+                "-D",
+                path_str(cluster)?,
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "--locale=C",
+            ],
+        )?;
+        check(&output, "initialising the embedded PostgreSQL cluster (initdb)")?;
+
+        let port = free_port()?;
+        // Appended settings win over the defaults above them in the file.
+        let settings = format!(
+            "\n# Added by Shipwatch's embedded PostgreSQL\nport = {port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = ''\nmax_connections = 200\n"
+        );
+        OpenOptions::new()
+            .append(true)
+            .open(cluster.join("postgresql.conf"))
+            .and_then(|mut file| file.write_all(settings.as_bytes()))
+            .context("writing the embedded cluster's settings")?;
+        Ok(())
+    }
+}
+
+impl Binaries {
+    /// Finds `initdb` and `pg_ctl` on PATH or in `/usr/lib/postgresql/*/bin`,
+    /// preferring the installation whose major version made an existing cluster.
+    fn find(cluster_version: Option<&str>) -> anyhow::Result<Self> {
+        let mut candidates: Vec<PathBuf> = std::env::var_os("PATH")
+            .map(|path| std::env::split_paths(&path).collect())
+            .unwrap_or_default();
+        let mut versioned: Vec<(u32, PathBuf)> = fs::read_dir("/usr/lib/postgresql")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|entry| {
+                let version = entry.file_name().to_str()?.parse::<u32>().ok()?;
+                Some((version, entry.path().join("bin")))
+            })
+            .collect();
+        versioned.sort_by(|a, b| b.0.cmp(&a.0));
+        if let Some(wanted) = cluster_version {
+            if let Some((_, dir)) = versioned.iter().find(|(v, _)| v.to_string() == wanted) {
+                candidates.insert(0, dir.clone());
+            }
+        }
+        candidates.extend(versioned.into_iter().map(|(_, dir)| dir));
+
+        candidates
+            .into_iter()
+            .find(|dir| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file())
+            .map(|dir| Self { dir })
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "PostgreSQL server programs (initdb, pg_ctl) were not found on PATH or in \
+                     /usr/lib/postgresql/*/bin. Install them (Debian/Ubuntu: `apt-get install \
+                     postgresql`; Fedora: `dnf install postgresql-server`; macOS: `brew install \
+                     postgresql`), or set DATABASE_URL to an existing database"
+                )
+            })
+    }
+
+    fn program(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    fn is_running(&self, runner: &Runner, cluster: &Path) -> anyhow::Result<bool> {
+        let output = runner.run(self.program("pg_ctl"), &["status", "-D", path_str(cluster)?])?;
+        // pg_ctl status: 0 running, 3 not running, 4 no usable data directory.
+        Ok(output.status.success())
+    }
+
+    fn start(&self, runner: &Runner, cluster: &Path) -> anyhow::Result<()> {
+        let log = cluster.join("server.log");
+        let output = runner.run(
+            self.program("pg_ctl"),
+            &["start", "-D", path_str(cluster)?, "-l", path_str(&log)?, "-w", "-t", "60"],
+        )?;
+        if output.status.success() {
+            return Ok(());
+        }
+        let tail = fs::read_to_string(&log)
+            .map(|text| text.lines().rev().take(8).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n"))
+            .unwrap_or_default();
+        bail!(
+            "the embedded PostgreSQL did not start ({}). Its log ({}) ends with:\n{tail}",
+            String::from_utf8_lossy(&output.stderr).trim(),
+            log.display()
+        )
+    }
+
+    /// Creates the app's database if missing, with `psql` from the same installation.
+    fn ensure_database(&self, runner: &Runner, port: u16) -> anyhow::Result<()> {
+        let port = port.to_string();
+        let psql = |sql: &str| {
+            runner.run(
+                self.program("psql"),
+                &["-h", "127.0.0.1", "-p", &port, "-U", "postgres", "-d", "postgres", "-tAXq", "-v", "ON_ERROR_STOP=1", "-c", sql],
+            )
+        };
+        let output = psql(&format!("SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}'"))?;
+        check(&output, "checking for the shipwatch database")?;
+        if String::from_utf8_lossy(&output.stdout).trim() != "1" {
+            let output = psql(&format!("CREATE DATABASE {DATABASE_NAME}"))?;
+            check(&output, "creating the shipwatch database")?;
+        }
+        Ok(())
+    }
+}
+
+/// Runs PostgreSQL programs as ourselves, or as `postgres` when we are root.
+struct Runner {
+    as_root: bool,
+}
+
+impl Runner {
+    fn run(&self, program: PathBuf, args: &[&str]) -> anyhow::Result<Output> {
+        let mut command = if self.as_root {
+            let mut command = Command::new("runuser");
+            command.args(["-u", POSTGRES_SYSTEM_USER, "--"]).arg(&program);
+            command
+        } else {
+            Command::new(&program)
+        };
+        command
+            .args(args)
+            // Keep the child's working directory readable by the postgres user.
+            .current_dir("/")
+            .output()
+            .with_context(|| format!("running {}", program.display()))
+    }
+}
+
+fn check(output: &Output, what: &str) -> anyhow::Result<()> {
+    if output.status.success() {
+        return Ok(());
+    }
+    bail!(
+        "{what} failed: {}{}",
+        String::from_utf8_lossy(&output.stderr).trim(),
+        String::from_utf8_lossy(&output.stdout).trim()
+    )
+}
+
+/// The port written into the cluster's `postgresql.conf` (the last one wins).
+fn configured_port(cluster: &Path) -> anyhow::Result<u16> {
+    let conf = fs::read_to_string(cluster.join("postgresql.conf"))
+        .with_context(|| format!("reading {}/postgresql.conf", cluster.display()))?;
+    conf.lines()
+        .filter_map(|line| {
+            let (key, value) = line.split_once('=')?;
+            (key.trim() == "port").then(|| value.split('#').next()?.trim().parse::<u16>().ok())?
+        })
+        .last()
+        .context("the embedded cluster's postgresql.conf names no port; remove the cluster directory to recreate it")
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")
+        .context("finding a free port for PostgreSQL")?
+        .local_addr()?
+        .port())
+}
+
+fn url(port: u16, database: &str) -> String {
+    format!("postgres://postgres@127.0.0.1:{port}/{database}")
+}
+
+fn lock_exclusive(path: &Path) -> anyhow::Result<File> {
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .with_context(|| format!("opening the lock file {}", path.display()))?;
+    file.lock()
+        .with_context(|| format!("locking {}", path.display()))?;
+    Ok(file)
+}
+
+fn running_as_root() -> bool {
+    fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find(|l| l.starts_with("Uid:"))?;
+            line.split_whitespace().nth(2).map(|euid| euid == "0")
+        })
+        .unwrap_or(false)
+}
+
+fn ensure_system_user_exists() -> anyhow::Result<()> {
+    let passwd = fs::read_to_string("/etc/passwd").unwrap_or_default();
+    if passwd.lines().any(|l| l.split(':').next() == Some(POSTGRES_SYSTEM_USER)) {
+        return Ok(());
+    }
+    bail!(
+        "running as root, the embedded PostgreSQL must run as the `postgres` system user, \
+         which does not exist. Install the postgresql package (it creates the user), run as a \
+         normal user, or set DATABASE_URL"
+    )
+}
+
+fn path_str(path: &Path) -> anyhow::Result<&str> {
+    path.to_str()
+        .with_context(|| format!("the path {} is not valid UTF-8", path.display()))
+}
+
+/// A stable hash (FNV-1a) for naming the fallback directory.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_port_setting_wins() {
+        let dir = std::env::temp_dir().join(format!("shipwatch-conf-test-{}", std::process::id()));
+        fs::create_dir_all(&dir).expect("temp dir");
+        fs::write(dir.join("postgresql.conf"), "#port = 5432\nport = 5432 # default\nport = 54321\n").expect("write");
+        assert_eq!(configured_port(&dir).expect("port"), 54321);
+        fs::remove_dir_all(&dir).ok();
+    }
+}

@@ -1,0 +1,9 @@
+//! The Shipwatch server: configuration, the embedded PostgreSQL default, the
+//! HTTP router and its routes. `main.rs` only parses the command line.
+
+pub mod cli;
+pub mod database;
+pub mod embedded_postgres;
+pub mod routes;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,30 @@
+//! Liveness and readiness probes for load balancers and orchestrators.
+
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+
+use app::ssr::state::AppState;
+
+/// `/healthz`: the process is up and serving HTTP.
+pub async fn alive() -> impl IntoResponse {
+    (StatusCode::OK, "ok\n")
+}
+
+/// `/readyz`: the database answers within two seconds.
+pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
+    let probe = sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.pool);
+    match tokio::time::timeout(Duration::from_secs(2), probe).await {
+        Ok(Ok(_)) => (StatusCode::OK, "ready\n"),
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "readiness probe: database error");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
+        }
+        Err(_) => {
+            tracing::warn!("readiness probe: database timed out");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
+        }
+    }
+}

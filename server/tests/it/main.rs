@@ -1,0 +1,11 @@
+//! Integration tests: a real PostgreSQL (a fresh database per test, created by
+//! `#[sqlx::test]` from DATABASE_URL), the real router on a real port, real HTTP.
+//! `scripts/test` provides DATABASE_URL (the embedded cluster by default).
+
+mod helpers;
+
+mod health;
+mod pages;
+mod schema;
+mod seed;
+mod status_changes;
