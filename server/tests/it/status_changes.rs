@@ -95,9 +95,10 @@ async fn of_two_concurrent_conflicting_changes_exactly_one_succeeds(pool: PgPool
 
     for number in &candidates {
         let (_, events_before) = status_and_events(&pool, number).await;
+        let (deliver, send_back) = (change(ShipmentStatus::Delivered), change(ShipmentStatus::ReturningToSender));
         let (a, b) = tokio::join!(
-            record_status_change(&pool, number, &change(ShipmentStatus::Delivered)),
-            record_status_change(&pool, number, &change(ShipmentStatus::ReturningToSender)),
+            record_status_change(&pool, number, &deliver),
+            record_status_change(&pool, number, &send_back),
         );
         let (winner, loser) = match (a, b) {
             (Ok(winner), Err(loser)) | (Err(loser), Ok(winner)) => (winner, loser),
