@@ -78,7 +78,12 @@ pub enum Command {
         #[command(subcommand)]
         action: EmbeddedAction,
         /// Where the embedded cluster keeps its data.
-        #[arg(long, env = "SHIPWATCH_DATA_DIR", default_value = ".shipwatch", global = true)]
+        #[arg(
+            long,
+            env = "SHIPWATCH_DATA_DIR",
+            default_value = ".shipwatch",
+            global = true
+        )]
         data_dir: std::path::PathBuf,
     },
 }
@@ -92,7 +97,9 @@ pub enum EmbeddedAction {
 }
 
 fn parse_role(value: &str) -> Result<Role, String> {
-    value.parse().map_err(|e: app::domain::UnknownRole| e.to_string())
+    value
+        .parse()
+        .map_err(|e: app::domain::UnknownRole| e.to_string())
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -115,7 +122,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::CreateUser { email, role, database } => {
+        Command::CreateUser {
+            email,
+            role,
+            database,
+        } => {
             let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
             let password = read_new_password()?;
             let pool = database.connect_and_migrate().await?;
@@ -126,12 +137,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("created {role} {email} (id {id})");
             Ok(())
         }
-        Command::SetStatus { tracking_number, status, location, note, database } => {
+        Command::SetStatus {
+            tracking_number,
+            status,
+            location,
+            note,
+            database,
+        } => {
             let tracking_number = TrackingNumber::parse(&tracking_number)
                 .map_err(|e| anyhow::anyhow!("--tracking-number: {e}"))?;
             let status: ShipmentStatus = status.parse()?;
             let pool = database.connect_and_migrate().await?;
-            let change = StatusChange { status, location, note, occurred_at: None, actor_id: None };
+            let change = StatusChange {
+                status,
+                location,
+                note,
+                occurred_at: None,
+                actor_id: None,
+            };
             let event = record_status_change(&pool, &tracking_number, &change)
                 .await
                 .map_err(user_facing)?;
@@ -147,12 +170,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let embedded = EmbeddedPostgres::new(data_dir);
             match action {
                 EmbeddedAction::Start => {
-                    let url = tokio::task::spawn_blocking(move || embedded.ensure_running()).await??;
+                    let url =
+                        tokio::task::spawn_blocking(move || embedded.ensure_running()).await??;
                     println!("{url}");
                 }
                 EmbeddedAction::Stop => {
                     let stopped = tokio::task::spawn_blocking(move || embedded.stop()).await??;
-                    println!("{}", if stopped { "embedded PostgreSQL stopped" } else { "embedded PostgreSQL was not running" });
+                    println!(
+                        "{}",
+                        if stopped {
+                            "embedded PostgreSQL stopped"
+                        } else {
+                            "embedded PostgreSQL was not running"
+                        }
+                    );
                 }
             }
             Ok(())
@@ -172,14 +203,18 @@ fn user_facing(error: AppError) -> anyhow::Error {
 fn read_new_password() -> anyhow::Result<NewPassword> {
     let password = if std::io::stdin().is_terminal() {
         let first = rpassword::prompt_password("Password: ").context("reading the password")?;
-        let again = rpassword::prompt_password("Repeat password: ").context("reading the password")?;
+        let again =
+            rpassword::prompt_password("Repeat password: ").context("reading the password")?;
         if first != again {
             anyhow::bail!("the two passwords differ; nothing was created");
         }
         first
     } else {
         let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line).context("reading the password from standard input")?;
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("reading the password from standard input")?;
         line.trim_end_matches(['\r', '\n']).to_owned()
     };
     NewPassword::parse(password).map_err(|e| anyhow::anyhow!("password: {e}; nothing was created"))

@@ -45,7 +45,9 @@ impl DatabaseArgs {
     pub async fn recreate_sibling(&self, name: &str) -> anyhow::Result<String> {
         if name.is_empty()
             || name.len() > 63
-            || !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         {
             anyhow::bail!("--name: use 1 to 63 lower-case letters, digits and underscores");
         }
@@ -58,7 +60,9 @@ impl DatabaseArgs {
         sqlx::query(&format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#))
             .execute(&admin)
             .await?;
-        sqlx::query(&format!(r#"CREATE DATABASE "{name}""#)).execute(&admin).await?;
+        sqlx::query(&format!(r#"CREATE DATABASE "{name}""#))
+            .execute(&admin)
+            .await?;
         admin.close().await;
         let pool = app::ssr::db::connect(&sibling).await?;
         app::ssr::db::migrate(&pool).await?;
@@ -93,9 +97,14 @@ mod tests {
     #[test]
     fn swaps_only_the_database_name() {
         assert_eq!(
-            with_database("postgres://u:p@h:5/app?sslmode=require", "e2e").ok().as_deref(),
+            with_database("postgres://u:p@h:5/app?sslmode=require", "e2e")
+                .ok()
+                .as_deref(),
             Some("postgres://u:p@h:5/e2e?sslmode=require")
         );
-        assert_eq!(with_database("postgres://h", "e2e").ok().as_deref(), Some("postgres://h/e2e"));
+        assert_eq!(
+            with_database("postgres://h", "e2e").ok().as_deref(),
+            Some("postgres://h/e2e")
+        );
     }
 }

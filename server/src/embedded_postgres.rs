@@ -44,13 +44,14 @@ impl EmbeddedPostgres {
     /// Makes sure the cluster exists, is running and has the app's database;
     /// returns its connection URL. Blocking: call from `spawn_blocking`.
     pub fn ensure_running(&self) -> anyhow::Result<String> {
-        fs::create_dir_all(&self.base_dir).with_context(|| {
-            format!("creating the data directory {}", self.base_dir.display())
-        })?;
+        fs::create_dir_all(&self.base_dir)
+            .with_context(|| format!("creating the data directory {}", self.base_dir.display()))?;
         let base_dir = self
             .base_dir
             .canonicalize()
             .with_context(|| format!("resolving {}", self.base_dir.display()))?;
+        // Fail first, and clearly, when PostgreSQL is not installed at all.
+        Binaries::find(None)?;
         let _lock = lock_exclusive(&base_dir.join("postgres.lock"))?;
 
         let as_root = running_as_root();
@@ -105,7 +106,7 @@ impl EmbeddedPostgres {
             return Ok(local);
         }
         ensure_system_user_exists()?;
-        let probe = Command::new("runuser")
+        let probe = Command::new(runuser())
             .args(["-u", POSTGRES_SYSTEM_USER, "--", "test", "-x"])
             .arg(base_dir)
             .status()
@@ -124,12 +125,18 @@ impl EmbeddedPostgres {
         Ok(fallback)
     }
 
-    fn initialise(&self, runner: &Runner, binaries: &Binaries, cluster: &Path) -> anyhow::Result<()> {
+    fn initialise(
+        &self,
+        runner: &Runner,
+        binaries: &Binaries,
+        cluster: &Path,
+    ) -> anyhow::Result<()> {
         tracing::info!(cluster = %cluster.display(), "initialising embedded PostgreSQL (first run)");
         // A half-made cluster from an interrupted initdb has no PG_VERSION: start over.
         if cluster.exists() {
-            fs::remove_dir_all(cluster)
-                .with_context(|| format!("removing the incomplete cluster {}", cluster.display()))?;
+            fs::remove_dir_all(cluster).with_context(|| {
+                format!("removing the incomplete cluster {}", cluster.display())
+            })?;
         }
         fs::create_dir_all(cluster)?;
         if runner.as_root {
@@ -154,7 +161,10 @@ impl EmbeddedPostgres {
                 "--locale=C",
             ],
         )?;
-        check(&output, "initialising the embedded PostgreSQL cluster (initdb)")?;
+        check(
+            &output,
+            "initialising the embedded PostgreSQL cluster (initdb)",
+        )?;
 
         let port = free_port()?;
         // Appended settings win over the defaults above them in the file.
@@ -196,11 +206,14 @@ impl Binaries {
 
         candidates
             .into_iter()
-            .find(|dir| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file())
+            // Follow symlinks (e.g. /usr/local/bin/initdb) to the installation
+            // itself, whose directory also holds psql and postgres.
+            .filter_map(|dir| dir.join("initdb").canonicalize().ok()?.parent().map(Path::to_path_buf))
+            .find(|dir| ["initdb", "pg_ctl", "postgres", "psql"].iter().all(|p| dir.join(p).is_file()))
             .map(|dir| Self { dir })
             .ok_or_else(|| {
                 anyhow::anyhow!(
-                    "PostgreSQL server programs (initdb, pg_ctl) were not found on PATH or in \
+                    "PostgreSQL server programs (initdb, pg_ctl, postgres, psql) were not found on PATH or in \
                      /usr/lib/postgresql/*/bin. Install them (Debian/Ubuntu: `apt-get install \
                      postgresql`; Fedora: `dnf install postgresql-server`; macOS: `brew install \
                      postgresql`), or set DATABASE_URL to an existing database"
@@ -213,7 +226,10 @@ impl Binaries {
     }
 
     fn is_running(&self, runner: &Runner, cluster: &Path) -> anyhow::Result<bool> {
-        let output = runner.run(self.program("pg_ctl"), &["status", "-D", path_str(cluster)?])?;
+        let output = runner.run(
+            self.program("pg_ctl"),
+            &["status", "-D", path_str(cluster)?],
+        )?;
         // pg_ctl status: 0 running, 3 not running, 4 no usable data directory.
         Ok(output.status.success())
     }
@@ -222,13 +238,31 @@ impl Binaries {
         let log = cluster.join("server.log");
         let output = runner.run(
             self.program("pg_ctl"),
-            &["start", "-D", path_str(cluster)?, "-l", path_str(&log)?, "-w", "-t", "60"],
+            &[
+                "start",
+                "-D",
+                path_str(cluster)?,
+                "-l",
+                path_str(&log)?,
+                "-w",
+                "-t",
+                "60",
+            ],
         )?;
         if output.status.success() {
             return Ok(());
         }
         let tail = fs::read_to_string(&log)
-            .map(|text| text.lines().rev().take(8).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n"))
+            .map(|text| {
+                text.lines()
+                    .rev()
+                    .take(8)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
             .unwrap_or_default();
         bail!(
             "the embedded PostgreSQL did not start ({}). Its log ({}) ends with:\n{tail}",
@@ -243,10 +277,26 @@ impl Binaries {
         let psql = |sql: &str| {
             runner.run(
                 self.program("psql"),
-                &["-h", "127.0.0.1", "-p", &port, "-U", "postgres", "-d", "postgres", "-tAXq", "-v", "ON_ERROR_STOP=1", "-c", sql],
+                &[
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    &port,
+                    "-U",
+                    "postgres",
+                    "-d",
+                    "postgres",
+                    "-tAXq",
+                    "-v",
+                    "ON_ERROR_STOP=1",
+                    "-c",
+                    sql,
+                ],
             )
         };
-        let output = psql(&format!("SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}'"))?;
+        let output = psql(&format!(
+            "SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}'"
+        ))?;
         check(&output, "checking for the shipwatch database")?;
         if String::from_utf8_lossy(&output.stdout).trim() != "1" {
             let output = psql(&format!("CREATE DATABASE {DATABASE_NAME}"))?;
@@ -264,8 +314,10 @@ struct Runner {
 impl Runner {
     fn run(&self, program: PathBuf, args: &[&str]) -> anyhow::Result<Output> {
         let mut command = if self.as_root {
-            let mut command = Command::new("runuser");
-            command.args(["-u", POSTGRES_SYSTEM_USER, "--"]).arg(&program);
+            let mut command = Command::new(runuser());
+            command
+                .args(["-u", POSTGRES_SYSTEM_USER, "--"])
+                .arg(&program);
             command
         } else {
             Command::new(&program)
@@ -326,6 +378,20 @@ fn lock_exclusive(path: &Path) -> anyhow::Result<File> {
     Ok(file)
 }
 
+/// `runuser` lives in /usr/sbin or /sbin, which a root PATH may lack.
+fn runuser() -> PathBuf {
+    [
+        "/usr/sbin/runuser",
+        "/sbin/runuser",
+        "/usr/bin/runuser",
+        "/bin/runuser",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .find(|p| p.is_file())
+    .unwrap_or_else(|| PathBuf::from("runuser"))
+}
+
 fn running_as_root() -> bool {
     fs::read_to_string("/proc/self/status")
         .ok()
@@ -338,7 +404,10 @@ fn running_as_root() -> bool {
 
 fn ensure_system_user_exists() -> anyhow::Result<()> {
     let passwd = fs::read_to_string("/etc/passwd").unwrap_or_default();
-    if passwd.lines().any(|l| l.split(':').next() == Some(POSTGRES_SYSTEM_USER)) {
+    if passwd
+        .lines()
+        .any(|l| l.split(':').next() == Some(POSTGRES_SYSTEM_USER))
+    {
         return Ok(());
     }
     bail!(
@@ -368,7 +437,11 @@ mod tests {
     fn the_last_port_setting_wins() {
         let dir = std::env::temp_dir().join(format!("shipwatch-conf-test-{}", std::process::id()));
         fs::create_dir_all(&dir).expect("temp dir");
-        fs::write(dir.join("postgresql.conf"), "#port = 5432\nport = 5432 # default\nport = 54321\n").expect("write");
+        fs::write(
+            dir.join("postgresql.conf"),
+            "#port = 5432\nport = 5432 # default\nport = 54321\n",
+        )
+        .expect("write");
         assert_eq!(configured_port(&dir).expect("port"), 54321);
         fs::remove_dir_all(&dir).ok();
     }

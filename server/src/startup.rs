@@ -54,10 +54,13 @@ pub fn leptos_options(addr: SocketAddr) -> anyhow::Result<LeptosOptions> {
 
 pub async fn serve(addr: SocketAddr, database: &DatabaseArgs) -> anyhow::Result<()> {
     let pool: PgPool = database.connect_and_migrate().await?;
-    let state = AppState { pool, leptos_options: leptos_options(addr)? };
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("listening on {addr} (is another server using it? set SHIPWATCH_ADDR)"))?;
+    let state = AppState {
+        pool,
+        leptos_options: leptos_options(addr)?,
+    };
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
+        format!("listening on {addr} (is another server using it? set SHIPWATCH_ADDR)")
+    })?;
     let url = format!("http://{}", listener.local_addr()?);
     tracing::info!(%url, "Shipwatch is serving");
     println!("Shipwatch is running at {url}  (Ctrl-C to stop)");

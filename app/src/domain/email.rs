@@ -79,13 +79,25 @@ mod tests {
 
     #[test]
     fn addresses_are_trimmed_and_lower_cased() {
-        assert_eq!(Email::parse("  Alice@Example.COM ").map(String::from), Ok("alice@example.com".into()));
+        assert_eq!(
+            Email::parse("  Alice@Example.COM ").map(String::from),
+            Ok("alice@example.com".into())
+        );
     }
 
     #[test]
     fn malformed_addresses_are_refused_with_a_reason() {
         assert_eq!(Email::parse(""), Err(EmailError::Empty));
-        for bad in ["alice", "alice@", "@example.com", "alice@example", "a b@example.com", "a@b@example.com", "alice@.example.com", "alice@example..com"] {
+        for bad in [
+            "alice",
+            "alice@",
+            "@example.com",
+            "alice@example",
+            "a b@example.com",
+            "a@b@example.com",
+            "alice@.example.com",
+            "alice@example..com",
+        ] {
             assert_eq!(Email::parse(bad), Err(EmailError::Shape), "{bad}");
         }
         let long = format!("{}@example.com", "a".repeat(250));

@@ -188,14 +188,73 @@ mod tests {
     /// The specification's table, spelled out pair by pair as data so the test does
     /// not share code with the implementation.
     const ALLOWED: &[(&str, &[&str])] = &[
-        ("pending", &["info_received", "picked_up", "in_transit", "cancelled"]),
-        ("info_received", &["picked_up", "in_transit", "exception", "cancelled"]),
-        ("picked_up", &["in_transit", "out_for_delivery", "available_for_pickup", "exception", "returning_to_sender", "delivered"]),
-        ("in_transit", &["in_transit", "out_for_delivery", "available_for_pickup", "exception", "returning_to_sender", "delivered"]),
-        ("out_for_delivery", &["delivered", "attempt_failed", "available_for_pickup", "exception"]),
-        ("attempt_failed", &["out_for_delivery", "available_for_pickup", "returning_to_sender", "delivered"]),
-        ("available_for_pickup", &["delivered", "returning_to_sender"]),
-        ("exception", &["pending", "info_received", "picked_up", "in_transit", "out_for_delivery", "attempt_failed", "available_for_pickup", "exception", "returning_to_sender", "lost"]),
+        (
+            "pending",
+            &["info_received", "picked_up", "in_transit", "cancelled"],
+        ),
+        (
+            "info_received",
+            &["picked_up", "in_transit", "exception", "cancelled"],
+        ),
+        (
+            "picked_up",
+            &[
+                "in_transit",
+                "out_for_delivery",
+                "available_for_pickup",
+                "exception",
+                "returning_to_sender",
+                "delivered",
+            ],
+        ),
+        (
+            "in_transit",
+            &[
+                "in_transit",
+                "out_for_delivery",
+                "available_for_pickup",
+                "exception",
+                "returning_to_sender",
+                "delivered",
+            ],
+        ),
+        (
+            "out_for_delivery",
+            &[
+                "delivered",
+                "attempt_failed",
+                "available_for_pickup",
+                "exception",
+            ],
+        ),
+        (
+            "attempt_failed",
+            &[
+                "out_for_delivery",
+                "available_for_pickup",
+                "returning_to_sender",
+                "delivered",
+            ],
+        ),
+        (
+            "available_for_pickup",
+            &["delivered", "returning_to_sender"],
+        ),
+        (
+            "exception",
+            &[
+                "pending",
+                "info_received",
+                "picked_up",
+                "in_transit",
+                "out_for_delivery",
+                "attempt_failed",
+                "available_for_pickup",
+                "exception",
+                "returning_to_sender",
+                "lost",
+            ],
+        ),
         ("returning_to_sender", &["returned"]),
         ("delivered", &[]),
         ("returned", &[]),
@@ -226,7 +285,11 @@ mod tests {
     #[test]
     fn final_statuses_have_no_next_status() {
         for status in ShipmentStatus::ALL {
-            assert_eq!(status.is_final(), status.next_statuses().is_empty(), "{status}");
+            assert_eq!(
+                status.is_final(),
+                status.next_statuses().is_empty(),
+                "{status}"
+            );
         }
     }
 
@@ -236,7 +299,10 @@ mod tests {
             .transition_to(ShipmentStatus::InTransit)
             .unwrap_err();
         let message = err.to_string();
-        assert!(message.contains("delivered") && message.contains("in_transit"), "{message}");
+        assert!(
+            message.contains("delivered") && message.contains("in_transit"),
+            "{message}"
+        );
     }
 
     #[test]
@@ -245,7 +311,10 @@ mod tests {
             assert_eq!(status.as_str().parse::<ShipmentStatus>(), Ok(status));
             let json = serde_json::to_string(&status).expect("serialize");
             assert_eq!(json, format!("\"{}\"", status.as_str()));
-            assert_eq!(serde_json::from_str::<ShipmentStatus>(&json).ok(), Some(status));
+            assert_eq!(
+                serde_json::from_str::<ShipmentStatus>(&json).ok(),
+                Some(status)
+            );
         }
         assert!("shipped".parse::<ShipmentStatus>().is_err());
     }

@@ -80,16 +80,31 @@ mod tests {
 
     #[test]
     fn pasted_numbers_with_spaces_and_hyphens_are_normalised() {
-        assert_eq!(TrackingNumber::parse(" 1z 999-aa1 ").map(String::from), Ok("1Z999AA1".into()));
+        assert_eq!(
+            TrackingNumber::parse(" 1z 999-aa1 ").map(String::from),
+            Ok("1Z999AA1".into())
+        );
     }
 
     #[test]
     fn empty_short_long_and_odd_characters_are_refused() {
         assert_eq!(TrackingNumber::parse("  "), Err(TrackingNumberError::Empty));
-        assert_eq!(TrackingNumber::parse("AB12"), Err(TrackingNumberError::Length));
-        assert_eq!(TrackingNumber::parse(&"A".repeat(33)), Err(TrackingNumberError::Length));
-        assert_eq!(TrackingNumber::parse("SW12345'67"), Err(TrackingNumberError::Character('\'')));
-        assert_eq!(TrackingNumber::parse("SW1234ü567"), Err(TrackingNumberError::Character('ü')));
+        assert_eq!(
+            TrackingNumber::parse("AB12"),
+            Err(TrackingNumberError::Length)
+        );
+        assert_eq!(
+            TrackingNumber::parse(&"A".repeat(33)),
+            Err(TrackingNumberError::Length)
+        );
+        assert_eq!(
+            TrackingNumber::parse("SW12345'67"),
+            Err(TrackingNumberError::Character('\''))
+        );
+        assert_eq!(
+            TrackingNumber::parse("SW1234ü567"),
+            Err(TrackingNumberError::Character('ü'))
+        );
     }
 
     #[test]

@@ -37,7 +37,13 @@ const PLACES: [(&str, &str); 12] = [
     ("Dublin", "D02 X285"),
     ("Bordeaux", "33000"),
 ];
-const HUBS: [&str; 5] = ["Venlo hub", "Leipzig hub", "Paris CDG hub", "Liège hub", "Cologne hub"];
+const HUBS: [&str; 5] = [
+    "Venlo hub",
+    "Leipzig hub",
+    "Paris CDG hub",
+    "Liège hub",
+    "Cologne hub",
+];
 const CARRIERS: [&str; 5] = ["DHL", "UPS", "PostNL", "DPD", "GLS"];
 
 /// Seeds the demo accounts and shipments, creating only what is missing.
@@ -52,13 +58,18 @@ pub async fn seed_demo(pool: &PgPool) -> anyhow::Result<SeedReport> {
         .execute(&mut *tx)
         .await?;
 
-    let mut report = SeedReport { users_created: 0, shipments_created: 0 };
-    let (operator_id, created) = ensure_user(&mut tx, OPERATOR_EMAIL, &password_hash, Role::Operator).await?;
+    let mut report = SeedReport {
+        users_created: 0,
+        shipments_created: 0,
+    };
+    let (operator_id, created) =
+        ensure_user(&mut tx, OPERATOR_EMAIL, &password_hash, Role::Operator).await?;
     report.users_created += usize::from(created);
 
     let mut number = 0usize;
     for (email, count) in DEMO_CUSTOMERS {
-        let (owner_id, created) = ensure_user(&mut tx, email, &password_hash, Role::Customer).await?;
+        let (owner_id, created) =
+            ensure_user(&mut tx, email, &password_hash, Role::Customer).await?;
         report.users_created += usize::from(created);
         for _ in 0..count {
             number += 1;
@@ -91,9 +102,12 @@ async fn ensure_user(
     if let Some(id) = inserted {
         return Ok((id, true));
     }
-    let id = sqlx::query_scalar!("SELECT id FROM users WHERE lower(email) = $1", email.as_str())
-        .fetch_one(&mut *conn)
-        .await?;
+    let id = sqlx::query_scalar!(
+        "SELECT id FROM users WHERE lower(email) = $1",
+        email.as_str()
+    )
+    .fetch_one(&mut *conn)
+    .await?;
     Ok((id, false))
 }
 
@@ -108,7 +122,12 @@ struct DemoShipment {
     created_at: DateTime<Utc>,
     eta: Option<chrono::NaiveDate>,
     /// (status, location, note, occurred_at), oldest first, starting at pending.
-    history: Vec<(ShipmentStatus, Option<String>, Option<&'static str>, DateTime<Utc>)>,
+    history: Vec<(
+        ShipmentStatus,
+        Option<String>,
+        Option<&'static str>,
+        DateTime<Utc>,
+    )>,
 }
 
 impl DemoShipment {
@@ -119,13 +138,18 @@ impl DemoShipment {
         let origin_index = mix % PLACES.len();
         let (origin, _) = PLACES[origin_index];
         // Any place but the origin.
-        let destination = PLACES[(origin_index + 1 + (mix / 13) % (PLACES.len() - 1)) % PLACES.len()];
+        let destination =
+            PLACES[(origin_index + 1 + (mix / 13) % (PLACES.len() - 1)) % PLACES.len()];
         let carrier = CARRIERS[mix % CARRIERS.len()];
 
         let path = path_to(target);
         // Every fifth shipment has been quiet for three days (the "no update for
         // 48 h" case); the rest moved within the last day.
-        let last_age = if number % 5 == 0 { Duration::hours(72 + (mix % 24) as i64) } else { Duration::minutes(20 + (mix % 1_300) as i64) };
+        let last_age = if number % 5 == 0 {
+            Duration::hours(72 + (mix % 24) as i64)
+        } else {
+            Duration::minutes(20 + (mix % 1_300) as i64)
+        };
         let step = Duration::hours(6 + (mix % 10) as i64);
         let steps = i32::try_from(path.len()).unwrap_or(1) - 1;
         let created_at = now - last_age - step * steps;
@@ -135,13 +159,17 @@ impl DemoShipment {
             .enumerate()
             .map(|(i, status)| {
                 let at = created_at + step * i32::try_from(i).unwrap_or(0);
-                let (location, note) = describe(*status, origin, destination.0, HUBS[(mix + i) % HUBS.len()]);
+                let (location, note) =
+                    describe(*status, origin, destination.0, HUBS[(mix + i) % HUBS.len()]);
                 (*status, location, note, at)
             })
             .collect();
         let eta = (!target.is_final()).then(|| (created_at + Duration::days(4)).date_naive());
         Self {
-            tracking_number: format!("SW{:010}", 4_200_000_000u64 + (mix as u64) * 1_000 + number as u64),
+            tracking_number: format!(
+                "SW{:010}",
+                4_200_000_000u64 + (mix as u64) * 1_000 + number as u64
+            ),
             origin,
             destination: destination.0,
             postal_code: destination.1,
@@ -153,11 +181,20 @@ impl DemoShipment {
     }
 
     /// Inserts the shipment and its history unless it exists; true if inserted.
-    async fn insert(&self, conn: &mut PgConnection, owner_id: i64, operator_id: i64) -> anyhow::Result<bool> {
+    async fn insert(
+        &self,
+        conn: &mut PgConnection,
+        owner_id: i64,
+        operator_id: i64,
+    ) -> anyhow::Result<bool> {
         let Some((last_status, last_location, _, last_at)) = self.history.last().cloned() else {
             anyhow::bail!("demo shipment {} has no history", self.tracking_number);
         };
-        let last_known_location = self.history.iter().rev().find_map(|(_, location, _, _)| location.clone());
+        let last_known_location = self
+            .history
+            .iter()
+            .rev()
+            .find_map(|(_, location, _, _)| location.clone());
         let inserted = sqlx::query_scalar!(
             r#"INSERT INTO shipments (tracking_number, owner_id, origin, destination, destination_postal_code,
                                       carrier, status, last_location, eta, created_at, updated_at)
@@ -178,7 +215,9 @@ impl DemoShipment {
         )
         .fetch_optional(&mut *conn)
         .await?;
-        let Some(shipment_id) = inserted else { return Ok(false) };
+        let Some(shipment_id) = inserted else {
+            return Ok(false);
+        };
 
         for (status, location, note, at) in &self.history {
             sqlx::query!(
@@ -237,8 +276,14 @@ fn describe(
         OutForDelivery => (Some(destination.to_owned()), Some("With the driver")),
         Delivered => (Some(destination.to_owned()), Some("Handed to recipient")),
         AttemptFailed => (Some(destination.to_owned()), Some("Nobody home; card left")),
-        AvailableForPickup => (Some(format!("{destination} pickup point")), Some("Ready for collection")),
-        Exception => (Some(hub.to_owned()), Some("Damaged label, held for inspection")),
+        AvailableForPickup => (
+            Some(format!("{destination} pickup point")),
+            Some("Ready for collection"),
+        ),
+        Exception => (
+            Some(hub.to_owned()),
+            Some("Damaged label, held for inspection"),
+        ),
         ReturningToSender => (Some(hub.to_owned()), Some("Refused by recipient")),
         Returned => (Some(origin.to_owned()), Some("Returned to sender")),
         Lost => (Some(hub.to_owned()), Some("Declared lost after search")),
@@ -257,7 +302,12 @@ mod tests {
             let plan = DemoShipment::plan(number, now);
             assert_eq!(plan.history.first().map(|h| h.0), Some(Pending));
             for pair in plan.history.windows(2) {
-                assert!(pair[0].0.can_transition_to(pair[1].0), "{} {:?}", plan.tracking_number, pair);
+                assert!(
+                    pair[0].0.can_transition_to(pair[1].0),
+                    "{} {:?}",
+                    plan.tracking_number,
+                    pair
+                );
                 assert!(pair[0].3 < pair[1].3, "history is in time order");
             }
             assert_ne!(plan.origin, plan.destination, "{}", plan.tracking_number);
@@ -269,16 +319,23 @@ mod tests {
         let now = Utc::now();
         let final_status = |n| DemoShipment::plan(n, now).history.last().map(|h| h.0);
         for status in ShipmentStatus::ALL {
-            assert!((1..=60).any(|n| final_status(n) == Some(status)), "alice lacks {status}");
-            assert!((61..=100).any(|n| final_status(n) == Some(status)), "bob lacks {status}");
+            assert!(
+                (1..=60).any(|n| final_status(n) == Some(status)),
+                "alice lacks {status}"
+            );
+            assert!(
+                (61..=100).any(|n| final_status(n) == Some(status)),
+                "bob lacks {status}"
+            );
         }
     }
 
     #[test]
     fn tracking_numbers_are_unique_and_valid() {
         let now = Utc::now();
-        let numbers: std::collections::HashSet<_> =
-            (1..=100).map(|n| DemoShipment::plan(n, now).tracking_number).collect();
+        let numbers: std::collections::HashSet<_> = (1..=100)
+            .map(|n| DemoShipment::plan(n, now).tracking_number)
+            .collect();
         assert_eq!(numbers.len(), 100);
         for n in &numbers {
             assert!(crate::domain::TrackingNumber::parse(n).is_ok(), "{n}");

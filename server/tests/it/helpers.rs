@@ -14,18 +14,26 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn(pool: PgPool) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let leptos_options = LeptosOptions::builder()
             .output_name("shipwatch")
             .site_root("target/site")
             .site_addr(addr)
             .build();
-        let router = server::startup::build_router(AppState { pool, leptos_options });
+        let router = server::startup::build_router(AppState {
+            pool,
+            leptos_options,
+        });
         tokio::spawn(async move {
             axum::serve(listener, router).await.expect("serve");
         });
-        Self { addr, client: reqwest::Client::new() }
+        Self {
+            addr,
+            client: reqwest::Client::new(),
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -33,6 +41,10 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.expect("request")
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
     }
 }

@@ -15,10 +15,16 @@ async fn the_dashboard_is_rendered_on_the_server_with_every_demo_shipment(pool: 
     let html = response.text().await.expect("html");
     assert_eq!(numbers.len(), 100);
     for number in &numbers {
-        assert!(html.contains(number.as_str()), "{number} missing from the page");
+        assert!(
+            html.contains(number.as_str()),
+            "{number} missing from the page"
+        );
     }
     assert!(html.contains("100 shipments"), "caption counts the rows");
-    assert!(html.contains("Out for delivery") && html.contains("Exception"), "status badges");
+    assert!(
+        html.contains("Out for delivery") && html.contains("Exception"),
+        "status badges"
+    );
 }
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
@@ -34,5 +40,9 @@ async fn an_unknown_page_is_a_404_with_a_way_back(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let response = app.get("/no-such-page").await;
     assert_eq!(response.status(), 404);
-    assert!(response.text().await.expect("html").contains("Go to your shipments"));
+    assert!(response
+        .text()
+        .await
+        .expect("html")
+        .contains("Go to your shipments"));
 }

@@ -3,7 +3,9 @@ use sqlx::PgPool;
 
 #[sqlx::test(migrations = false)]
 async fn migrations_apply_on_an_empty_database(pool: PgPool) {
-    app::ssr::db::migrate(&pool).await.expect("migrations apply");
+    app::ssr::db::migrate(&pool)
+        .await
+        .expect("migrations apply");
     let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success")
         .fetch_one(&pool)
         .await
@@ -25,7 +27,11 @@ async fn the_database_transition_table_equals_the_rust_one(pool: PgPool) {
     for from in ShipmentStatus::ALL {
         for to in ShipmentStatus::ALL {
             let pair = (from.as_str().to_owned(), to.as_str().to_owned());
-            assert_eq!(in_db.contains(&pair), from.can_transition_to(to), "{from} -> {to}");
+            assert_eq!(
+                in_db.contains(&pair),
+                from.can_transition_to(to),
+                "{from} -> {to}"
+            );
         }
     }
 }
@@ -39,13 +45,18 @@ async fn emails_are_unique_regardless_of_case(pool: PgPool) {
     };
     insert("Carol@Example.com").await.expect("first");
     let error = insert("carol@example.COM").await.expect_err("duplicate");
-    assert!(error.as_database_error().is_some_and(|e| e.is_unique_violation()));
+    assert!(error
+        .as_database_error()
+        .is_some_and(|e| e.is_unique_violation()));
 }
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn the_event_log_refuses_updates_and_deletes(pool: PgPool) {
     app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    for sql in ["UPDATE shipment_events SET note = 'edited'", "DELETE FROM shipment_events"] {
+    for sql in [
+        "UPDATE shipment_events SET note = 'edited'",
+        "DELETE FROM shipment_events",
+    ] {
         let error = sqlx::query(sql).execute(&pool).await.expect_err(sql);
         assert!(error.to_string().contains("append-only"), "{error}");
     }

@@ -29,7 +29,13 @@ async fn seeding_twice_leaves_exactly_the_same_100_shipments(pool: PgPool) {
     .fetch_all(&pool)
     .await
     .expect("owners");
-    assert_eq!(per_owner, vec![("alice@example.com".into(), 60), ("bob@example.com".into(), 40)]);
+    assert_eq!(
+        per_owner,
+        vec![
+            ("alice@example.com".into(), 60),
+            ("bob@example.com".into(), 40)
+        ]
+    );
 
     let statuses: i64 = sqlx::query_scalar("SELECT count(DISTINCT status) FROM shipments")
         .fetch_one(&pool)
@@ -46,23 +52,38 @@ async fn demo_accounts_have_their_roles_and_the_demo_password(pool: PgPool) {
             .fetch_all(&pool)
             .await
             .expect("users");
-    let roles: Vec<_> = users.iter().map(|(e, r, _)| (e.as_str(), r.as_str())).collect();
+    let roles: Vec<_> = users
+        .iter()
+        .map(|(e, r, _)| (e.as_str(), r.as_str()))
+        .collect();
     assert_eq!(
         roles,
-        vec![("alice@example.com", "customer"), ("bob@example.com", "customer"), ("ops@example.com", "operator")]
+        vec![
+            ("alice@example.com", "customer"),
+            ("bob@example.com", "customer"),
+            ("ops@example.com", "operator")
+        ]
     );
     for (_, _, hash) in users {
-        assert!(app::ssr::auth::password::verify_password("demo-password".into(), hash)
-            .await
-            .expect("verify"));
+        assert!(
+            app::ssr::auth::password::verify_password("demo-password".into(), hash)
+                .await
+                .expect("verify")
+        );
     }
 }
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn concurrent_seeders_do_not_duplicate_anything(pool: PgPool) {
-    let (a, b) = tokio::join!(app::ssr::demo::seed_demo(&pool), app::ssr::demo::seed_demo(&pool));
+    let (a, b) = tokio::join!(
+        app::ssr::demo::seed_demo(&pool),
+        app::ssr::demo::seed_demo(&pool)
+    );
     let created = a.expect("a").shipments_created + b.expect("b").shipments_created;
     assert_eq!(created, 100);
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM shipments").fetch_one(&pool).await.expect("count");
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM shipments")
+        .fetch_one(&pool)
+        .await
+        .expect("count");
     assert_eq!(count, 100);
 }

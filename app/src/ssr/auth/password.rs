@@ -3,7 +3,9 @@
 //! never stalls the async workers that serve streams.
 
 use anyhow::Context as _;
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::{Algorithm, Argon2, Params, Version};
 
 use crate::domain::NewPassword;
@@ -48,8 +50,15 @@ mod tests {
     async fn a_hash_verifies_its_password_and_nothing_else() {
         let password = NewPassword::parse("demo-password".into()).expect("valid");
         let hash = hash_password(password).await.expect("hash");
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
-        assert!(verify_password("demo-password".into(), hash.clone()).await.expect("verify"));
-        assert!(!verify_password("demo-passwore".into(), hash).await.expect("verify"));
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
+        assert!(verify_password("demo-password".into(), hash.clone())
+            .await
+            .expect("verify"));
+        assert!(!verify_password("demo-passwore".into(), hash)
+            .await
+            .expect("verify"));
     }
 }
