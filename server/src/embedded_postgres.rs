@@ -196,7 +196,7 @@ impl Binaries {
                 Some((version, entry.path().join("bin")))
             })
             .collect();
-        versioned.sort_by(|a, b| b.0.cmp(&a.0));
+        versioned.sort_by_key(|(version, _)| std::cmp::Reverse(*version));
         if let Some(wanted) = cluster_version {
             if let Some((_, dir)) = versioned.iter().find(|(v, _)| v.to_string() == wanted) {
                 candidates.insert(0, dir.clone());
@@ -347,11 +347,11 @@ fn configured_port(cluster: &Path) -> anyhow::Result<u16> {
     let conf = fs::read_to_string(cluster.join("postgresql.conf"))
         .with_context(|| format!("reading {}/postgresql.conf", cluster.display()))?;
     conf.lines()
-        .filter_map(|line| {
+        .rev()
+        .find_map(|line| {
             let (key, value) = line.split_once('=')?;
             (key.trim() == "port").then(|| value.split('#').next()?.trim().parse::<u16>().ok())?
         })
-        .last()
         .context("the embedded cluster's postgresql.conf names no port; remove the cluster directory to recreate it")
 }
 

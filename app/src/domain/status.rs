@@ -297,7 +297,7 @@ mod tests {
     fn illegal_transition_message_names_both_states() {
         let err = ShipmentStatus::Delivered
             .transition_to(ShipmentStatus::InTransit)
-            .unwrap_err();
+            .expect_err("delivered is final");
         let message = err.to_string();
         assert!(
             message.contains("delivered") && message.contains("in_transit"),

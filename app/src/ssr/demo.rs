@@ -111,6 +111,14 @@ async fn ensure_user(
     Ok((id, false))
 }
 
+/// One status event of a demo history: (status, location, note, occurred_at).
+type HistoryEntry = (
+    ShipmentStatus,
+    Option<String>,
+    Option<&'static str>,
+    DateTime<Utc>,
+);
+
 /// One demo shipment and the history that leads to its status.
 #[derive(Debug, Clone)]
 struct DemoShipment {
@@ -121,13 +129,8 @@ struct DemoShipment {
     carrier: &'static str,
     created_at: DateTime<Utc>,
     eta: Option<chrono::NaiveDate>,
-    /// (status, location, note, occurred_at), oldest first, starting at pending.
-    history: Vec<(
-        ShipmentStatus,
-        Option<String>,
-        Option<&'static str>,
-        DateTime<Utc>,
-    )>,
+    /// Oldest first, starting at pending.
+    history: Vec<HistoryEntry>,
 }
 
 impl DemoShipment {
@@ -145,7 +148,7 @@ impl DemoShipment {
         let path = path_to(target);
         // Every fifth shipment has been quiet for three days (the "no update for
         // 48 h" case); the rest moved within the last day.
-        let last_age = if number % 5 == 0 {
+        let last_age = if number.is_multiple_of(5) {
             Duration::hours(72 + (mix % 24) as i64)
         } else {
             Duration::minutes(20 + (mix % 1_300) as i64)
