@@ -14,6 +14,10 @@ use crate::domain::IllegalTransition;
 pub enum AppError {
     #[error("sign in to continue")]
     Unauthorized,
+    /// Sign-in failed. One message for unknown email and wrong password, so the
+    /// response does not reveal which accounts exist.
+    #[error("the email address or password is not right")]
+    BadCredentials,
     #[error("you are not allowed to do that")]
     Forbidden,
     #[error("{0} was not found")]
@@ -22,6 +26,9 @@ pub enum AppError {
     Validation { field: String, message: String },
     #[error("{0}")]
     Conflict(String),
+    /// Too many attempts; the client may retry after this many seconds.
+    #[error("too many attempts; try again in {} minutes", retry_after_secs.div_ceil(60))]
+    TooManyRequests { retry_after_secs: u64 },
     #[error("something went wrong on our side; please try again in a moment")]
     Internal,
     /// The request could not reach the server function or its reply was unreadable.
@@ -60,6 +67,56 @@ impl FromServerFnError for AppError {
 }
 
 #[cfg(feature = "ssr")]
+mod problem_json {
+    //! RFC 9457 problem details for the REST API.
+
+    use super::AppError;
+    use axum::http::{header, HeaderValue};
+    use axum::response::{IntoResponse, Response};
+
+    impl AppError {
+        /// A short, stable title per kind of problem.
+        fn title(&self) -> &'static str {
+            match self {
+                AppError::Unauthorized | AppError::BadCredentials => "Unauthorized",
+                AppError::Forbidden => "Forbidden",
+                AppError::NotFound(_) => "Not found",
+                AppError::Validation { .. } => "Invalid input",
+                AppError::Conflict(_) => "Conflict",
+                AppError::TooManyRequests { .. } => "Too many requests",
+                AppError::Internal => "Internal error",
+                AppError::Transport(_) => "Bad request",
+            }
+        }
+    }
+
+    impl IntoResponse for AppError {
+        fn into_response(self) -> Response {
+            let status = self.status_code();
+            let mut body = serde_json::json!({
+                "type": "about:blank",
+                "title": self.title(),
+                "status": status.as_u16(),
+                "detail": self.to_string(),
+            });
+            if let AppError::Validation { field, message } = &self {
+                body["errors"] = serde_json::json!([{ "field": field, "message": message }]);
+            }
+            let mut response = (status, body.to_string()).into_response();
+            let headers = response.headers_mut();
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/problem+json"),
+            );
+            if let AppError::TooManyRequests { retry_after_secs } = self {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            }
+            response
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
 mod ssr_conversions {
     use super::AppError;
 
@@ -82,11 +139,12 @@ mod ssr_conversions {
         pub fn status_code(&self) -> http::StatusCode {
             use http::StatusCode;
             match self {
-                AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+                AppError::Unauthorized | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
                 AppError::Forbidden => StatusCode::FORBIDDEN,
                 AppError::NotFound(_) => StatusCode::NOT_FOUND,
                 AppError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
                 AppError::Conflict(_) => StatusCode::CONFLICT,
+                AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
                 AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
                 AppError::Transport(_) => StatusCode::BAD_REQUEST,
             }

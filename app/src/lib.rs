@@ -13,10 +13,13 @@ pub mod ssr;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 use crate::components::header::Header;
-use crate::pages::{dashboard::DashboardPage, not_found::NotFoundPage};
+use crate::pages::{
+    dashboard::DashboardPage, login::LoginPage, not_found::NotFoundPage, register::RegisterPage,
+    shipment::ShipmentPage,
+};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -52,6 +55,10 @@ pub fn App() -> impl IntoView {
             <main id="main">
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=DashboardPage />
+                    <Route path=path!("/login") view=LoginPage />
+                    <Route path=path!("/register") view=RegisterPage />
+                    // Rendered whole before sending, so a hidden shipment can answer 404.
+                    <Route path=path!("/shipments/:tracking_number") view=ShipmentPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

@@ -1,7 +1,6 @@
 //! The `server` command line: every way to run and administer Shipwatch.
 
 use std::io::{BufRead as _, IsTerminal as _};
-use std::net::SocketAddr;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
@@ -12,6 +11,7 @@ use app::ssr::db::status::{record_status_change, StatusChange};
 
 use crate::database::DatabaseArgs;
 use crate::embedded_postgres::EmbeddedPostgres;
+use crate::startup::ServeArgs;
 
 #[derive(Debug, Parser)]
 #[command(name = "server", version, about = "Shipwatch: live shipment tracking")]
@@ -23,13 +23,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the web app, the API and the live stream.
-    Serve {
-        /// Address to listen on.
-        #[arg(long, env = "SHIPWATCH_ADDR", default_value = "127.0.0.1:3000")]
-        addr: SocketAddr,
-        #[command(flatten)]
-        database: DatabaseArgs,
-    },
+    Serve(ServeArgs),
     /// Apply pending database migrations and exit.
     Migrate {
         #[command(flatten)]
@@ -47,6 +41,40 @@ pub enum Command {
         email: String,
         #[arg(long, default_value = "customer", value_parser = parse_role)]
         role: Role,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Change an account's role.
+    SetRole {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Issue an API token for an account; it is printed once and only its hash is kept.
+    CreateToken {
+        #[arg(long)]
+        email: String,
+        /// What the token is for, e.g. "depot scanner 3".
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// List API tokens (never the tokens themselves).
+    ListTokens {
+        /// Only this account's tokens.
+        #[arg(long)]
+        email: Option<String>,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Revoke an API token by id (see list-tokens); it stops working at once.
+    RevokeToken {
+        #[arg(long)]
+        id: i64,
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -104,7 +132,7 @@ fn parse_role(value: &str) -> Result<Role, String> {
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve { addr, database } => crate::startup::serve(addr, &database).await,
+        Command::Serve(args) => crate::startup::serve(&args).await,
         Command::Migrate { database } => {
             database.connect_and_migrate().await?;
             println!("database is up to date");
@@ -135,6 +163,68 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await
                 .map_err(user_facing)?;
             println!("created {role} {email} (id {id})");
+            Ok(())
+        }
+        Command::SetRole {
+            email,
+            role,
+            database,
+        } => {
+            let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+            let pool = database.connect_and_migrate().await?;
+            app::ssr::db::users::set_role(&pool, &email, role)
+                .await
+                .map_err(user_facing)?;
+            println!("{email} is now {role}");
+            Ok(())
+        }
+        Command::CreateToken {
+            email,
+            name,
+            database,
+        } => {
+            let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+            let pool = database.connect_and_migrate().await?;
+            let (id, token) = app::ssr::auth::tokens::create_token(&pool, &email, &name)
+                .await
+                .map_err(user_facing)?;
+            eprintln!("token {id} for {email} (\"{name}\"); store it now, it is not shown again:");
+            println!("{token}");
+            Ok(())
+        }
+        Command::ListTokens { email, database } => {
+            let email = email
+                .map(|e| Email::parse(&e).map_err(|e| anyhow::anyhow!("--email: {e}")))
+                .transpose()?;
+            let pool = database.connect_and_migrate().await?;
+            let tokens = app::ssr::auth::tokens::list_tokens(&pool, email.as_ref())
+                .await
+                .map_err(user_facing)?;
+            if tokens.is_empty() {
+                println!("no tokens");
+            }
+            for t in tokens {
+                let state = match (t.revoked_at, t.last_used_at) {
+                    (Some(at), _) => format!("revoked {}", at.format("%Y-%m-%d %H:%M")),
+                    (None, Some(at)) => format!("last used {}", at.format("%Y-%m-%d %H:%M")),
+                    (None, None) => "never used".to_owned(),
+                };
+                println!(
+                    "{:>5}  {:<30}  {:<30}  created {}  {state}",
+                    t.id,
+                    t.email,
+                    t.name,
+                    t.created_at.format("%Y-%m-%d %H:%M")
+                );
+            }
+            Ok(())
+        }
+        Command::RevokeToken { id, database } => {
+            let pool = database.connect_and_migrate().await?;
+            app::ssr::auth::tokens::revoke_token(&pool, id)
+                .await
+                .map_err(user_facing)?;
+            println!("token {id} revoked");
             Ok(())
         }
         Command::SetStatus {

@@ -1,13 +1,32 @@
-//! Server functions about shipments.
+//! Server functions about shipments: thin, over `ssr::shipments`.
 
 use leptos::prelude::*;
 
-use crate::domain::ShipmentSummary;
+use crate::domain::{ShipmentDetail, ShipmentSummary};
 use crate::error::AppError;
 
-/// The most recent shipments, newest first.
-#[server]
+/// The shipments the signed-in user may see, newest change first.
+#[server(endpoint = "list_shipments")]
 pub async fn list_shipments() -> Result<Vec<ShipmentSummary>, AppError> {
-    let state = crate::ssr::state::AppState::from_context()?;
-    crate::ssr::db::shipments::list_shipments(&state.pool, 500).await
+    super::with_status(
+        async {
+            let state = crate::ssr::state::AppState::from_context()?;
+            let user = crate::ssr::auth::current_user::from_server_fn().await?;
+            crate::ssr::shipments::list(&state.pool, &user).await
+        }
+        .await,
+    )
+}
+
+/// One shipment with its timeline, if the signed-in user may see it.
+#[server(endpoint = "get_shipment")]
+pub async fn get_shipment(tracking_number: String) -> Result<ShipmentDetail, AppError> {
+    super::with_status(
+        async {
+            let state = crate::ssr::state::AppState::from_context()?;
+            let user = crate::ssr::auth::current_user::from_server_fn().await?;
+            crate::ssr::shipments::detail(&state.pool, &user, &tracking_number).await
+        }
+        .await,
+    )
 }

@@ -1,9 +1,13 @@
-//! The bar at the top of every page.
+//! The bar at the top of every page: the brand, and who is signed in with a
+//! sign-out button (a form, so it works without JavaScript).
 
 use leptos::prelude::*;
 
+use crate::api::account::current_account;
+
 #[component]
 pub fn Header() -> impl IntoView {
+    let account = Resource::new(|| (), |_| current_account());
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="site-header">
@@ -11,6 +15,24 @@ pub fn Header() -> impl IntoView {
                 <span class="brand-mark" aria-hidden="true">"◎"</span>
                 "Shipwatch"
             </a>
+            <nav class="account" aria-label="Account">
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        match account.await {
+                            Ok(Some(account)) => view! {
+                                <span class="who">
+                                    {account.email}
+                                    <span class="role">{account.role.as_str()}</span>
+                                </span>
+                                <form method="post" action="/logout" class="inline-form">
+                                    <button type="submit" class="link-button">"Sign out"</button>
+                                </form>
+                            }.into_any(),
+                            _ => view! { <a href="/login">"Sign in"</a> }.into_any(),
+                        }
+                    })}
+                </Suspense>
+            </nav>
         </header>
     }
 }

@@ -10,6 +10,9 @@ mod tracking_number;
 pub use email::{Email, EmailError};
 pub use password::{NewPassword, PasswordError};
 pub use role::{Role, UnknownRole};
-pub use shipment::{format_timestamp, EventKind, ShipmentEvent, ShipmentSummary};
+pub use shipment::{
+    format_timestamp, Account, EventKind, NewStatusEvent, ShipmentDetail, ShipmentEvent,
+    ShipmentSummary,
+};
 pub use status::{IllegalTransition, ShipmentStatus, UnknownStatus};
 pub use tracking_number::{TrackingNumber, TrackingNumberError};

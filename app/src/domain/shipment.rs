@@ -55,3 +55,31 @@ pub struct ShipmentEvent {
 pub fn format_timestamp(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
+
+/// A shipment with its timeline (newest first), as the shipment page and
+/// `GET /api/v1/shipments/{tracking_number}` show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShipmentDetail {
+    pub shipment: ShipmentSummary,
+    pub timeline: Vec<ShipmentEvent>,
+}
+
+/// A status event as an operator or integration submits it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewStatusEvent {
+    pub status: ShipmentStatus,
+    #[serde(default)]
+    pub location: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+    /// When it happened; defaults to now.
+    #[serde(default)]
+    pub occurred_at: Option<DateTime<Utc>>,
+}
+
+/// Who is signed in, as the UI shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub email: String,
+    pub role: super::Role,
+}

@@ -17,15 +17,15 @@ pub fn DashboardPage() -> impl IntoView {
     view! {
         <Title text="Shipments" />
         <section class="dashboard" data-hydrated=move || hydrated.get().to_string()>
-            <h1>"Shipments"</h1>
+            <h1>"Your shipments"</h1>
             <Suspense fallback=|| view! { <p class="loading" role="status">"Loading shipments…"</p> }>
                 {move || Suspend::new(async move {
                     match shipments.await {
                         Ok(list) if list.is_empty() => view! {
                             <div class="empty-state">
                                 <h2>"No shipments yet"</h2>
-                                <p>"Shipments appear here as soon as a carrier or an operator registers them. "
-                                   "To try Shipwatch with sample data, run " <code>"server seed-demo"</code>"."</p>
+                                <p>"Shipments sent to you appear here as soon as the carrier registers them, "
+                                   "and every change shows up the moment it happens."</p>
                             </div>
                         }.into_any(),
                         Ok(list) => view! { <ShipmentTable shipments=list /> }.into_any(),

@@ -212,9 +212,9 @@ impl DemoShipment {
             self.carrier,
             last_status as ShipmentStatus,
             last_location.or(last_known_location),
-            self.eta,
-            self.created_at,
-            last_at,
+            self.eta as _,
+            self.created_at as _,
+            last_at as _,
         )
         .fetch_optional(&mut *conn)
         .await?;
@@ -230,7 +230,7 @@ impl DemoShipment {
                 *status as ShipmentStatus,
                 location.as_deref(),
                 *note,
-                at,
+                at as _,
                 operator_id,
             )
             .execute(&mut *conn)

@@ -4,4 +4,5 @@
 pub mod auth;
 pub mod db;
 pub mod demo;
+pub mod shipments;
 pub mod state;

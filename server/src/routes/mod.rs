@@ -1,3 +1,7 @@
-//! HTTP routes that are not Leptos pages.
+//! HTTP routes that are not Leptos pages, and the middleware around them.
 
+pub mod api_v1;
+pub mod extract;
+pub mod forms;
+pub mod guards;
 pub mod health;

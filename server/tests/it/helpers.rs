@@ -1,19 +1,33 @@
-//! Starting the real app for a test.
+//! Starting the real app for a test, and a browser-like HTTP client.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
+use app::ssr::auth::session::SessionConfig;
+use app::ssr::auth::throttle::LoginLimits;
 use app::ssr::state::AppState;
 use leptos::config::LeptosOptions;
+use reqwest::header::ORIGIN;
+use reqwest::redirect::Policy;
+use serde_json::Value;
 use sqlx::PgPool;
+
+pub const DEMO_PASSWORD: &str = "demo-password";
 
 /// The app serving on a free loopback port until the test ends.
 pub struct TestApp {
     pub addr: SocketAddr,
+    pub pool: PgPool,
+    /// Keeps cookies like a browser; sends our Origin on writes.
     pub client: reqwest::Client,
 }
 
 impl TestApp {
     pub async fn spawn(pool: PgPool) -> Self {
+        Self::spawn_with_limits(pool, LoginLimits::default()).await
+    }
+
+    pub async fn spawn_with_limits(pool: PgPool, login_limits: LoginLimits) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -23,21 +37,49 @@ impl TestApp {
             .site_root("target/site")
             .site_addr(addr)
             .build();
-        let router = server::startup::build_router(AppState {
-            pool,
+        let state = AppState {
+            pool: pool.clone(),
             leptos_options,
-        });
+            login_limits,
+            public_origin: format!("http://{addr}"),
+        };
+        let session = SessionConfig {
+            secure: false,
+            idle_timeout: Duration::from_secs(3600),
+        };
+        let router = server::startup::build_router(state, &session)
+            .await
+            .expect("router");
         tokio::spawn(async move {
-            axum::serve(listener, router).await.expect("serve");
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .expect("serve");
         });
         Self {
             addr,
-            client: reqwest::Client::new(),
+            pool,
+            client: Self::browser(),
         }
+    }
+
+    /// A fresh client with its own cookie jar that does not follow redirects.
+    pub fn browser() -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .build()
+            .expect("client")
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
+    }
+
+    pub fn origin(&self) -> String {
+        format!("http://{}", self.addr)
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
@@ -47,4 +89,41 @@ impl TestApp {
             .await
             .expect("request")
     }
+
+    /// A same-origin JSON POST, as the app's own pages would send it.
+    pub async fn post_json(&self, path: &str, body: Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .header(ORIGIN, self.origin())
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Signs this app's client in through the JSON API.
+    pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
+        self.post_json(
+            "/api/v1/session",
+            serde_json::json!({ "email": email, "password": password }),
+        )
+        .await
+    }
+
+    pub async fn sign_in_ok(&self, email: &str) {
+        let response = self.sign_in(email, DEMO_PASSWORD).await;
+        assert_eq!(response.status(), 200, "sign in as {email}");
+    }
+}
+
+/// Tracking numbers of a demo customer's shipments.
+pub async fn tracking_numbers_of(pool: &PgPool, email: &str) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT s.tracking_number FROM shipments s JOIN users u ON u.id = s.owner_id
+         WHERE u.email = $1 ORDER BY s.tracking_number",
+    )
+    .bind(email)
+    .fetch_all(pool)
+    .await
+    .expect("tracking numbers")
 }

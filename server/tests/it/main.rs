@@ -4,6 +4,8 @@
 
 mod helpers;
 
+mod accounts;
+mod authorization;
 mod health;
 mod pages;
 mod schema;

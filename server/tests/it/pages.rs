@@ -2,13 +2,14 @@ use crate::helpers::TestApp;
 use sqlx::PgPool;
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
-async fn the_dashboard_is_rendered_on_the_server_with_every_demo_shipment(pool: PgPool) {
+async fn the_operator_dashboard_is_rendered_on_the_server_with_every_demo_shipment(pool: PgPool) {
     app::ssr::demo::seed_demo(&pool).await.expect("seed");
     let numbers: Vec<String> = sqlx::query_scalar("SELECT tracking_number FROM shipments")
         .fetch_all(&pool)
         .await
         .expect("numbers");
     let app = TestApp::spawn(pool).await;
+    app.sign_in_ok("ops@example.com").await;
 
     let response = app.get("/").await;
     assert_eq!(response.status(), 200);
@@ -28,16 +29,47 @@ async fn the_dashboard_is_rendered_on_the_server_with_every_demo_shipment(pool: 
 }
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
-async fn an_empty_database_shows_a_helpful_empty_state(pool: PgPool) {
+async fn a_new_customer_sees_a_helpful_empty_state(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
+    let registered = app
+        .post_json(
+            "/api/v1/users",
+            serde_json::json!({"email": "new@example.com", "password": "long enough pw"}),
+        )
+        .await;
+    assert_eq!(registered.status(), 201);
+    assert_eq!(
+        app.sign_in("new@example.com", "long enough pw")
+            .await
+            .status(),
+        200
+    );
     let html = app.get("/").await.text().await.expect("html");
     assert!(html.contains("No shipments yet"), "{html}");
-    assert!(html.contains("server seed-demo"));
+}
+
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn signed_out_visitors_of_a_page_are_sent_to_the_login_page(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let response = app.get("/").await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/login");
+    let response = app.get("/shipments/SW0000000001").await;
+    assert_eq!(
+        response.headers()["location"],
+        "/login?next=/shipments/SW0000000001"
+    );
+    let login = app.get("/login").await;
+    assert_eq!(login.status(), 200);
+    let html = login.text().await.expect("html");
+    assert!(html.contains("Sign in"), "{html}");
 }
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn an_unknown_page_is_a_404_with_a_way_back(pool: PgPool) {
+    app::ssr::demo::seed_demo(&pool).await.expect("seed");
     let app = TestApp::spawn(pool).await;
+    app.sign_in_ok("alice@example.com").await;
     let response = app.get("/no-such-page").await;
     assert_eq!(response.status(), 404);
     assert!(response

@@ -66,7 +66,7 @@ pub async fn record_status_change(
             current.id,
             change.status as ShipmentStatus,
             location.as_deref(),
-            occurred_at,
+            occurred_at as _,
             current.status as ShipmentStatus,
         )
         .fetch_optional(&mut *tx)
@@ -81,13 +81,13 @@ pub async fn record_status_change(
         let event = sqlx::query!(
             r#"INSERT INTO shipment_events (shipment_id, kind, status, location, note, occurred_at, actor_id)
                VALUES ($1, 'status', $2, $3, $4, $5, $6)
-               RETURNING id, occurred_at,
+               RETURNING id, occurred_at AS "occurred_at: DateTime<Utc>",
                          COALESCE((SELECT email FROM users WHERE id = $6), 'system') AS "actor!""#,
             current.id,
             change.status as ShipmentStatus,
             location.as_deref(),
             note.as_deref(),
-            occurred_at,
+            occurred_at as _,
             change.actor_id,
         )
         .fetch_one(&mut *tx)

@@ -40,3 +40,16 @@ pub async fn find_user_id(pool: &PgPool, email: &Email) -> Result<Option<i64>, A
     .fetch_optional(pool)
     .await?)
 }
+
+/// Changes an account's role; takes effect on the account's next request.
+pub async fn set_role(pool: &PgPool, email: &Email, role: Role) -> Result<(), AppError> {
+    sqlx::query_scalar!(
+        "UPDATE users SET role = $2 WHERE lower(email) = lower($1) RETURNING id",
+        email.as_str(),
+        role as Role,
+    )
+    .fetch_optional(pool)
+    .await?
+    .map(|_| ())
+    .ok_or_else(|| AppError::NotFound(format!("an account for {email}")))
+}

@@ -1,0 +1,62 @@
+//! `/register` — create a customer account; works without JavaScript.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn RegisterPage() -> impl IntoView {
+    let query = use_query_map();
+    let param = move |key: &str| {
+        query
+            .with_untracked(|q| q.get(key))
+            .filter(|v| !v.is_empty())
+    };
+    let field = param("field").unwrap_or_default();
+    let error = param("error");
+    let email = param("email").unwrap_or_default();
+    // Field errors sit under their field; anything else above the form.
+    let email_error = (field == "email").then(|| error.clone()).flatten();
+    let password_error = (field == "password").then(|| error.clone()).flatten();
+    let form_error = (field != "email" && field != "password")
+        .then_some(error)
+        .flatten();
+
+    view! {
+        <Title text="Create an account" />
+        <section class="auth-card">
+            <h1>"Create an account"</h1>
+            {form_error.map(|text| view! { <p class="error" role="alert">{text}</p> })}
+            <form method="post" action="/register" class="stacked-form">
+                <label for="register-email">"Email"</label>
+                <input
+                    id="register-email"
+                    name="email"
+                    type="email"
+                    autocomplete="username"
+                    required
+                    value=email
+                    aria-invalid=email_error.as_ref().map(|_| "true")
+                    aria-describedby=email_error.as_ref().map(|_| "register-email-error")
+                />
+                {email_error.map(|text| view! { <p class="field-error" id="register-email-error">{text}</p> })}
+                <label for="register-password">"Password"</label>
+                <input
+                    id="register-password"
+                    name="password"
+                    type="password"
+                    autocomplete="new-password"
+                    required
+                    minlength="10"
+                    maxlength="128"
+                    aria-invalid=password_error.as_ref().map(|_| "true")
+                    aria-describedby="register-password-hint"
+                />
+                <p class="hint" id="register-password-hint">"10 to 128 characters."</p>
+                {password_error.map(|text| view! { <p class="field-error" role="alert">{text}</p> })}
+                <button type="submit" class="primary">"Create account"</button>
+            </form>
+            <p class="aside">"Already have an account? " <a href="/login">"Sign in"</a></p>
+        </section>
+    }
+}

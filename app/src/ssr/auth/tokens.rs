@@ -1,0 +1,124 @@
+//! API tokens for integrations (scanners, carrier feeds).
+//!
+//! A token is 32 random bytes, shown once as `swt_<base64url>`. Only its SHA-256
+//! is stored: a leaked database does not leak working tokens, and a lookup is a
+//! single indexed equality (no slow hash needed, the token has full entropy).
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use chrono::{DateTime, Utc};
+use rand::RngCore as _;
+use sha2::{Digest as _, Sha256};
+use sqlx::PgPool;
+
+use crate::domain::{Email, Role};
+use crate::error::AppError;
+
+use super::current_user::CurrentUser;
+
+const PREFIX: &str = "swt_";
+
+/// A token as listed: never the token itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenInfo {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+fn hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// Issues a token for the account with this email; returns (id, token).
+pub async fn create_token(
+    pool: &PgPool,
+    email: &Email,
+    name: &str,
+) -> Result<(i64, String), AppError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(AppError::validation(
+            "name",
+            "give the token a name of 1 to 100 characters",
+        ));
+    }
+    let user_id = crate::ssr::db::users::find_user_id(pool, email)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("an account for {email}")))?;
+    let mut secret = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut secret);
+    let token = format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(secret));
+    let id = sqlx::query_scalar!(
+        "INSERT INTO api_tokens (user_id, name, token_hash) VALUES ($1, $2, $3) RETURNING id",
+        user_id,
+        name,
+        hash(&token),
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok((id, token))
+}
+
+/// The user a bearer token belongs to, if it is valid and not revoked.
+pub async fn authenticate(pool: &PgPool, token: &str) -> Result<Option<CurrentUser>, AppError> {
+    if !token.starts_with(PREFIX) {
+        return Ok(None);
+    }
+    let row = sqlx::query!(
+        r#"WITH used AS (
+               UPDATE api_tokens SET last_used_at = now()
+               WHERE token_hash = $1 AND revoked_at IS NULL
+               RETURNING user_id)
+           SELECT u.id, u.email, u.role AS "role: Role" FROM users u JOIN used ON used.user_id = u.id"#,
+        hash(token),
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|row| CurrentUser {
+        id: row.id,
+        email: row.email,
+        role: row.role,
+    }))
+}
+
+/// Every token, or those of one account, newest first.
+pub async fn list_tokens(pool: &PgPool, email: Option<&Email>) -> Result<Vec<TokenInfo>, AppError> {
+    let rows = sqlx::query!(
+        r#"SELECT t.id, u.email, t.name, t.created_at AS "created_at: DateTime<Utc>",
+                  t.last_used_at AS "last_used_at: DateTime<Utc>", t.revoked_at AS "revoked_at: DateTime<Utc>"
+           FROM api_tokens t JOIN users u ON u.id = t.user_id
+           WHERE $1::text IS NULL OR lower(u.email) = lower($1)
+           ORDER BY t.id DESC"#,
+        email.map(Email::as_str),
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| TokenInfo {
+            id: r.id,
+            email: r.email,
+            name: r.name,
+            created_at: r.created_at,
+            last_used_at: r.last_used_at,
+            revoked_at: r.revoked_at,
+        })
+        .collect())
+}
+
+/// Revokes a token; requests using it get 401 from then on.
+pub async fn revoke_token(pool: &PgPool, id: i64) -> Result<(), AppError> {
+    let revoked = sqlx::query_scalar!(
+        "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 RETURNING id",
+        id
+    )
+    .fetch_optional(pool)
+    .await?;
+    revoked
+        .map(|_| ())
+        .ok_or_else(|| AppError::NotFound(format!("token {id}")))
+}

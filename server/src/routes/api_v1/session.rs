@@ -1,0 +1,55 @@
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use app::domain::Account;
+use app::error::AppError;
+use app::ssr::auth::current_user::CurrentUser;
+use app::ssr::auth::{accounts, session};
+use app::ssr::state::AppState;
+
+use crate::routes::extract::{ApiJson, ClientIp};
+
+#[derive(Deserialize)]
+pub struct Credentials {
+    email: String,
+    password: String,
+}
+
+/// `POST /api/v1/session`: sign in; the response sets the session cookie.
+pub async fn sign_in(
+    State(state): State<AppState>,
+    ClientIp(client): ClientIp,
+    session: Session,
+    ApiJson(body): ApiJson<Credentials>,
+) -> Result<Json<Account>, AppError> {
+    let user = accounts::sign_in(
+        &state.pool,
+        &state.login_limits,
+        &body.email,
+        body.password,
+        client,
+    )
+    .await?;
+    session::sign_in(&session, user.id).await?;
+    Ok(Json(Account {
+        email: user.email,
+        role: user.role,
+    }))
+}
+
+/// `GET /api/v1/session`: who is signed in.
+pub async fn whoami(user: CurrentUser) -> Json<Account> {
+    Json(Account {
+        email: user.email,
+        role: user.role,
+    })
+}
+
+/// `DELETE /api/v1/session`: sign out; the session is deleted server-side.
+pub async fn sign_out(_user: CurrentUser, session: Session) -> Result<StatusCode, AppError> {
+    session::sign_out(&session).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
