@@ -44,7 +44,7 @@ export default defineConfig({
     },
   ],
   webServer: {
-    command: "../target/debug/server serve",
+    command: "target/debug/server serve",
     cwd: "..",
     url: `${baseURL}/readyz`,
     reuseExistingServer: false,
