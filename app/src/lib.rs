@@ -54,9 +54,12 @@ pub fn App() -> impl IntoView {
             <Header />
             <main id="main">
                 <Routes fallback=NotFoundPage>
-                    <Route path=path!("/") view=DashboardPage />
-                    <Route path=path!("/login") view=LoginPage />
-                    <Route path=path!("/register") view=RegisterPage />
+                    // In-order streaming: data arrives in the HTML itself, so pages
+                    // work without JavaScript (out-of-order needs a script to swap
+                    // resolved content in).
+                    <Route path=path!("/") view=DashboardPage ssr=SsrMode::InOrder />
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::InOrder />
+                    <Route path=path!("/register") view=RegisterPage ssr=SsrMode::InOrder />
                     // Rendered whole before sending, so a hidden shipment can answer 404.
                     <Route path=path!("/shipments/:tracking_number") view=ShipmentPage ssr=SsrMode::Async />
                 </Routes>
