@@ -20,3 +20,14 @@ test("the hydrated dashboard lists all 100 demo shipments for the operator", asy
   await expect(page).toHaveTitle("Shipments · Shipwatch");
   expect(errors, "no script errors while hydrating").toEqual([]);
 });
+
+test("a customer opens a shipment from the list and reads its timeline", async ({ page }) => {
+  await signIn(page, "alice@example.com");
+  const first = shipmentTable(page).locator("tbody th a").first();
+  const number = (await first.textContent())?.trim() ?? "";
+  await first.click();
+  await expect(page).toHaveURL(new RegExp(`/shipments/${number}$`));
+  await expect(page.getByRole("heading", { level: 1 })).toContainText(number);
+  await expect(page.getByRole("heading", { name: "Timeline" })).toBeVisible();
+  await expect(page.getByRole("listitem").filter({ hasText: "Shipment created" })).toBeVisible();
+});

@@ -42,7 +42,9 @@ fn ShipmentRow(shipment: ShipmentSummary) -> impl IntoView {
     let location = shipment.last_location.clone().unwrap_or_default();
     view! {
         <tr data-tracking-number=shipment.tracking_number.to_string()>
-            <th scope="row" class="tracking-number">{shipment.tracking_number.to_string()}</th>
+            <th scope="row" class="tracking-number">
+                <a href=format!("/shipments/{}", shipment.tracking_number)>{shipment.tracking_number.to_string()}</a>
+            </th>
             <td data-label="Status"><StatusBadge status=shipment.status /></td>
             <td data-label="Route">
                 {shipment.origin}
@@ -50,7 +52,7 @@ fn ShipmentRow(shipment: ShipmentSummary) -> impl IntoView {
                 {shipment.destination}
             </td>
             <td data-label="Carrier">{shipment.carrier}</td>
-            <td data-label="ETA">{eta}</td>
+            <td data-label="ETA" class="eta">{eta}</td>
             <td data-label="Last update">
                 <time datetime=shipment.updated_at.to_rfc3339()>{updated}</time>
                 <span class="location">{location}</span>
