@@ -49,6 +49,9 @@ CREATE INDEX shipments_updated_idx ON shipments (updated_at DESC);
 -- Append-only: rows are never updated or deleted (enforced by the trigger below).
 CREATE TABLE shipment_events (
     id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    -- The live stream's cursor, assigned in COMMIT order (see the trigger in the
+    -- live stream migration); `id` is assigned at INSERT and is not safe to resume from.
+    stream_position bigint,
     shipment_id  bigint NOT NULL REFERENCES shipments (id),
     kind         event_kind NOT NULL,
     status       shipment_status,

@@ -15,13 +15,19 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::trace::TraceLayer;
 use tower_sessions::ExpiredDeletion as _;
 
+use std::future::IntoFuture as _;
+use std::sync::Arc;
+
+use sqlx::PgPool;
+
 use app::ssr::auth::session::{self, SessionConfig};
 use app::ssr::auth::throttle::LoginLimits;
-use app::ssr::state::AppState;
+use app::ssr::state::{AppState, StreamSettings};
+use app::ssr::stream::{listener, log, sweep, Hub};
 use app::{shell, App};
 
 use crate::database::DatabaseArgs;
-use crate::routes::{api_v1, forms, guards, health};
+use crate::routes::{api_v1, events, forms, guards, health, metrics};
 
 /// Options of `server serve`.
 #[derive(Debug, Clone, Args)]
@@ -48,6 +54,15 @@ pub struct ServeArgs {
     /// The login throttling window, in minutes.
     #[arg(long, env = "SHIPWATCH_LOGIN_WINDOW_MINUTES", default_value_t = 15)]
     pub login_window_minutes: u64,
+    /// Seconds between `: ping` heartbeats on idle live streams.
+    #[arg(long, env = "SHIPWATCH_HEARTBEAT_SECS", default_value_t = 15)]
+    pub heartbeat_secs: u64,
+    /// Events a live stream may fall behind before it is dropped (and resumes).
+    #[arg(long, env = "SHIPWATCH_STREAM_BUFFER", default_value_t = 256)]
+    pub stream_buffer: usize,
+    /// Seconds between re-checks of open streams' sessions, tokens and roles.
+    #[arg(long, env = "SHIPWATCH_AUTH_RECHECK_SECS", default_value_t = 2)]
+    pub auth_recheck_secs: u64,
     #[command(flatten)]
     pub database: DatabaseArgs,
 }
@@ -77,6 +92,21 @@ impl ServeArgs {
         }
     }
 
+    fn config(&self) -> anyhow::Result<AppConfig> {
+        Ok(AppConfig {
+            leptos_options: leptos_options(self.addr)?,
+            login_limits: self.login_limits(),
+            public_origin: self.public_origin(),
+            session: self.session_config(),
+            stream: StreamSettings {
+                heartbeat: Duration::from_secs(self.heartbeat_secs.max(1)),
+                ..StreamSettings::default()
+            },
+            stream_buffer: self.stream_buffer,
+            auth_recheck: Duration::from_secs(self.auth_recheck_secs.max(1)),
+        })
+    }
+
     fn login_limits(&self) -> LoginLimits {
         LoginLimits {
             per_email: self.login_limit_per_email,
@@ -86,12 +116,29 @@ impl ServeArgs {
     }
 }
 
-/// The whole HTTP surface of Shipwatch. Creates the session table if needed.
-pub async fn build_router(
-    state: AppState,
-    session_config: &SessionConfig,
-) -> anyhow::Result<Router> {
-    let store = session::store(&state.pool)
+/// Everything the app needs besides its database.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    pub leptos_options: LeptosOptions,
+    pub login_limits: LoginLimits,
+    pub public_origin: String,
+    pub session: SessionConfig,
+    pub stream: StreamSettings,
+    pub stream_buffer: usize,
+    pub auth_recheck: Duration,
+}
+
+/// A running app: its router, and the hub to shut down.
+pub struct RunningApp {
+    pub router: Router,
+    pub hub: Arc<Hub>,
+}
+
+/// Starts the live stream's listener and sweeper and builds the whole HTTP
+/// surface of Shipwatch. Creates the session table if needed.
+pub async fn build_app(pool: PgPool, config: AppConfig) -> anyhow::Result<RunningApp> {
+    crate::routes::metrics::install();
+    let store = session::store(&pool)
         .await
         .context("preparing the session store")?;
     tokio::spawn(
@@ -99,24 +146,50 @@ pub async fn build_router(
             .clone()
             .continuously_delete_expired(tokio::time::Duration::from_secs(3600)),
     );
+    let head = log::head(&pool)
+        .await
+        .map_err(|e| anyhow::anyhow!("reading the event log head: {e}"))?;
+    let hub = Hub::new(config.stream_buffer, head);
+    tokio::spawn(listener::run(pool.clone(), Arc::clone(&hub)));
+    tokio::spawn(sweep::run(
+        pool.clone(),
+        Arc::clone(&hub),
+        config.auth_recheck,
+    ));
+
+    let state = AppState {
+        pool,
+        leptos_options: config.leptos_options,
+        login_limits: config.login_limits,
+        public_origin: config.public_origin,
+        hub: Arc::clone(&hub),
+        stream: config.stream,
+    };
     let routes = generate_route_list(App);
-    Ok(Router::new()
+    let router = Router::new()
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))
+        .route("/metrics", get(metrics::render))
         .route("/login", post(forms::sign_in))
         .route("/register", post(forms::register))
         .route("/logout", post(forms::sign_out))
-        .nest("/api/v1", api_v1::router())
+        .route("/api/events", get(events::stream))
+        .nest(
+            "/api/v1",
+            api_v1::router().route("/events", get(events::long_poll)),
+        )
         .leptos_routes(&state, routes, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
+        .route_layer(from_fn(metrics::track_latency))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(from_fn(guards::pages_require_sign_in))
         .layer(from_fn_with_state(state.clone(), guards::same_origin))
-        .layer(session::layer(store, session_config))
+        .layer(session::layer(store, &config.session))
         .layer(TraceLayer::new_for_http())
-        .with_state(state))
+        .with_state(state);
+    Ok(RunningApp { router, hub })
 }
 
 /// Leptos settings from the environment cargo-leptos sets, with our own
@@ -140,13 +213,7 @@ pub fn leptos_options(addr: SocketAddr) -> anyhow::Result<LeptosOptions> {
 
 pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     let pool = args.database.connect_and_migrate().await?;
-    let state = AppState {
-        pool,
-        leptos_options: leptos_options(args.addr)?,
-        login_limits: args.login_limits(),
-        public_origin: args.public_origin(),
-    };
-    let router = build_router(state, &args.session_config()).await?;
+    let RunningApp { router, hub } = build_app(pool.clone(), args.config()?).await?;
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| {
@@ -158,16 +225,37 @@ pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     let url = format!("http://{}", listener.local_addr()?);
     tracing::info!(%url, "Shipwatch is serving");
     println!("Shipwatch is running at {url}  (Ctrl-C to stop)");
-    axum::serve(
+    let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+    let shutdown = {
+        let hub = Arc::clone(&hub);
+        async move {
+            shutdown_signal().await;
+            // End every stream cleanly so clients resume on another instance.
+            hub.shut_down();
+            let _ = stopping_tx.send(());
+        }
+    };
+    let server = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .context("serving HTTP")?;
+    .with_graceful_shutdown(shutdown)
+    .into_future();
+    tokio::pin!(server);
+    tokio::select! {
+        result = &mut server => result.context("serving HTTP")?,
+        () = async {
+            let _ = stopping_rx.await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } => tracing::warn!("requests still running after {SHUTDOWN_GRACE:?}; exiting anyway"),
+    }
+    pool.close().await;
     tracing::info!("stopped");
     Ok(())
 }
+
+/// How long in-flight requests get to finish after a shutdown signal.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
 
 /// Resolves on Ctrl-C or SIGTERM.
 async fn shutdown_signal() {

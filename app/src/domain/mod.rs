@@ -11,8 +11,8 @@ pub use email::{Email, EmailError};
 pub use password::{NewPassword, PasswordError};
 pub use role::{Role, UnknownRole};
 pub use shipment::{
-    format_timestamp, Account, EventKind, NewStatusEvent, ShipmentDetail, ShipmentEvent,
-    ShipmentSummary,
+    format_timestamp, Account, EventKind, EventPage, NewStatusEvent, ShipmentDetail, ShipmentEvent,
+    ShipmentSummary, StreamEvent,
 };
 pub use status::{IllegalTransition, ShipmentStatus, UnknownStatus};
 pub use tracking_number::{TrackingNumber, TrackingNumberError};

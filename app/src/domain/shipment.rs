@@ -83,3 +83,23 @@ pub struct Account {
     pub email: String,
     pub role: super::Role,
 }
+
+/// One frame of the live stream (`event: shipment`): the new event and the
+/// shipment's summary after it. `position` is the resume cursor (the SSE `id:`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamEvent {
+    pub position: i64,
+    pub event: ShipmentEvent,
+    pub shipment: ShipmentSummary,
+}
+
+/// A page of the long-poll feed (`GET /api/v1/events?after=`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventPage {
+    pub events: Vec<StreamEvent>,
+    /// Pass as `after` next time.
+    pub cursor: i64,
+    /// True when `after` was unusable and the cursor was reset to now.
+    #[serde(default)]
+    pub reset: bool,
+}

@@ -6,3 +6,4 @@ pub mod db;
 pub mod demo;
 pub mod shipments;
 pub mod state;
+pub mod stream;

@@ -4,7 +4,11 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sqlx::PgPool;
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use crate::ssr::auth::throttle::LoginLimits;
+use crate::ssr::stream::Hub;
 
 /// Shared by the axum router and provided to server functions as context.
 #[derive(Clone, FromRef)]
@@ -15,6 +19,30 @@ pub struct AppState {
     /// The origin browsers use to reach us (`http://127.0.0.1:3000`); requests
     /// that change state with a cookie must come from it.
     pub public_origin: String,
+    /// The live stream's fan-out for this process.
+    pub hub: Arc<Hub>,
+    pub stream: StreamSettings,
+}
+
+/// Timings of the live stream.
+#[derive(Debug, Clone)]
+pub struct StreamSettings {
+    /// A `: ping` comment this often keeps proxies from closing idle streams.
+    pub heartbeat: Duration,
+    /// The `retry:` a browser waits before reconnecting.
+    pub retry: Duration,
+    /// How long a long-poll waits for news before answering empty.
+    pub long_poll_timeout: Duration,
+}
+
+impl Default for StreamSettings {
+    fn default() -> Self {
+        Self {
+            heartbeat: Duration::from_secs(15),
+            retry: Duration::from_millis(1000),
+            long_poll_timeout: Duration::from_secs(25),
+        }
+    }
 }
 
 impl AppState {

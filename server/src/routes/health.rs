@@ -13,8 +13,15 @@ pub async fn alive() -> impl IntoResponse {
     (StatusCode::OK, "ok\n")
 }
 
-/// `/readyz`: the database answers within two seconds.
+/// `/readyz`: the database answers within two seconds and the live stream's
+/// LISTEN connection is up (without it, clients would miss events).
 pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
+    if !state.hub.listener_connected() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "live stream listener reconnecting\n",
+        );
+    }
     let probe = sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.pool);
     match tokio::time::timeout(Duration::from_secs(2), probe).await {
         Ok(Ok(_)) => (StatusCode::OK, "ready\n"),

@@ -1,7 +1,9 @@
 //! HTTP routes that are not Leptos pages, and the middleware around them.
 
 pub mod api_v1;
+pub mod events;
 pub mod extract;
 pub mod forms;
 pub mod guards;
 pub mod health;
+pub mod metrics;

@@ -5,11 +5,15 @@ use std::time::Duration;
 
 use app::ssr::auth::session::SessionConfig;
 use app::ssr::auth::throttle::LoginLimits;
-use app::ssr::state::AppState;
+use std::sync::Arc;
+
+use app::ssr::state::StreamSettings;
+use app::ssr::stream::Hub;
 use leptos::config::LeptosOptions;
 use reqwest::header::ORIGIN;
 use reqwest::redirect::Policy;
 use serde_json::Value;
+use server::startup::AppConfig;
 use sqlx::PgPool;
 
 pub const DEMO_PASSWORD: &str = "demo-password";
@@ -20,6 +24,7 @@ pub struct TestApp {
     pub pool: PgPool,
     /// Keeps cookies like a browser; sends our Origin on writes.
     pub client: reqwest::Client,
+    pub hub: Arc<Hub>,
 }
 
 impl TestApp {
@@ -37,19 +42,25 @@ impl TestApp {
             .site_root("target/site")
             .site_addr(addr)
             .build();
-        let state = AppState {
-            pool: pool.clone(),
+        let config = AppConfig {
             leptos_options,
             login_limits,
             public_origin: format!("http://{addr}"),
+            session: SessionConfig {
+                secure: false,
+                idle_timeout: Duration::from_secs(3600),
+            },
+            stream: StreamSettings {
+                heartbeat: Duration::from_millis(500),
+                ..StreamSettings::default()
+            },
+            stream_buffer: 64,
+            auth_recheck: Duration::from_millis(500),
         };
-        let session = SessionConfig {
-            secure: false,
-            idle_timeout: Duration::from_secs(3600),
-        };
-        let router = server::startup::build_router(state, &session)
+        let running = server::startup::build_app(pool.clone(), config)
             .await
-            .expect("router");
+            .expect("app");
+        let (router, hub) = (running.router, running.hub);
         tokio::spawn(async move {
             axum::serve(
                 listener,
@@ -58,10 +69,18 @@ impl TestApp {
             .await
             .expect("serve");
         });
+        // Streams start once the listener is connected, as /readyz reports.
+        for _ in 0..250 {
+            if hub.listener_connected() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
         Self {
             addr,
             pool,
             client: Self::browser(),
+            hub,
         }
     }
 

@@ -11,3 +11,4 @@ mod pages;
 mod schema;
 mod seed;
 mod status_changes;
+mod stream;

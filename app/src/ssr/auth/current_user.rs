@@ -10,6 +10,7 @@ use tower_sessions::Session;
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::ssr::state::AppState;
+use crate::ssr::stream::Credential;
 
 use super::session::{session_error, USER_ID_KEY};
 
@@ -36,47 +37,78 @@ impl FromRequestParts<AppState> for CurrentUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        if let Some(value) = parts.headers.get(AUTHORIZATION) {
-            let token = value
-                .to_str()
-                .ok()
-                .and_then(|v| {
-                    v.strip_prefix("Bearer ")
-                        .or_else(|| v.strip_prefix("bearer "))
-                })
-                .ok_or(AppError::Unauthorized)?;
-            return super::tokens::authenticate(&state.pool, token.trim())
-                .await?
-                .ok_or(AppError::Unauthorized);
-        }
-        let session = Session::from_request_parts(parts, state)
-            .await
-            .map_err(|(_, message)| {
-                tracing::error!(message, "session layer missing");
-                AppError::Internal
-            })?;
-        let user_id: i64 = session
-            .get(USER_ID_KEY)
-            .await
-            .map_err(session_error)?
+        Ok(authenticate(parts, state).await?.user)
+    }
+}
+
+/// The signed-in user and what proved it: for long-lived requests (the live
+/// stream), whose authorization is re-checked while they run.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub user: CurrentUser,
+    pub credential: Credential,
+}
+
+impl FromRequestParts<AppState> for Authenticated {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        authenticate(parts, state).await
+    }
+}
+
+async fn authenticate(parts: &mut Parts, state: &AppState) -> Result<Authenticated, AppError> {
+    if let Some(value) = parts.headers.get(AUTHORIZATION) {
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
             .ok_or(AppError::Unauthorized)?;
-        let user = sqlx::query!(
-            r#"SELECT id, email, role AS "role: Role" FROM users WHERE id = $1"#,
-            user_id
-        )
-        .fetch_optional(&state.pool)
-        .await?;
-        match user {
-            Some(user) => Ok(CurrentUser {
+        let (user, token_id) = super::tokens::authenticate(&state.pool, token.trim())
+            .await?
+            .ok_or(AppError::Unauthorized)?;
+        return Ok(Authenticated {
+            user,
+            credential: Credential::Token(token_id),
+        });
+    }
+    let session = Session::from_request_parts(parts, state)
+        .await
+        .map_err(|(_, message)| {
+            tracing::error!(message, "session layer missing");
+            AppError::Internal
+        })?;
+    let user_id: i64 = session
+        .get(USER_ID_KEY)
+        .await
+        .map_err(session_error)?
+        .ok_or(AppError::Unauthorized)?;
+    let session_id = session.id().ok_or(AppError::Unauthorized)?.to_string();
+    let user = sqlx::query!(
+        r#"SELECT id, email, role AS "role: Role" FROM users WHERE id = $1"#,
+        user_id
+    )
+    .fetch_optional(&state.pool)
+    .await?;
+    match user {
+        Some(user) => Ok(Authenticated {
+            user: CurrentUser {
                 id: user.id,
                 email: user.email,
                 role: user.role,
-            }),
-            None => {
-                // The account is gone: forget the session too.
-                session.flush().await.map_err(session_error)?;
-                Err(AppError::Unauthorized)
-            }
+            },
+            credential: Credential::Session(session_id),
+        }),
+        None => {
+            // The account is gone: forget the session too.
+            session.flush().await.map_err(session_error)?;
+            Err(AppError::Unauthorized)
         }
     }
 }

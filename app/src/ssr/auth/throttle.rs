@@ -78,6 +78,7 @@ pub async fn record_failure(
     client: Option<IpAddr>,
 ) -> Result<(), AppError> {
     tracing::warn!(email, client = ?client, "sign-in failed");
+    metrics::counter!("shipwatch_login_failures_total").increment(1);
     sqlx::query!(
         "INSERT INTO login_failures (email, client_ip) VALUES ($1, $2)",
         email,

@@ -63,8 +63,12 @@ pub async fn create_token(
     Ok((id, token))
 }
 
-/// The user a bearer token belongs to, if it is valid and not revoked.
-pub async fn authenticate(pool: &PgPool, token: &str) -> Result<Option<CurrentUser>, AppError> {
+/// The user a bearer token belongs to and the token's id, if it is valid and
+/// not revoked.
+pub async fn authenticate(
+    pool: &PgPool,
+    token: &str,
+) -> Result<Option<(CurrentUser, i64)>, AppError> {
     if !token.starts_with(PREFIX) {
         return Ok(None);
     }
@@ -72,16 +76,20 @@ pub async fn authenticate(pool: &PgPool, token: &str) -> Result<Option<CurrentUs
         r#"WITH used AS (
                UPDATE api_tokens SET last_used_at = now()
                WHERE token_hash = $1 AND revoked_at IS NULL
-               RETURNING user_id)
-           SELECT u.id, u.email, u.role AS "role: Role" FROM users u JOIN used ON used.user_id = u.id"#,
+               RETURNING id, user_id)
+           SELECT u.id, u.email, u.role AS "role: Role", used.id AS token_id
+           FROM users u JOIN used ON used.user_id = u.id"#,
         hash(token),
     )
     .fetch_optional(pool)
     .await?;
-    Ok(row.map(|row| CurrentUser {
-        id: row.id,
-        email: row.email,
-        role: row.role,
+    Ok(row.map(|row| {
+        let user = CurrentUser {
+            id: row.id,
+            email: row.email,
+            role: row.role,
+        };
+        (user, row.token_id)
     }))
 }
 

@@ -1,0 +1,285 @@
+//! The in-process fan-out: every open stream registers here with who it is;
+//! the listener hands each committed event to `dispatch`, which routes it to
+//! exactly the streams allowed to see it (owner, watchers, staff). Routing uses
+//! the owner and watcher ids the listener read with the event, so there is no
+//! database round-trip per recipient.
+//!
+//! Each stream has a bounded buffer. A stream that falls behind by more than
+//! that is dropped (its client reconnects and resumes from its cursor), so a
+//! client that stops reading never grows server memory without bound.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Instant;
+
+use tokio::sync::{mpsc, watch};
+
+use crate::domain::Role;
+use crate::ssr::auth::current_user::CurrentUser;
+
+/// One committed event, serialised once and shared by every recipient.
+#[derive(Debug)]
+pub struct StreamItem {
+    pub position: i64,
+    pub owner_id: i64,
+    pub watchers: Vec<i64>,
+    /// The `data:` of the SSE frame: a one-line `StreamEvent`.
+    pub json: Arc<str>,
+}
+
+impl StreamItem {
+    /// The routing rule of `shipment_visible_to`, on ids already in memory.
+    pub fn visible_to(&self, user_id: i64, role: Role) -> bool {
+        role.is_staff() || self.owner_id == user_id || self.watchers.contains(&user_id)
+    }
+}
+
+/// What authenticated a stream, re-checked periodically by the sweeper.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// A browser session (its id in `tower_sessions.session`).
+    Session(String),
+    /// An API token (its row id in `api_tokens`).
+    Token(i64),
+}
+
+struct Subscriber {
+    user_id: i64,
+    role: Role,
+    credential: Credential,
+    sender: mpsc::Sender<Arc<StreamItem>>,
+}
+
+/// Why a stream ended, for logs and metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closed {
+    /// The client fell more than a buffer behind.
+    Lagged,
+    /// Its session ended, token was revoked or role changed.
+    Unauthorized,
+    /// The server is shutting down.
+    Shutdown,
+}
+
+pub struct Hub {
+    subscribers: RwLock<HashMap<u64, Subscriber>>,
+    closed_reasons: RwLock<HashMap<u64, Closed>>,
+    next_id: AtomicU64,
+    /// The last position dispatched (the listener's cursor).
+    last_position: AtomicI64,
+    listener_connected: AtomicBool,
+    buffer: usize,
+    shutdown: watch::Sender<bool>,
+}
+
+/// A stream's registration; unregisters on drop.
+pub struct Subscription {
+    id: u64,
+    hub: Arc<Hub>,
+    pub receiver: mpsc::Receiver<Arc<StreamItem>>,
+    pub shutdown: watch::Receiver<bool>,
+}
+
+impl Subscription {
+    /// Why the hub closed this stream, once `receiver` has returned `None`.
+    pub fn closed_reason(&self) -> Option<Closed> {
+        self.hub.closed_reasons.read().ok()?.get(&self.id).copied()
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        if let Ok(mut subscribers) = self.hub.subscribers.write() {
+            subscribers.remove(&self.id);
+        }
+        if let Ok(mut reasons) = self.hub.closed_reasons.write() {
+            reasons.remove(&self.id);
+        }
+        metrics::gauge!("shipwatch_open_streams").decrement(1.0);
+    }
+}
+
+impl Hub {
+    /// `buffer`: how many events a stream may fall behind before it is dropped.
+    pub fn new(buffer: usize, start_position: i64) -> Arc<Self> {
+        let (shutdown, _) = watch::channel(false);
+        Arc::new(Self {
+            subscribers: RwLock::new(HashMap::new()),
+            closed_reasons: RwLock::new(HashMap::new()),
+            next_id: AtomicU64::new(1),
+            last_position: AtomicI64::new(start_position),
+            listener_connected: AtomicBool::new(false),
+            buffer: buffer.max(1),
+            shutdown,
+        })
+    }
+
+    /// Registers a stream for `user`. Register before replaying from the
+    /// database, so nothing committed in between is missed.
+    pub fn subscribe(self: &Arc<Self>, user: &CurrentUser, credential: Credential) -> Subscription {
+        let (sender, receiver) = mpsc::channel(self.buffer);
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let subscriber = Subscriber {
+            user_id: user.id,
+            role: user.role,
+            credential,
+            sender,
+        };
+        if let Ok(mut subscribers) = self.subscribers.write() {
+            subscribers.insert(id, subscriber);
+        }
+        metrics::gauge!("shipwatch_open_streams").increment(1.0);
+        Subscription {
+            id,
+            hub: Arc::clone(self),
+            receiver,
+            shutdown: self.shutdown.subscribe(),
+        }
+    }
+
+    /// Sends a committed event to every stream allowed to see it, in order.
+    pub fn dispatch(&self, item: Arc<StreamItem>, notified_at: Option<Instant>) {
+        let mut lagged = Vec::new();
+        if let Ok(subscribers) = self.subscribers.read() {
+            for (id, subscriber) in subscribers.iter() {
+                if !item.visible_to(subscriber.user_id, subscriber.role) {
+                    continue;
+                }
+                match subscriber.sender.try_send(Arc::clone(&item)) {
+                    Ok(()) => metrics::counter!("shipwatch_events_sent_total").increment(1),
+                    Err(mpsc::error::TrySendError::Full(_)) => lagged.push(*id),
+                    Err(mpsc::error::TrySendError::Closed(_)) => {}
+                }
+            }
+        }
+        if let Some(at) = notified_at {
+            metrics::histogram!("shipwatch_notify_to_send_seconds")
+                .record(at.elapsed().as_secs_f64());
+        }
+        self.last_position
+            .fetch_max(item.position, Ordering::AcqRel);
+        if !lagged.is_empty() {
+            metrics::counter!("shipwatch_lag_disconnects_total").increment(lagged.len() as u64);
+            tracing::info!(streams = lagged.len(), "dropping streams that fell behind");
+            self.close(&lagged, Closed::Lagged);
+        }
+    }
+
+    /// Ends the given streams: dropping the sender ends their receiver.
+    pub fn close(&self, ids: &[u64], reason: Closed) {
+        if let Ok(mut reasons) = self.closed_reasons.write() {
+            for id in ids {
+                reasons.insert(*id, reason);
+            }
+        }
+        if let Ok(mut subscribers) = self.subscribers.write() {
+            for id in ids {
+                subscribers.remove(id);
+            }
+        }
+    }
+
+    /// Every open stream's id, user, role and credential (for the sweeper).
+    pub fn credentials(&self) -> Vec<(u64, i64, Role, Credential)> {
+        self.subscribers
+            .read()
+            .map(|s| {
+                s.iter()
+                    .map(|(id, s)| (*id, s.user_id, s.role, s.credential.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn last_position(&self) -> i64 {
+        self.last_position.load(Ordering::Acquire)
+    }
+
+    pub fn set_listener_connected(&self, connected: bool) {
+        self.listener_connected.store(connected, Ordering::Release);
+    }
+
+    /// False while the LISTEN connection is down (then `/readyz` says not ready).
+    pub fn listener_connected(&self) -> bool {
+        self.listener_connected.load(Ordering::Acquire)
+    }
+
+    /// Ends every stream (clients reconnect elsewhere) and refuses new ones.
+    pub fn shut_down(&self) {
+        let _ = self.shutdown.send(true);
+        let ids: Vec<u64> = self
+            .subscribers
+            .read()
+            .map(|s| s.keys().copied().collect())
+            .unwrap_or_default();
+        self.close(&ids, Closed::Shutdown);
+    }
+
+    /// Resolves `changed()` when the server starts shutting down.
+    pub fn shutdown_receiver(&self) -> watch::Receiver<bool> {
+        self.shutdown.subscribe()
+    }
+
+    pub fn is_shutting_down(&self) -> bool {
+        *self.shutdown.borrow()
+    }
+
+    pub fn open_streams(&self) -> usize {
+        self.subscribers.read().map(|s| s.len()).unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(id: i64, role: Role) -> CurrentUser {
+        CurrentUser {
+            id,
+            email: format!("u{id}@example.com"),
+            role,
+        }
+    }
+
+    fn item(position: i64, owner_id: i64, watchers: Vec<i64>) -> Arc<StreamItem> {
+        Arc::new(StreamItem {
+            position,
+            owner_id,
+            watchers,
+            json: Arc::from("{}"),
+        })
+    }
+
+    #[tokio::test]
+    async fn events_reach_owner_watchers_and_staff_only() {
+        let hub = Hub::new(8, 0);
+        let mut owner = hub.subscribe(&user(1, Role::Customer), Credential::Token(1));
+        let mut watcher = hub.subscribe(&user(2, Role::Customer), Credential::Token(2));
+        let mut stranger = hub.subscribe(&user(3, Role::Customer), Credential::Token(3));
+        let mut operator = hub.subscribe(&user(4, Role::Operator), Credential::Token(4));
+        hub.dispatch(item(7, 1, vec![2]), None);
+        for s in [&mut owner, &mut watcher, &mut operator] {
+            assert_eq!(s.receiver.try_recv().map(|i| i.position).ok(), Some(7));
+        }
+        assert!(stranger.receiver.try_recv().is_err());
+        assert_eq!(hub.last_position(), 7);
+    }
+
+    #[tokio::test]
+    async fn a_stream_that_falls_a_buffer_behind_is_closed() {
+        let hub = Hub::new(2, 0);
+        let mut slow = hub.subscribe(&user(1, Role::Operator), Credential::Token(1));
+        for position in 1..=3 {
+            hub.dispatch(item(position, 9, vec![]), None);
+        }
+        assert_eq!(hub.open_streams(), 0);
+        assert_eq!(slow.receiver.recv().await.map(|i| i.position), Some(1));
+        assert_eq!(slow.receiver.recv().await.map(|i| i.position), Some(2));
+        assert!(
+            slow.receiver.recv().await.is_none(),
+            "closed after its buffer"
+        );
+        assert_eq!(slow.closed_reason(), Some(Closed::Lagged));
+    }
+}

@@ -1,0 +1,131 @@
+//! Reading the event log by stream position: for the listener's backfill (all
+//! users) and for a client's replay (only what that user may see).
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::PgPool;
+
+use crate::domain::{EventKind, ShipmentEvent, ShipmentStatus, ShipmentSummary, StreamEvent};
+use crate::error::AppError;
+use crate::ssr::auth::current_user::CurrentUser;
+use crate::ssr::db::shipments::stored_tracking_number;
+
+use super::hub::StreamItem;
+
+/// How many events one read returns; callers loop until a short page.
+pub const PAGE: i64 = 500;
+
+/// One event with everything the hub needs to route and send it.
+struct LogRow {
+    stream_position: i64,
+    id: i64,
+    kind: EventKind,
+    status: Option<ShipmentStatus>,
+    location: Option<String>,
+    note: Option<String>,
+    occurred_at: DateTime<Utc>,
+    actor: String,
+    owner_id: i64,
+    watchers: Vec<i64>,
+    tracking_number: String,
+    current_status: ShipmentStatus,
+    origin: String,
+    destination: String,
+    carrier: String,
+    eta: Option<NaiveDate>,
+    last_location: Option<String>,
+    updated_at: DateTime<Utc>,
+}
+
+impl LogRow {
+    fn into_item(self) -> Result<StreamItem, AppError> {
+        let tracking_number = stored_tracking_number(&self.tracking_number)?;
+        let frame = StreamEvent {
+            position: self.stream_position,
+            event: ShipmentEvent {
+                id: self.id,
+                tracking_number: tracking_number.clone(),
+                kind: self.kind,
+                status: self.status,
+                location: self.location,
+                note: self.note,
+                occurred_at: self.occurred_at,
+                actor: self.actor,
+            },
+            shipment: ShipmentSummary {
+                tracking_number,
+                status: self.current_status,
+                origin: self.origin,
+                destination: self.destination,
+                carrier: self.carrier,
+                eta: self.eta,
+                last_location: self.last_location,
+                updated_at: self.updated_at,
+            },
+        };
+        let json = serde_json::to_string(&frame)
+            .map_err(|e| anyhow::anyhow!("serialising a stream frame: {e}"))?;
+        Ok(StreamItem {
+            position: self.stream_position,
+            owner_id: self.owner_id,
+            watchers: self.watchers,
+            json: Arc::from(json),
+        })
+    }
+}
+
+/// Events after `after`, in position order, for everyone (listener backfill).
+pub async fn read_after(pool: &PgPool, after: i64) -> Result<Vec<StreamItem>, AppError> {
+    read(pool, after, None).await
+}
+
+/// Events after `after` that `viewer` may see, in position order (replay).
+pub async fn read_visible_after(
+    pool: &PgPool,
+    viewer: &CurrentUser,
+    after: i64,
+) -> Result<Vec<StreamItem>, AppError> {
+    read(pool, after, Some(viewer)).await
+}
+
+async fn read(
+    pool: &PgPool,
+    after: i64,
+    viewer: Option<&CurrentUser>,
+) -> Result<Vec<StreamItem>, AppError> {
+    let rows = sqlx::query_as!(
+        LogRow,
+        r#"SELECT e.stream_position, e.id, e.kind AS "kind: EventKind", e.status AS "status: ShipmentStatus",
+                  e.location, e.note, e.occurred_at AS "occurred_at: DateTime<Utc>",
+                  COALESCE(u.email, 'system') AS "actor!",
+                  s.owner_id,
+                  ARRAY(SELECT w.user_id FROM shipment_watchers w WHERE w.shipment_id = s.id) AS "watchers!",
+                  s.tracking_number, s.status AS "current_status: ShipmentStatus", s.origin, s.destination,
+                  s.carrier, s.eta AS "eta: NaiveDate", s.last_location,
+                  s.updated_at AS "updated_at: DateTime<Utc>"
+           FROM shipment_events e
+           JOIN shipments s ON s.id = e.shipment_id
+           LEFT JOIN users u ON u.id = e.actor_id
+           WHERE e.stream_position > $1
+             AND ($2::bigint IS NULL OR shipment_visible_to(s.id, s.owner_id, $2, $3))
+           ORDER BY e.stream_position
+           LIMIT $4"#,
+        after,
+        viewer.map(|v| v.id),
+        viewer.is_some_and(|v| v.role.is_staff()),
+        PAGE,
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(LogRow::into_item).collect()
+}
+
+/// The newest position handed out (committed or not): a fresh stream starts here.
+pub async fn head(pool: &PgPool) -> Result<i64, AppError> {
+    Ok(
+        sqlx::query_scalar!("SELECT position FROM event_stream_head")
+            .fetch_one(pool)
+            .await?,
+    )
+}

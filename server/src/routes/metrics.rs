@@ -1,0 +1,90 @@
+//! `/metrics` in Prometheus text format (metrics + metrics-exporter-prometheus).
+//! Aggregate counts only: nothing about any user or shipment.
+
+use std::sync::OnceLock;
+
+use axum::http::header::CONTENT_TYPE;
+use axum::response::IntoResponse;
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+
+/// Installs the process-wide recorder once (tests build many routers).
+pub fn install() {
+    HANDLE.get_or_init(|| {
+        let latency_buckets = [
+            0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
+        ];
+        let installed = PrometheusBuilder::new()
+            .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), &latency_buckets)
+            .and_then(|builder| builder.install_recorder());
+        match installed {
+            Ok(handle) => {
+                describe();
+                Some(handle)
+            }
+            Err(error) => {
+                tracing::warn!(%error, "metrics recorder not installed");
+                None
+            }
+        }
+    });
+}
+
+fn describe() {
+    metrics::describe_gauge!(
+        "shipwatch_open_streams",
+        "Live streams currently open on this process"
+    );
+    metrics::describe_counter!(
+        "shipwatch_events_sent_total",
+        "Live events handed to streams"
+    );
+    metrics::describe_counter!(
+        "shipwatch_replayed_events_total",
+        "Events replayed from the log on resume"
+    );
+    metrics::describe_counter!(
+        "shipwatch_lag_disconnects_total",
+        "Streams dropped for falling a buffer behind"
+    );
+    metrics::describe_counter!(
+        "shipwatch_listener_reconnects_total",
+        "Times the LISTEN connection was re-established"
+    );
+    metrics::describe_histogram!(
+        "shipwatch_notify_to_send_seconds",
+        "From a NOTIFY arriving to its event being queued on every stream"
+    );
+    metrics::describe_counter!("shipwatch_login_failures_total", "Failed sign-in attempts");
+    metrics::describe_histogram!(
+        "shipwatch_http_request_duration_seconds",
+        "HTTP request latency (streams: time to headers)"
+    );
+}
+
+pub async fn render() -> impl IntoResponse {
+    let body = HANDLE
+        .get()
+        .and_then(Option::as_ref)
+        .map(PrometheusHandle::render)
+        .unwrap_or_default();
+    ([(CONTENT_TYPE, "text/plain; version=0.0.4")], body)
+}
+
+/// Records each request's latency by method and matched route.
+pub async fn track_latency(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let started = std::time::Instant::now();
+    let method = request.method().to_string();
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "other".to_owned(), |p| p.as_str().to_owned());
+    let response = next.run(request).await;
+    metrics::histogram!("shipwatch_http_request_duration_seconds", "method" => method, "route" => route)
+        .record(started.elapsed().as_secs_f64());
+    response
+}

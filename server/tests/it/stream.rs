@@ -1,0 +1,612 @@
+//! The live stream over real HTTP with a real SSE parser (eventsource-stream).
+
+use std::collections::{BTreeMap, HashSet};
+use std::time::Duration;
+
+use app::domain::{ShipmentStatus, StreamEvent, TrackingNumber};
+use app::ssr::db::status::{record_status_change, StatusChange};
+use eventsource_stream::Eventsource as _;
+use futures::StreamExt as _;
+use reqwest::header::{AUTHORIZATION, ORIGIN};
+use sqlx::PgPool;
+
+use crate::helpers::{TestApp, DEMO_PASSWORD};
+
+/// An open stream: parsed events as they arrive.
+struct Sse {
+    events: std::pin::Pin<Box<dyn futures::Stream<Item = eventsource_stream::Event> + Send>>,
+}
+
+impl Sse {
+    async fn open(app: &TestApp, client: &reqwest::Client, last_event_id: Option<i64>) -> Self {
+        let mut request = client.get(app.url("/api/events"));
+        if let Some(id) = last_event_id {
+            request = request.header("last-event-id", id.to_string());
+        }
+        let response = request.send().await.expect("connect");
+        assert_eq!(response.status(), 200);
+        let events = response
+            .bytes_stream()
+            .eventsource()
+            .take_while(|e| futures::future::ready(e.is_ok()))
+            .filter_map(|e| futures::future::ready(e.ok()));
+        Self {
+            events: Box::pin(events),
+        }
+    }
+
+    /// The next `shipment` event, or `None` if the stream ended or stayed quiet.
+    async fn next_shipment(&mut self, wait: Duration) -> Option<(i64, StreamEvent)> {
+        loop {
+            let event = tokio::time::timeout(wait, self.events.next())
+                .await
+                .ok()??;
+            if event.event == "shipment" {
+                let frame: StreamEvent =
+                    serde_json::from_str(&event.data).expect("one-line JSON frame");
+                assert_eq!(
+                    event.id.parse::<i64>().ok(),
+                    Some(frame.position),
+                    "id: is the cursor"
+                );
+                return Some((frame.position, frame));
+            }
+        }
+    }
+
+    /// Whether the server ended the stream within `wait`.
+    async fn ends_within(&mut self, wait: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match tokio::time::timeout_at(deadline, self.events.next()).await {
+                Ok(None) => return true,
+                Ok(Some(_)) => continue,
+                Err(_) => return false,
+            }
+        }
+    }
+}
+
+async fn signed_in(app: &TestApp, email: &str) -> reqwest::Client {
+    let client = TestApp::browser();
+    let response = client
+        .post(app.url("/api/v1/session"))
+        .header(ORIGIN, app.origin())
+        .json(&serde_json::json!({"email": email, "password": DEMO_PASSWORD}))
+        .send()
+        .await
+        .expect("sign in");
+    assert_eq!(response.status(), 200);
+    client
+}
+
+async fn head(pool: &PgPool) -> i64 {
+    sqlx::query_scalar("SELECT position FROM event_stream_head")
+        .fetch_one(pool)
+        .await
+        .expect("head")
+}
+
+async fn shipments_of(pool: &PgPool, email: &str, status: &str) -> Vec<TrackingNumber> {
+    let numbers: Vec<String> = sqlx::query_scalar(
+        "SELECT s.tracking_number FROM shipments s JOIN users u ON u.id = s.owner_id
+         WHERE u.email = $1 AND s.status::text = $2 ORDER BY s.id",
+    )
+    .bind(email)
+    .bind(status)
+    .fetch_all(pool)
+    .await
+    .expect("numbers");
+    numbers
+        .iter()
+        .map(|n| TrackingNumber::parse(n).expect("valid"))
+        .collect()
+}
+
+/// A legal, repeatable change: in_transit → in_transit at a new location.
+async fn scan(pool: &PgPool, number: &TrackingNumber, note: &str) -> i64 {
+    let change = StatusChange {
+        status: ShipmentStatus::InTransit,
+        location: Some("Hub".into()),
+        note: Some(note.into()),
+        occurred_at: None,
+        actor_id: None,
+    };
+    record_status_change(pool, number, &change)
+        .await
+        .expect("scan");
+    sqlx::query_scalar("SELECT max(stream_position) FROM shipment_events")
+        .fetch_one(pool)
+        .await
+        .expect("position")
+}
+
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn the_stream_has_the_right_headers_retry_and_heartbeat(pool: PgPool) {
+    app::ssr::demo::seed_demo(&pool).await.expect("seed");
+    let app = TestApp::spawn(pool).await;
+    let client = signed_in(&app, "alice@example.com").await;
+    let mut response = client
+        .get(app.url("/api/events"))
+        .send()
+        .await
+        .expect("connect");
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    assert_eq!(response.headers()["cache-control"], "no-cache");
+    assert_eq!(response.headers()["x-accel-buffering"], "no");
+    assert!(response.headers().get("content-encoding").is_none());
+    let mut raw = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while !raw.contains(": ping") {
+        let chunk = tokio::time::timeout_at(deadline, response.chunk())
+            .await
+            .expect("heartbeat in time");
+        raw.push_str(&String::from_utf8_lossy(
+            &chunk.expect("chunk").expect("open"),
+        ));
+    }
+    assert!(raw.starts_with("retry: 1000\n"), "{raw}");
+
+    let anonymous = reqwest::Client::new()
+        .get(app.url("/api/events"))
+        .send()
+        .await
+        .expect("connect");
+    assert_eq!(anonymous.status(), 401, "no session, no stream");
+}
+
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn alice_never_receives_bobs_events_live_or_replayed(pool: PgPool) {
+    app::ssr::demo::seed_demo(&pool).await.expect("seed");
+    let app = TestApp::spawn(pool.clone()).await;
+    let alices: HashSet<String> = crate::helpers::tracking_numbers_of(&pool, "alice@example.com")
+        .await
+        .into_iter()
+        .collect();
+    let visible: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM shipment_events e JOIN shipments s ON s.id = e.shipment_id
+         JOIN users u ON u.id = s.owner_id WHERE u.email = 'alice@example.com'",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("count");
+
+    let client = signed_in(&app, "alice@example.com").await;
+    let mut stream = Sse::open(&app, &client, Some(0)).await;
+    let mut replayed = 0;
+    while replayed < visible {
+        let (_, frame) = stream
+            .next_shipment(Duration::from_secs(5))
+            .await
+            .expect("replayed event");
+        assert!(
+            alices.contains(frame.shipment.tracking_number.as_str()),
+            "replay leaked {frame:?}"
+        );
+        replayed += 1;
+    }
+    let bobs = shipments_of(&pool, "bob@example.com", "in_transit")
+        .await
+        .remove(0);
+    let hers = shipments_of(&pool, "alice@example.com", "in_transit")
+        .await
+        .remove(0);
+    scan(&pool, &bobs, "bob's parcel").await;
+    let position = scan(&pool, &hers, "alice's parcel").await;
+    let (got, frame) = stream
+        .next_shipment(Duration::from_secs(5))
+        .await
+        .expect("live event");
+    assert_eq!(
+        (got, frame.shipment.tracking_number),
+        (position, hers),
+        "bob's event was skipped"
+    );
+    assert_eq!(frame.event.note.as_deref(), Some("alice's parcel"));
+}
+
+/// ≥ 8 concurrent writers; clients that disconnect and resume at random
+/// points; every client must end with exactly the events it may see, each
+/// once, in per-shipment order.
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn concurrent_writers_and_reconnecting_clients_lose_and_duplicate_nothing(pool: PgPool) {
+    app::ssr::demo::seed_demo(&pool).await.expect("seed");
+    let app = TestApp::spawn(pool.clone()).await;
+    let start = head(&pool).await;
+    let mut numbers = shipments_of(&pool, "alice@example.com", "in_transit").await;
+    numbers.extend(shipments_of(&pool, "bob@example.com", "in_transit").await);
+    numbers.extend(shipments_of(&pool, "alice@example.com", "picked_up").await);
+    const WRITERS: usize = 8;
+    const PER_WRITER: usize = 25;
+    assert!(numbers.len() >= WRITERS);
+
+    let (done_tx, done_rx) = tokio::sync::watch::channel(false);
+    let emails = ["alice@example.com", "bob@example.com", "ops@example.com"];
+    let mut clients = Vec::new();
+    for (seed, email) in emails.iter().enumerate() {
+        let client = signed_in(&app, email).await;
+        clients.push(tokio::spawn(read_with_reconnects(
+            app.url("/api/events"),
+            client,
+            start,
+            seed as u64 + 1,
+            done_rx.clone(),
+        )));
+    }
+    let writers: Vec<_> = (0..WRITERS)
+        .map(|w| {
+            let pool = pool.clone();
+            let number = numbers[w].clone();
+            tokio::spawn(async move {
+                for i in 0..PER_WRITER {
+                    scan(&pool, &number, &format!("w{w}-{i}")).await;
+                }
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.await.expect("writer");
+    }
+    done_tx.send(true).expect("signal");
+
+    for (client, email) in clients.into_iter().zip(emails) {
+        let received = tokio::time::timeout(Duration::from_secs(90), client)
+            .await
+            .expect("client done")
+            .expect("client");
+        let expected: Vec<i64> = sqlx::query_scalar(
+            "SELECT e.stream_position FROM shipment_events e JOIN shipments s ON s.id = e.shipment_id
+             JOIN users u ON u.id = s.owner_id
+             WHERE e.stream_position > $1 AND (u.email = $2 OR $2 = 'ops@example.com') ORDER BY 1",
+        )
+        .bind(start)
+        .bind(email)
+        .fetch_all(&pool)
+        .await
+        .expect("expected");
+        assert!(!expected.is_empty());
+        let positions: Vec<i64> = received.iter().map(|(p, _)| *p).collect();
+        let unique: HashSet<i64> = positions.iter().copied().collect();
+        assert_eq!(unique.len(), positions.len(), "{email}: duplicates");
+        let mut sorted = positions.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, expected, "{email}: exactly the events it may see");
+        let mut last: BTreeMap<String, i64> = BTreeMap::new();
+        for (position, number) in &received {
+            let previous = last.insert(number.clone(), *position).unwrap_or(0);
+            assert!(*position > previous, "{email}: {number} out of order");
+        }
+    }
+}
+
+/// Reads a stream, dropping the connection after a pseudo-random number of
+/// events and resuming with Last-Event-ID. Once `done`, drains until quiet.
+async fn read_with_reconnects(
+    url: String,
+    client: reqwest::Client,
+    start: i64,
+    mut rng: u64,
+    done: tokio::sync::watch::Receiver<bool>,
+) -> Vec<(i64, String)> {
+    let mut got = Vec::new();
+    let mut cursor = start;
+    loop {
+        let finished = *done.borrow();
+        rng = rng
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let take = if finished {
+            usize::MAX
+        } else {
+            1 + (rng >> 33) as usize % 15
+        };
+        let quiet = if finished {
+            Duration::from_secs(2)
+        } else {
+            Duration::from_millis(300)
+        };
+        let Ok(response) = client
+            .get(&url)
+            .header("last-event-id", cursor.to_string())
+            .send()
+            .await
+        else {
+            continue;
+        };
+        let mut events = response.bytes_stream().eventsource();
+        let mut taken = 0;
+        let mut timed_out = false;
+        while taken < take {
+            match tokio::time::timeout(quiet, events.next()).await {
+                Ok(Some(Ok(event))) if event.event == "shipment" => {
+                    let frame: StreamEvent = serde_json::from_str(&event.data).expect("frame");
+                    cursor = frame.position;
+                    got.push((frame.position, frame.shipment.tracking_number.to_string()));
+                    taken += 1;
+                }
+                Ok(Some(Ok(_))) => {}
+                Ok(_) => break,
+                Err(_) => {
+                    timed_out = true;
+                    break;
+                }
+            }
+        }
+        // Dropping `events` here disconnects at this random point.
+        if finished && timed_out {
+            return got;
+        }
+    }
+}
+
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn killing_the_listener_connection_loses_no_event(pool: PgPool) {
+    app::ssr::demo::seed_demo(&pool).await.expect("seed");
+    let app = TestApp::spawn(pool.clone()).await;
+    let start = head(&pool).await;
+    let numbers = shipments_of(&pool, "alice@example.com", "in_transit").await;
+    let client = signed_in(&app, "ops@example.com").await;
+    let mut stream = Sse::open(&app, &client, Some(start)).await;
+
+    let writer = {
+        let (pool, numbers) = (pool.clone(), numbers.clone());
+        tokio::spawn(async move {
+            for i in 0..60 {
+                scan(
+                    &pool,
+                    &numbers[i % numbers.len()],
+                    &format!("during outage {i}"),
+                )
+                .await;
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+    };
+    let mut terminated = 0;
+    for _ in 0..3 {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        terminated += sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE datname = current_database() AND query ILIKE 'LISTEN%' AND pid <> pg_backend_pid()) t",
+        )
+        .fetch_one(&pool)
+        .await
+        .expect("terminate");
+    }
+    assert!(
+        terminated >= 1,
+        "the listener's connection was found and killed"
+    );
+    writer.await.expect("writer");
+    let end = head(&pool).await;
+
+    let mut seen = Vec::new();
+    while seen.last().copied().unwrap_or(start) < end {
+        let (position, _) = stream
+            .next_shipment(Duration::from_secs(10))
+            .await
+            .expect("every event arrives");
+        seen.push(position);
+    }
+    let expected: Vec<i64> = ((start + 1)..=end).collect();
+    assert_eq!(seen, expected, "nothing lost, nothing twice, in order");
+}
+
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn signing_out_elsewhere_and_unwatching_cut_delivery_within_5_seconds(pool: PgPool) {
+    app::ssr::demo::seed_demo(&pool).await.expect("seed");
+    let app = TestApp::spawn(pool.clone()).await;
+    let bobs = shipments_of(&pool, "bob@example.com", "in_transit")
+        .await
+        .remove(0);
+    let hers = shipments_of(&pool, "alice@example.com", "in_transit")
+        .await
+        .remove(0);
+
+    // Alice watches one of bob's shipments: its events reach her live.
+    sqlx::query(
+        "INSERT INTO shipment_watchers (shipment_id, user_id)
+         SELECT s.id, u.id FROM shipments s, users u WHERE s.tracking_number = $1 AND u.email = 'alice@example.com'",
+    )
+    .bind(bobs.as_str())
+    .execute(&pool)
+    .await
+    .expect("watch");
+    let client = signed_in(&app, "alice@example.com").await;
+    let mut stream = Sse::open(&app, &client, None).await;
+    let watched = scan(&pool, &bobs, "watched").await;
+    assert_eq!(
+        stream
+            .next_shipment(Duration::from_secs(5))
+            .await
+            .map(|(p, _)| p),
+        Some(watched)
+    );
+
+    // Unwatch: bob's next event does not reach her; her own does.
+    sqlx::query("DELETE FROM shipment_watchers")
+        .execute(&pool)
+        .await
+        .expect("unwatch");
+    scan(&pool, &bobs, "after unwatch").await;
+    let own = scan(&pool, &hers, "hers").await;
+    assert_eq!(
+        stream
+            .next_shipment(Duration::from_secs(5))
+            .await
+            .map(|(p, _)| p),
+        Some(own)
+    );
+
+    // Sign out from another tab: the open stream ends, and a reconnect is refused.
+    let out = client
+        .delete(app.url("/api/v1/session"))
+        .header(ORIGIN, app.origin())
+        .send()
+        .await
+        .expect("sign out");
+    assert_eq!(out.status(), 204);
+    assert!(
+        stream.ends_within(Duration::from_secs(5)).await,
+        "stream closed after sign-out"
+    );
+    let again = client
+        .get(app.url("/api/events"))
+        .send()
+        .await
+        .expect("reconnect");
+    assert_eq!(again.status(), 401);
+}
+
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn revoking_a_token_or_downgrading_a_role_ends_the_stream(pool: PgPool) {
+    app::ssr::demo::seed_demo(&pool).await.expect("seed");
+    let app = TestApp::spawn(pool.clone()).await;
+    let email = app::domain::Email::parse("ops@example.com").expect("email");
+    let (id, token) = app::ssr::auth::tokens::create_token(&pool, &email, "feed")
+        .await
+        .expect("token");
+    let response = reqwest::Client::new()
+        .get(app.url("/api/events"))
+        .header(AUTHORIZATION, format!("Bearer {token}"))
+        .send()
+        .await
+        .expect("connect");
+    assert_eq!(response.status(), 200);
+    let mut by_token = Sse {
+        events: Box::pin(
+            response
+                .bytes_stream()
+                .eventsource()
+                .filter_map(|e| futures::future::ready(e.ok())),
+        ),
+    };
+    let client = signed_in(&app, "ops@example.com").await;
+    let mut by_session = Sse::open(&app, &client, None).await;
+
+    app::ssr::auth::tokens::revoke_token(&pool, id)
+        .await
+        .expect("revoke");
+    assert!(
+        by_token.ends_within(Duration::from_secs(5)).await,
+        "revoked token's stream closed"
+    );
+    app::ssr::db::users::set_role(&pool, &email, app::domain::Role::Customer)
+        .await
+        .expect("downgrade");
+    assert!(
+        by_session.ends_within(Duration::from_secs(5)).await,
+        "downgraded operator's stream closed"
+    );
+}
+
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn a_client_that_stops_reading_is_dropped_and_resumes_complete(pool: PgPool) {
+    app::ssr::demo::seed_demo(&pool).await.expect("seed");
+    let app = TestApp::spawn(pool.clone()).await;
+    let start = head(&pool).await;
+    let number = shipments_of(&pool, "alice@example.com", "in_transit")
+        .await
+        .remove(0);
+    let client = signed_in(&app, "alice@example.com").await;
+    // Connected, then never read: the socket buffers fill, then the hub's.
+    let stalled = client
+        .get(app.url("/api/events"))
+        .send()
+        .await
+        .expect("connect");
+    assert_eq!(app.hub.open_streams(), 1);
+    let big_note = "x".repeat(16 * 1024);
+    let mut posted = 0;
+    while app.hub.open_streams() > 0 {
+        scan(&pool, &number, &big_note).await;
+        posted += 1;
+        assert!(posted < 5000, "the stalled stream was never dropped");
+    }
+    drop(stalled);
+    let end = head(&pool).await;
+
+    // The client resumes from where it was and gets everything, once.
+    let mut resumed = Sse::open(&app, &client, Some(start)).await;
+    let mut seen = Vec::new();
+    while seen.len() < posted {
+        let (position, _) = resumed
+            .next_shipment(Duration::from_secs(10))
+            .await
+            .expect("resumed event");
+        seen.push(position);
+    }
+    assert_eq!(seen, ((start + 1)..=end).collect::<Vec<_>>());
+}
+
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn an_unusable_cursor_gets_a_reset_event(pool: PgPool) {
+    app::ssr::demo::seed_demo(&pool).await.expect("seed");
+    let app = TestApp::spawn(pool.clone()).await;
+    let client = signed_in(&app, "alice@example.com").await;
+    let response = client
+        .get(app.url("/api/events"))
+        .header("last-event-id", "999999999")
+        .send()
+        .await
+        .expect("connect");
+    let mut events = response.bytes_stream().eventsource();
+    let head = head(&pool).await;
+    loop {
+        let event = tokio::time::timeout(Duration::from_secs(5), events.next())
+            .await
+            .expect("event")
+            .expect("open")
+            .expect("parse");
+        if event.event == "reset" {
+            assert_eq!(event.id, head.to_string());
+            break;
+        }
+    }
+}
+
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn the_long_poll_feed_returns_early_when_an_event_arrives(pool: PgPool) {
+    app::ssr::demo::seed_demo(&pool).await.expect("seed");
+    let app = TestApp::spawn(pool.clone()).await;
+    let start = head(&pool).await;
+    let number = shipments_of(&pool, "bob@example.com", "in_transit")
+        .await
+        .remove(0);
+    let client = signed_in(&app, "bob@example.com").await;
+    let poll = {
+        let url = app.url(&format!("/api/v1/events?after={start}"));
+        let client = client.clone();
+        tokio::spawn(async move {
+            client
+                .get(url)
+                .send()
+                .await
+                .expect("poll")
+                .json::<app::domain::EventPage>()
+                .await
+                .expect("json")
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let position = scan(&pool, &number, "long-poll").await;
+    let page = tokio::time::timeout(Duration::from_secs(5), poll)
+        .await
+        .expect("returned early")
+        .expect("task");
+    assert_eq!(page.cursor, position);
+    assert_eq!(page.events.len(), 1);
+    assert_eq!(page.events[0].event.note.as_deref(), Some("long-poll"));
+
+    // Asking again from the start replays it at once.
+    let replay: app::domain::EventPage = client
+        .get(app.url(&format!("/api/v1/events?after={start}")))
+        .send()
+        .await
+        .expect("poll")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(replay.events.len(), 1);
+}
