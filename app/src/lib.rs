@@ -6,6 +6,7 @@ pub mod api;
 pub mod components;
 pub mod domain;
 pub mod error;
+pub mod live;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -45,6 +46,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    live::LiveFeed::provide();
     view! {
         <Stylesheet id="leptos" href="/pkg/shipwatch.css" />
         <Title formatter=|page: String| {

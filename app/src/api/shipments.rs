@@ -30,3 +30,31 @@ pub async fn get_shipment(tracking_number: String) -> Result<ShipmentDetail, App
         .await,
     )
 }
+
+/// Posts a status event (operators and admins); the change reaches every
+/// open page through the live stream.
+#[server(endpoint = "post_status")]
+pub async fn post_status(
+    tracking_number: String,
+    status: String,
+    location: Option<String>,
+    note: Option<String>,
+) -> Result<crate::domain::ShipmentEvent, AppError> {
+    super::with_status(
+        async {
+            let state = crate::ssr::state::AppState::from_context()?;
+            let user = crate::ssr::auth::current_user::from_server_fn().await?;
+            let status = status
+                .parse()
+                .map_err(|e| AppError::validation("status", e))?;
+            let event = crate::domain::NewStatusEvent {
+                status,
+                location,
+                note,
+                occurred_at: None,
+            };
+            crate::ssr::shipments::post_status(&state.pool, &user, &tracking_number, event).await
+        }
+        .await,
+    )
+}

@@ -15,6 +15,7 @@ pub fn Header() -> impl IntoView {
                 <span class="brand-mark" aria-hidden="true">"◎"</span>
                 "Shipwatch"
             </a>
+            <crate::live::ConnectionIndicator />
             <nav class="account" aria-label="Account">
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {

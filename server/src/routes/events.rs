@@ -59,11 +59,8 @@ pub async fn stream(
     headers: HeaderMap,
     auth: Authenticated,
 ) -> Result<Response, AppError> {
-    if state.hub.is_shutting_down() {
-        return Err(AppError::Transport(
-            "the server is restarting; reconnect in a moment".into(),
-        ));
-    }
+    // During shutdown the stream below ends right after `retry:`, so the
+    // browser retries (elsewhere) instead of failing on an error status.
     // Register before reading anything, so nothing committed meanwhile is missed.
     let mut subscription = state.hub.subscribe(&auth.user, auth.credential);
     let head = log::head(&state.pool).await?;
@@ -72,15 +69,18 @@ pub async fn stream(
     let user = auth.user;
 
     let events = async_stream::stream! {
-        yield Ok::<Event, Infallible>(Event::default().retry(state.stream.retry));
         let mut last = match resume {
             Resume::After(cursor) => cursor,
-            Resume::Now => head,
-            Resume::Reset => {
-                yield Ok(Event::default().event("reset").id(head.to_string()).data(format!("{{\"cursor\":{head}}}")));
-                head
-            }
+            Resume::Now | Resume::Reset => head,
         };
+        // `id:` without data sets the browser's Last-Event-ID without firing an
+        // event, so even a stream that has delivered nothing yet resumes from
+        // where it started, not from "now" (which would skip what happened
+        // while it was away).
+        yield Ok::<Event, Infallible>(Event::default().retry(state.stream.retry).id(last.to_string()));
+        if matches!(resume, Resume::Reset) {
+            yield Ok(Event::default().event("reset").id(head.to_string()).data(format!("{{\"cursor\":{head}}}")));
+        }
         if matches!(resume, Resume::After(_)) {
             loop {
                 let page = match log::read_visible_after(&pool, &user, last).await {

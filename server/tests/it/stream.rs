@@ -146,7 +146,10 @@ async fn the_stream_has_the_right_headers_retry_and_heartbeat(pool: PgPool) {
             &chunk.expect("chunk").expect("open"),
         ));
     }
-    assert!(raw.starts_with("retry: 1000\n"), "{raw}");
+    assert!(
+        raw.starts_with("retry: 1000\nid: "),
+        "retry, and a starting cursor: {raw}"
+    );
 
     let anonymous = reqwest::Client::new()
         .get(app.url("/api/events"))

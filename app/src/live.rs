@@ -1,0 +1,194 @@
+//! The browser side of the live stream: one `EventSource` per tab, shared by
+//! the page and the connection indicator through context.
+//!
+//! Events land in a bounded inbox with a running count; a page remembers how
+//! many it has applied and applies the rest, so two events arriving in one
+//! tick are both seen. Nothing here runs on the server or without JavaScript.
+
+use std::collections::VecDeque;
+
+use leptos::prelude::*;
+
+use crate::domain::StreamEvent;
+
+/// What the indicator shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Connection {
+    /// No page on screen asked for live updates (or JavaScript is off).
+    Idle,
+    Live,
+    Reconnecting,
+    /// The stream failed for good; retrying with backoff.
+    Offline,
+    /// The session ended: no stream until the user signs in again.
+    SignedOut,
+}
+
+impl Connection {
+    pub fn label(self) -> &'static str {
+        match self {
+            Connection::Idle => "",
+            Connection::Live => "Live",
+            Connection::Reconnecting => "Reconnecting…",
+            Connection::Offline => "Offline",
+            Connection::SignedOut => "Signed out",
+        }
+    }
+}
+
+/// How many recent events the inbox keeps for pages that were busy.
+const INBOX: usize = 500;
+
+#[derive(Clone, Copy)]
+pub struct LiveFeed {
+    pub connection: RwSignal<Connection>,
+    /// (events received so far, the most recent ones).
+    inbox: RwSignal<(usize, VecDeque<StreamEvent>)>,
+    started: StoredValue<bool>,
+    /// The newest position received: where a replacement connection resumes.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    last_position: StoredValue<Option<i64>>,
+}
+
+impl LiveFeed {
+    pub fn provide() -> Self {
+        let feed = Self {
+            connection: RwSignal::new(Connection::Idle),
+            inbox: RwSignal::new((0, VecDeque::new())),
+            started: StoredValue::new(false),
+            last_position: StoredValue::new(None),
+        };
+        provide_context(feed);
+        feed
+    }
+
+    pub fn expect() -> Self {
+        expect_context::<Self>()
+    }
+
+    /// Opens the tab's stream on first use (browser only).
+    pub fn connect(&self) {
+        if self.started.get_value() {
+            return;
+        }
+        self.started.set_value(true);
+        #[cfg(feature = "hydrate")]
+        browser::open(*self, 0);
+    }
+
+    /// Calls `apply` for every event after the first `seen`, returning the new
+    /// count. Call from an effect: it tracks the inbox.
+    pub fn drain(&self, seen: usize, mut apply: impl FnMut(&StreamEvent)) -> usize {
+        self.inbox.with(|(total, recent)| {
+            let missed = total.saturating_sub(seen);
+            let skip = recent.len().saturating_sub(missed);
+            for event in recent.iter().skip(skip) {
+                apply(event);
+            }
+            *total
+        })
+    }
+
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    fn push(&self, event: StreamEvent) {
+        self.last_position.set_value(Some(event.position));
+        self.inbox.update(|(total, recent)| {
+            *total += 1;
+            recent.push_back(event);
+            if recent.len() > INBOX {
+                recent.pop_front();
+            }
+        });
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    use std::time::Duration;
+
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast as _;
+    use web_sys::{EventSource, MessageEvent};
+
+    use super::{Connection, LiveFeed};
+    use crate::api::account::current_account;
+    use leptos::prelude::*;
+
+    /// Opens the stream. The browser itself reconnects after a dropped
+    /// connection (sending Last-Event-ID); if it gives up (an error status),
+    /// we ask whether we are still signed in and, if so, open a new stream
+    /// from our last position after a growing delay.
+    pub fn open(feed: LiveFeed, failures: u32) {
+        let url = match feed.last_position.get_value() {
+            Some(position) => format!("/api/events?after={position}"),
+            None => "/api/events".to_owned(),
+        };
+        let Ok(source) = EventSource::new(&url) else {
+            feed.connection.set(Connection::Offline);
+            return;
+        };
+        if failures == 0 {
+            feed.connection.set(Connection::Reconnecting);
+        }
+
+        let on_open = Closure::<dyn FnMut()>::new(move || feed.connection.set(Connection::Live));
+        source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        on_open.forget();
+
+        let watched = source.clone();
+        let on_error = Closure::<dyn FnMut()>::new(move || {
+            if watched.ready_state() != EventSource::CLOSED {
+                feed.connection.set(Connection::Reconnecting);
+                return;
+            }
+            watched.close();
+            leptos::task::spawn_local(async move {
+                match current_account().await {
+                    Ok(None) => feed.connection.set(Connection::SignedOut),
+                    _ => {
+                        feed.connection.set(Connection::Offline);
+                        let delay =
+                            Duration::from_secs(u64::from(2u32.saturating_pow(failures.min(4))));
+                        set_timeout(move || open(feed, failures + 1), delay);
+                    }
+                }
+            });
+        });
+        source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        on_error.forget();
+
+        let on_shipment = Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| {
+            if let Some(data) = message.data().as_string() {
+                if let Ok(event) = serde_json::from_str(&data) {
+                    feed.push(event);
+                }
+            }
+        });
+        let _ = source
+            .add_event_listener_with_callback("shipment", on_shipment.as_ref().unchecked_ref());
+        on_shipment.forget();
+
+        // A reset means our cursor is unusable: reload to refetch current state.
+        let on_reset = Closure::<dyn FnMut()>::new(move || {
+            let _ = window().location().reload();
+        });
+        let _ = source.add_event_listener_with_callback("reset", on_reset.as_ref().unchecked_ref());
+        on_reset.forget();
+    }
+}
+
+/// The Live / Reconnecting… / Offline / Signed out badge in the header.
+#[component]
+pub fn ConnectionIndicator() -> impl IntoView {
+    let feed = LiveFeed::expect();
+    let state = feed.connection;
+    view! {
+        <span
+            class=move || format!("connection connection-{:?}", state.get()).to_lowercase()
+            role="status"
+            hidden=move || state.get() == Connection::Idle
+        >
+            {move || state.get().label()}
+        </span>
+    }
+}

@@ -1,0 +1,92 @@
+import { spawn, execFileSync, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import { DEMO_PASSWORD, signIn } from "./helpers";
+
+const ROOT = path.resolve(__dirname, "../..");
+const SERVER = path.join(ROOT, "target/debug/server");
+
+/** Alice's shipments in a status, read through the API as alice. */
+async function alicesShipmentsIn(request: APIRequestContext, baseURL: string, status: string) {
+  const signedIn = await request.post(`${baseURL}/api/v1/session`, {
+    data: { email: "alice@example.com", password: DEMO_PASSWORD },
+    headers: { Origin: baseURL },
+  });
+  expect(signedIn.status()).toBe(200);
+  const all: { tracking_number: string; status: string }[] = await (await request.get(`${baseURL}/api/v1/shipments`)).json();
+  return all.filter((s) => s.status === status).map((s) => s.tracking_number);
+}
+
+function row(page: Page, trackingNumber: string) {
+  return page.locator(`tr[data-tracking-number="${trackingNumber}"]`);
+}
+
+test("an operator posts a status and alice's dashboard row changes without reload", async ({ browser, request, baseURL }) => {
+  const [number] = await alicesShipmentsIn(request, baseURL!, "in_transit");
+
+  const alice = await (await browser.newContext()).newPage();
+  await signIn(alice, "alice@example.com");
+  await expect(alice.getByRole("status").filter({ hasText: "Live" })).toBeVisible();
+  await alice.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+  await expect(row(alice, number)).toContainText("In transit");
+
+  const operator = await (await browser.newContext()).newPage();
+  await signIn(operator, "ops@example.com");
+  await operator.goto(`/shipments/${number}`);
+  const form = operator.getByRole("region", { name: "Post a status" });
+  // Only legal next states are offered.
+  const offered = await form.getByLabel("New status").locator("option").allTextContents();
+  expect(offered).toContain("Out for delivery");
+  expect(offered).not.toContain("Pending");
+  await form.getByLabel("New status").selectOption({ label: "Out for delivery" });
+  await form.getByLabel("Location").fill("Vienna depot");
+  await form.getByRole("button", { name: "Post status" }).click();
+
+  await expect(row(alice, number)).toContainText("Out for delivery");
+  await expect(row(alice, number)).toContainText("Vienna depot");
+  await expect(alice.locator("[aria-live=polite]")).toHaveText(`${number} is now Out for delivery`);
+  expect(await alice.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+  // The operator's own page updated live too.
+  await expect(operator.getByRole("listitem").filter({ hasText: "Vienna depot" })).toBeVisible();
+});
+
+test("a change made while the server is down reaches alice's open page when it returns", async ({ browser, request, baseURL }) => {
+  const port = Number(process.env.E2E_PORT ?? 3100) + 1;
+  const url = `http://127.0.0.1:${port}`;
+  const env = { ...process.env, DATABASE_URL: process.env.E2E_DATABASE_URL!, SHIPWATCH_ADDR: `127.0.0.1:${port}`, RUST_LOG: "warn" };
+  const start = async () => {
+    const child = spawn(SERVER, ["serve"], { cwd: ROOT, env, stdio: "ignore" });
+    await expect
+      .poll(async () => (await fetch(`${url}/readyz`).then((r) => r.status).catch(() => 0)), { timeout: 30_000 })
+      .toBe(200);
+    return child;
+  };
+  const stop = (child: ChildProcess) =>
+    new Promise<void>((resolve) => {
+      child.once("exit", () => resolve());
+      child.kill("SIGTERM");
+    });
+
+  const [, number] = await alicesShipmentsIn(request, baseURL!, "in_transit");
+  let server = await start();
+  try {
+    const page = await (await browser.newContext({ baseURL: url })).newPage();
+    await signIn(page, "alice@example.com");
+    await expect(page.getByRole("status").filter({ hasText: "Live" })).toBeVisible();
+    await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+
+    await stop(server);
+    await expect(page.getByRole("status").filter({ hasText: /Reconnecting|Offline/ })).toBeVisible();
+    execFileSync(SERVER, ["set-status", "--tracking-number", number, "--status", "exception", "--note", "Held at customs"], {
+      cwd: ROOT,
+      env,
+    });
+    server = await start();
+
+    await expect(row(page, number)).toContainText("Exception", { timeout: 15_000 });
+    await expect(page.getByRole("status").filter({ hasText: "Live" })).toBeVisible();
+    expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+  } finally {
+    await stop(server);
+  }
+});
