@@ -1,6 +1,17 @@
--- Accounts: API tokens for integrations, and the failed sign-ins that login
--- throttling counts. Browser sessions live in tower_sessions.session, created
--- by the session store at start-up.
+-- Accounts: browser sessions, API tokens for integrations, and the failed
+-- sign-ins that login throttling counts.
+
+-- The session store's table, exactly as tower-sessions-sqlx-store creates it
+-- (its own `migrate()` at start-up is then a no-op). Created here so the live
+-- stream's credential sweep can query it with compile-time checks.
+CREATE SCHEMA IF NOT EXISTS tower_sessions;
+CREATE TABLE IF NOT EXISTS tower_sessions.session (
+    id          text PRIMARY KEY NOT NULL,
+    data        bytea NOT NULL,
+    expiry_date timestamptz NOT NULL
+);
+-- The hourly clean-up deletes by expiry.
+CREATE INDEX IF NOT EXISTS session_expiry_idx ON tower_sessions.session (expiry_date);
 
 CREATE TABLE api_tokens (
     id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

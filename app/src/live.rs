@@ -147,8 +147,7 @@ mod browser {
                     Ok(None) => feed.connection.set(Connection::SignedOut),
                     _ => {
                         feed.connection.set(Connection::Offline);
-                        let delay =
-                            Duration::from_secs(u64::from(2u32.saturating_pow(failures.min(4))));
+                        let delay = Duration::from_secs(u64::from(2u32.saturating_pow(failures.min(4))));
                         set_timeout(move || open(feed, failures + 1), delay);
                     }
                 }
@@ -164,8 +163,7 @@ mod browser {
                 }
             }
         });
-        let _ = source
-            .add_event_listener_with_callback("shipment", on_shipment.as_ref().unchecked_ref());
+        let _ = source.add_event_listener_with_callback("shipment", on_shipment.as_ref().unchecked_ref());
         on_shipment.forget();
 
         // A reset means our cursor is unusable: reload to refetch current state.

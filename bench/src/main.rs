@@ -89,11 +89,7 @@ async fn main() -> anyhow::Result<()> {
     let mut readers = Vec::new();
     for (index, user) in users.iter().enumerate() {
         let client = sign_in(&base, &user.email).await?;
-        let (arrivals, ready, url) = (
-            arrivals.clone(),
-            ready_tx.clone(),
-            format!("{base}/api/events"),
-        );
+        let (arrivals, ready, url) = (arrivals.clone(), ready_tx.clone(), format!("{base}/api/events"));
         readers.push(tokio::spawn(async move {
             read_stream(client, url, index, arrivals, ready).await
         }));
@@ -176,22 +172,20 @@ async fn main() -> anyhow::Result<()> {
     // When each position's write started.
     let sent = sent.lock().map(|s| s.clone()).unwrap_or_default();
     let ids: Vec<i64> = sent.iter().map(|(id, _)| *id).collect();
-    let positions: HashMap<i64, i64> = sqlx::query_as::<_, (i64, i64)>(
-        "SELECT id, stream_position FROM shipment_events WHERE id = ANY($1)",
-    )
-    .bind(&ids)
-    .fetch_all(&pool)
-    .await?
-    .into_iter()
-    .collect();
+    let positions: HashMap<i64, i64> =
+        sqlx::query_as::<_, (i64, i64)>("SELECT id, stream_position FROM shipment_events WHERE id = ANY($1)")
+            .bind(&ids)
+            .fetch_all(&pool)
+            .await?
+            .into_iter()
+            .collect();
     let position_started: HashMap<i64, Instant> = sent
         .iter()
         .filter_map(|(id, before)| Some((*positions.get(id)?, *before)))
         .collect();
 
     let arrivals = arrivals.lock().map(|a| a.clone()).unwrap_or_default();
-    let (mut latencies, mut lost, mut duplicated, mut delivered) =
-        (Vec::new(), 0usize, 0usize, 0usize);
+    let (mut latencies, mut lost, mut duplicated, mut delivered) = (Vec::new(), 0usize, 0usize, 0usize);
     for (user, got) in users.iter().zip(&arrivals) {
         for (position, owner) in &expected {
             if !user.sees(*owner) {
@@ -227,10 +221,7 @@ async fn main() -> anyhow::Result<()> {
         "writes committed: {written} in {write_secs:.1} s ({:.0}/s)",
         written as f64 / write_secs
     );
-    println!(
-        "deliveries: {delivered} ({:.0}/s)",
-        delivered as f64 / write_secs
-    );
+    println!("deliveries: {delivered} ({:.0}/s)", delivered as f64 / write_secs);
     println!(
         "latency write-start→client: p50 {} | p95 {} | p99 {} | max {}",
         pct(0.50),
@@ -260,28 +251,22 @@ impl BenchUser {
 
 /// Customers with one in-transit shipment each, and operators. The password
 /// hash is computed once and shared: hashing is not what we measure.
-async fn seed(
-    pool: &sqlx::PgPool,
-    customers: usize,
-    operators: usize,
-) -> anyhow::Result<Vec<BenchUser>> {
-    let password =
-        app::domain::NewPassword::parse(PASSWORD.into()).map_err(|e| anyhow::anyhow!("{e}"))?;
+async fn seed(pool: &sqlx::PgPool, customers: usize, operators: usize) -> anyhow::Result<Vec<BenchUser>> {
+    let password = app::domain::NewPassword::parse(PASSWORD.into()).map_err(|e| anyhow::anyhow!("{e}"))?;
     let hash = app::ssr::auth::password::hash_password(password).await?;
     let mut users = Vec::new();
     for i in 0..customers + operators {
         let operator = i >= customers;
-        let email = format!(
-            "{}{i}@bench.example",
-            if operator { "ops" } else { "customer" }
-        );
+        let email = format!("{}{i}@bench.example", if operator { "ops" } else { "customer" });
         let role = if operator { "operator" } else { "customer" };
-        let id: i64 = sqlx::query_scalar("INSERT INTO users (email, password_hash, role) VALUES ($1, $2, $3::user_role) RETURNING id")
-            .bind(&email)
-            .bind(&hash)
-            .bind(role)
-            .fetch_one(pool)
-            .await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (email, password_hash, role) VALUES ($1, $2, $3::user_role) RETURNING id",
+        )
+        .bind(&email)
+        .bind(&hash)
+        .bind(role)
+        .fetch_one(pool)
+        .await?;
         let shipment = if operator {
             None
         } else {
@@ -335,9 +320,7 @@ async fn serve(pool: sqlx::PgPool) -> anyhow::Result<SocketAddr> {
     tokio::spawn(async move {
         let _ = axum::serve(
             listener,
-            running
-                .router
-                .into_make_service_with_connect_info::<SocketAddr>(),
+            running.router.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .await;
     });
@@ -373,11 +356,7 @@ async fn read_stream(
     ready: tokio::sync::mpsc::Sender<()>,
 ) -> anyhow::Result<()> {
     let response = client.get(url).send().await?;
-    anyhow::ensure!(
-        response.status().is_success(),
-        "stream: {}",
-        response.status()
-    );
+    anyhow::ensure!(response.status().is_success(), "stream: {}", response.status());
     // The server registers a stream with its hub before answering, so
     // response headers mean "subscribed".
     let _ = ready.send(()).await;

@@ -106,12 +106,7 @@ pub enum Command {
         #[command(subcommand)]
         action: EmbeddedAction,
         /// Where the embedded cluster keeps its data.
-        #[arg(
-            long,
-            env = "SHIPWATCH_DATA_DIR",
-            default_value = ".shipwatch",
-            global = true
-        )]
+        #[arg(long, env = "SHIPWATCH_DATA_DIR", default_value = ".shipwatch", global = true)]
         data_dir: std::path::PathBuf,
     },
 }
@@ -125,9 +120,7 @@ pub enum EmbeddedAction {
 }
 
 fn parse_role(value: &str) -> Result<Role, String> {
-    value
-        .parse()
-        .map_err(|e: app::domain::UnknownRole| e.to_string())
+    value.parse().map_err(|e: app::domain::UnknownRole| e.to_string())
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -260,8 +253,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let embedded = EmbeddedPostgres::new(data_dir);
             match action {
                 EmbeddedAction::Start => {
-                    let url =
-                        tokio::task::spawn_blocking(move || embedded.ensure_running()).await??;
+                    let url = tokio::task::spawn_blocking(move || embedded.ensure_running()).await??;
                     println!("{url}");
                 }
                 EmbeddedAction::Stop => {
@@ -293,8 +285,7 @@ fn user_facing(error: AppError) -> anyhow::Error {
 fn read_new_password() -> anyhow::Result<NewPassword> {
     let password = if std::io::stdin().is_terminal() {
         let first = rpassword::prompt_password("Password: ").context("reading the password")?;
-        let again =
-            rpassword::prompt_password("Repeat password: ").context("reading the password")?;
+        let again = rpassword::prompt_password("Repeat password: ").context("reading the password")?;
         if first != again {
             anyhow::bail!("the two passwords differ; nothing was created");
         }

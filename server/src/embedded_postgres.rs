@@ -125,18 +125,12 @@ impl EmbeddedPostgres {
         Ok(fallback)
     }
 
-    fn initialise(
-        &self,
-        runner: &Runner,
-        binaries: &Binaries,
-        cluster: &Path,
-    ) -> anyhow::Result<()> {
+    fn initialise(&self, runner: &Runner, binaries: &Binaries, cluster: &Path) -> anyhow::Result<()> {
         tracing::info!(cluster = %cluster.display(), "initialising embedded PostgreSQL (first run)");
         // A half-made cluster from an interrupted initdb has no PG_VERSION: start over.
         if cluster.exists() {
-            fs::remove_dir_all(cluster).with_context(|| {
-                format!("removing the incomplete cluster {}", cluster.display())
-            })?;
+            fs::remove_dir_all(cluster)
+                .with_context(|| format!("removing the incomplete cluster {}", cluster.display()))?;
         }
         fs::create_dir_all(cluster)?;
         if runner.as_root {
@@ -161,10 +155,7 @@ impl EmbeddedPostgres {
                 "--locale=C",
             ],
         )?;
-        check(
-            &output,
-            "initialising the embedded PostgreSQL cluster (initdb)",
-        )?;
+        check(&output, "initialising the embedded PostgreSQL cluster (initdb)")?;
 
         let port = free_port()?;
         // Appended settings win over the defaults above them in the file.
@@ -226,10 +217,7 @@ impl Binaries {
     }
 
     fn is_running(&self, runner: &Runner, cluster: &Path) -> anyhow::Result<bool> {
-        let output = runner.run(
-            self.program("pg_ctl"),
-            &["status", "-D", path_str(cluster)?],
-        )?;
+        let output = runner.run(self.program("pg_ctl"), &["status", "-D", path_str(cluster)?])?;
         // pg_ctl status: 0 running, 3 not running, 4 no usable data directory.
         Ok(output.status.success())
     }
@@ -315,9 +303,7 @@ impl Runner {
     fn run(&self, program: PathBuf, args: &[&str]) -> anyhow::Result<Output> {
         let mut command = if self.as_root {
             let mut command = Command::new(runuser());
-            command
-                .args(["-u", POSTGRES_SYSTEM_USER, "--"])
-                .arg(&program);
+            command.args(["-u", POSTGRES_SYSTEM_USER, "--"]).arg(&program);
             command
         } else {
             Command::new(&program)

@@ -151,11 +151,7 @@ pub async fn build_app(pool: PgPool, config: AppConfig) -> anyhow::Result<Runnin
         .map_err(|e| anyhow::anyhow!("reading the event log head: {e}"))?;
     let hub = Hub::new(config.stream_buffer, head);
     tokio::spawn(listener::run(pool.clone(), Arc::clone(&hub)));
-    tokio::spawn(sweep::run(
-        pool.clone(),
-        Arc::clone(&hub),
-        config.auth_recheck,
-    ));
+    tokio::spawn(sweep::run(pool.clone(), Arc::clone(&hub), config.auth_recheck));
 
     let state = AppState {
         pool,
@@ -214,14 +210,12 @@ pub fn leptos_options(addr: SocketAddr) -> anyhow::Result<LeptosOptions> {
 pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     let pool = args.database.connect_and_migrate().await?;
     let RunningApp { router, hub } = build_app(pool.clone(), args.config()?).await?;
-    let listener = tokio::net::TcpListener::bind(args.addr)
-        .await
-        .with_context(|| {
-            format!(
-                "listening on {} (is another server using it? set SHIPWATCH_ADDR)",
-                args.addr
-            )
-        })?;
+    let listener = tokio::net::TcpListener::bind(args.addr).await.with_context(|| {
+        format!(
+            "listening on {} (is another server using it? set SHIPWATCH_ADDR)",
+            args.addr
+        )
+    })?;
     let url = format!("http://{}", listener.local_addr()?);
     tracing::info!(%url, "Shipwatch is serving");
     println!("Shipwatch is running at {url}  (Ctrl-C to stop)");

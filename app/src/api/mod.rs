@@ -8,9 +8,7 @@ pub mod shipments;
 /// error (404, 403, …) rather than a blanket 500; also used while rendering a
 /// page on the server, so a page about a hidden shipment is a 404.
 #[cfg(feature = "ssr")]
-pub(crate) fn with_status<T>(
-    result: Result<T, crate::error::AppError>,
-) -> Result<T, crate::error::AppError> {
+pub(crate) fn with_status<T>(result: Result<T, crate::error::AppError>) -> Result<T, crate::error::AppError> {
     if let Err(error) = &result {
         if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
             response.set_status(error.status_code());

@@ -44,9 +44,7 @@ pub async fn post_status(
         async {
             let state = crate::ssr::state::AppState::from_context()?;
             let user = crate::ssr::auth::current_user::from_server_fn().await?;
-            let status = status
-                .parse()
-                .map_err(|e| AppError::validation("status", e))?;
+            let status = status.parse().map_err(|e| AppError::validation("status", e))?;
             let event = crate::domain::NewStatusEvent {
                 status,
                 location,

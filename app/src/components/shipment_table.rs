@@ -32,10 +32,7 @@ pub fn ShipmentTable(shipments: Vec<ShipmentSummary>) -> impl IntoView {
     // The highlight fades after a few seconds (browser only).
     Effect::new(move |_| {
         if highlighted.get().is_some() {
-            set_timeout(
-                move || highlighted.set(None),
-                std::time::Duration::from_secs(3),
-            );
+            set_timeout(move || highlighted.set(None), std::time::Duration::from_secs(3));
         }
     });
 

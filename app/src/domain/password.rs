@@ -48,15 +48,9 @@ mod tests {
 
     #[test]
     fn length_is_counted_in_characters_not_bytes() {
-        assert_eq!(
-            NewPassword::parse("ü".repeat(9)),
-            Err(PasswordError::TooShort)
-        );
+        assert_eq!(NewPassword::parse("ü".repeat(9)), Err(PasswordError::TooShort));
         assert!(NewPassword::parse("ü".repeat(10)).is_ok());
-        assert_eq!(
-            NewPassword::parse("x".repeat(129)),
-            Err(PasswordError::TooLong)
-        );
+        assert_eq!(NewPassword::parse("x".repeat(129)), Err(PasswordError::TooLong));
     }
 
     #[test]

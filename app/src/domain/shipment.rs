@@ -23,10 +23,7 @@ pub struct ShipmentSummary {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "ssr", derive(sqlx::Type))]
-#[cfg_attr(
-    feature = "ssr",
-    sqlx(type_name = "event_kind", rename_all = "snake_case")
-)]
+#[cfg_attr(feature = "ssr", sqlx(type_name = "event_kind", rename_all = "snake_case"))]
 pub enum EventKind {
     Status,
     ProblemReported,

@@ -111,17 +111,9 @@ impl ShipmentStatus {
             InfoReceived => matches!(to, PickedUp | InTransit | Exception | Cancelled),
             PickedUp | InTransit => matches!(
                 to,
-                InTransit
-                    | OutForDelivery
-                    | AvailableForPickup
-                    | Exception
-                    | ReturningToSender
-                    | Delivered
+                InTransit | OutForDelivery | AvailableForPickup | Exception | ReturningToSender | Delivered
             ),
-            OutForDelivery => matches!(
-                to,
-                Delivered | AttemptFailed | AvailableForPickup | Exception
-            ),
+            OutForDelivery => matches!(to, Delivered | AttemptFailed | AvailableForPickup | Exception),
             AttemptFailed => matches!(
                 to,
                 OutForDelivery | AvailableForPickup | ReturningToSender | Delivered
@@ -220,12 +212,7 @@ mod tests {
         ),
         (
             "out_for_delivery",
-            &[
-                "delivered",
-                "attempt_failed",
-                "available_for_pickup",
-                "exception",
-            ],
+            &["delivered", "attempt_failed", "available_for_pickup", "exception"],
         ),
         (
             "attempt_failed",
@@ -236,10 +223,7 @@ mod tests {
                 "delivered",
             ],
         ),
-        (
-            "available_for_pickup",
-            &["delivered", "returning_to_sender"],
-        ),
+        ("available_for_pickup", &["delivered", "returning_to_sender"]),
         (
             "exception",
             &[
@@ -285,11 +269,7 @@ mod tests {
     #[test]
     fn final_statuses_have_no_next_status() {
         for status in ShipmentStatus::ALL {
-            assert_eq!(
-                status.is_final(),
-                status.next_statuses().is_empty(),
-                "{status}"
-            );
+            assert_eq!(status.is_final(), status.next_statuses().is_empty(), "{status}");
         }
     }
 
@@ -311,10 +291,7 @@ mod tests {
             assert_eq!(status.as_str().parse::<ShipmentStatus>(), Ok(status));
             let json = serde_json::to_string(&status).expect("serialize");
             assert_eq!(json, format!("\"{}\"", status.as_str()));
-            assert_eq!(
-                serde_json::from_str::<ShipmentStatus>(&json).ok(),
-                Some(status)
-            );
+            assert_eq!(serde_json::from_str::<ShipmentStatus>(&json).ok(), Some(status));
         }
         assert!("shipped".parse::<ShipmentStatus>().is_err());
     }

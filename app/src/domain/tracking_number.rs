@@ -89,10 +89,7 @@ mod tests {
     #[test]
     fn empty_short_long_and_odd_characters_are_refused() {
         assert_eq!(TrackingNumber::parse("  "), Err(TrackingNumberError::Empty));
-        assert_eq!(
-            TrackingNumber::parse("AB12"),
-            Err(TrackingNumberError::Length)
-        );
+        assert_eq!(TrackingNumber::parse("AB12"), Err(TrackingNumberError::Length));
         assert_eq!(
             TrackingNumber::parse(&"A".repeat(33)),
             Err(TrackingNumberError::Length)

@@ -8,11 +8,7 @@ use leptos_router::hooks::use_query_map;
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
-    let param = move |key: &str| {
-        query
-            .with_untracked(|q| q.get(key))
-            .filter(|v| !v.is_empty())
-    };
+    let param = move |key: &str| query.with_untracked(|q| q.get(key)).filter(|v| !v.is_empty());
     let error = param("error");
     let notice = if param("registered").is_some() {
         Some("Your account is ready. Sign in to continue.")

@@ -7,11 +7,7 @@ use leptos_router::hooks::use_query_map;
 #[component]
 pub fn RegisterPage() -> impl IntoView {
     let query = use_query_map();
-    let param = move |key: &str| {
-        query
-            .with_untracked(|q| q.get(key))
-            .filter(|v| !v.is_empty())
-    };
+    let param = move |key: &str| query.with_untracked(|q| q.get(key)).filter(|v| !v.is_empty());
     let field = param("field").unwrap_or_default();
     let error = param("error");
     let email = param("email").unwrap_or_default();

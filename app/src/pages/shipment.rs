@@ -96,10 +96,7 @@ fn ShipmentView(detail: ShipmentDetail, is_staff: bool) -> impl IntoView {
 
 /// The operator's form: offers only the statuses the lifecycle allows next.
 #[component]
-fn PostStatusForm(
-    number: String,
-    summary: RwSignal<crate::domain::ShipmentSummary>,
-) -> impl IntoView {
+fn PostStatusForm(number: String, summary: RwSignal<crate::domain::ShipmentSummary>) -> impl IntoView {
     let action = ServerAction::<PostStatus>::new();
     let error = move || match action.value().get() {
         Some(Err(error)) => Some(error.to_string()),
@@ -141,9 +138,7 @@ fn TimelineEntry(event: ShipmentEvent) -> impl IntoView {
         (EventKind::Status, Some(status)) => view! { <StatusBadge status /> }.into_any(),
         (EventKind::ProblemReported, _) => view! { <strong>"Problem reported"</strong> }.into_any(),
         (EventKind::ProblemResolved, _) => view! { <strong>"Problem resolved"</strong> }.into_any(),
-        (EventKind::InstructionsSet, _) => {
-            view! { <strong>"Delivery instructions"</strong> }.into_any()
-        }
+        (EventKind::InstructionsSet, _) => view! { <strong>"Delivery instructions"</strong> }.into_any(),
         (EventKind::Status, None) => view! { <strong>"Status"</strong> }.into_any(),
     };
     view! {

@@ -49,8 +49,7 @@ const CARRIERS: [&str; 5] = ["DHL", "UPS", "PostNL", "DPD", "GLS"];
 /// Seeds the demo accounts and shipments, creating only what is missing.
 pub async fn seed_demo(pool: &PgPool) -> anyhow::Result<SeedReport> {
     let password_hash =
-        hash_password(NewPassword::parse(DEMO_PASSWORD.into()).context("demo password rules")?)
-            .await?;
+        hash_password(NewPassword::parse(DEMO_PASSWORD.into()).context("demo password rules")?).await?;
     let now = Utc::now();
     let mut tx = pool.begin().await?;
     // Two concurrent seeders would otherwise race on the same rows.
@@ -62,14 +61,12 @@ pub async fn seed_demo(pool: &PgPool) -> anyhow::Result<SeedReport> {
         users_created: 0,
         shipments_created: 0,
     };
-    let (operator_id, created) =
-        ensure_user(&mut tx, OPERATOR_EMAIL, &password_hash, Role::Operator).await?;
+    let (operator_id, created) = ensure_user(&mut tx, OPERATOR_EMAIL, &password_hash, Role::Operator).await?;
     report.users_created += usize::from(created);
 
     let mut number = 0usize;
     for (email, count) in DEMO_CUSTOMERS {
-        let (owner_id, created) =
-            ensure_user(&mut tx, email, &password_hash, Role::Customer).await?;
+        let (owner_id, created) = ensure_user(&mut tx, email, &password_hash, Role::Customer).await?;
         report.users_created += usize::from(created);
         for _ in 0..count {
             number += 1;
@@ -102,12 +99,9 @@ async fn ensure_user(
     if let Some(id) = inserted {
         return Ok((id, true));
     }
-    let id = sqlx::query_scalar!(
-        "SELECT id FROM users WHERE lower(email) = $1",
-        email.as_str()
-    )
-    .fetch_one(&mut *conn)
-    .await?;
+    let id = sqlx::query_scalar!("SELECT id FROM users WHERE lower(email) = $1", email.as_str())
+        .fetch_one(&mut *conn)
+        .await?;
     Ok((id, false))
 }
 
@@ -141,8 +135,7 @@ impl DemoShipment {
         let origin_index = mix % PLACES.len();
         let (origin, _) = PLACES[origin_index];
         // Any place but the origin.
-        let destination =
-            PLACES[(origin_index + 1 + (mix / 13) % (PLACES.len() - 1)) % PLACES.len()];
+        let destination = PLACES[(origin_index + 1 + (mix / 13) % (PLACES.len() - 1)) % PLACES.len()];
         let carrier = CARRIERS[mix % CARRIERS.len()];
 
         let path = path_to(target);
@@ -162,8 +155,7 @@ impl DemoShipment {
             .enumerate()
             .map(|(i, status)| {
                 let at = created_at + step * i32::try_from(i).unwrap_or(0);
-                let (location, note) =
-                    describe(*status, origin, destination.0, HUBS[(mix + i) % HUBS.len()]);
+                let (location, note) = describe(*status, origin, destination.0, HUBS[(mix + i) % HUBS.len()]);
                 (*status, location, note, at)
             })
             .collect();
@@ -184,12 +176,7 @@ impl DemoShipment {
     }
 
     /// Inserts the shipment and its history unless it exists; true if inserted.
-    async fn insert(
-        &self,
-        conn: &mut PgConnection,
-        owner_id: i64,
-        operator_id: i64,
-    ) -> anyhow::Result<bool> {
+    async fn insert(&self, conn: &mut PgConnection, owner_id: i64, operator_id: i64) -> anyhow::Result<bool> {
         let Some((last_status, last_location, _, last_at)) = self.history.last().cloned() else {
             anyhow::bail!("demo shipment {} has no history", self.tracking_number);
         };
@@ -283,10 +270,7 @@ fn describe(
             Some(format!("{destination} pickup point")),
             Some("Ready for collection"),
         ),
-        Exception => (
-            Some(hub.to_owned()),
-            Some("Damaged label, held for inspection"),
-        ),
+        Exception => (Some(hub.to_owned()), Some("Damaged label, held for inspection")),
         ReturningToSender => (Some(hub.to_owned()), Some("Refused by recipient")),
         Returned => (Some(origin.to_owned()), Some("Returned to sender")),
         Lost => (Some(hub.to_owned()), Some("Declared lost after search")),

@@ -3,9 +3,7 @@
 
 use sqlx::PgPool;
 
-use crate::domain::{
-    NewStatusEvent, ShipmentDetail, ShipmentEvent, ShipmentSummary, TrackingNumber,
-};
+use crate::domain::{NewStatusEvent, ShipmentDetail, ShipmentEvent, ShipmentSummary, TrackingNumber};
 use crate::error::AppError;
 use crate::ssr::auth::current_user::CurrentUser;
 use crate::ssr::auth::policy;
@@ -55,6 +53,5 @@ pub async fn post_status(
 
 /// A malformed tracking number in a URL cannot name a shipment: not found.
 fn parse_visible_number(input: &str) -> Result<TrackingNumber, AppError> {
-    TrackingNumber::parse(input)
-        .map_err(|_| AppError::NotFound(format!("shipment {}", input.trim())))
+    TrackingNumber::parse(input).map_err(|_| AppError::NotFound(format!("shipment {}", input.trim())))
 }

@@ -199,15 +199,9 @@ mod tests {
     fn last_event_id_wins_over_after_and_bad_cursors_reset() {
         let mut headers = HeaderMap::new();
         assert!(matches!(resume_point(&headers, None, 10), Resume::Now));
-        assert!(matches!(
-            resume_point(&headers, Some("4"), 10),
-            Resume::After(4)
-        ));
+        assert!(matches!(resume_point(&headers, Some("4"), 10), Resume::After(4)));
         headers.insert("last-event-id", HeaderValue::from_static("7"));
-        assert!(matches!(
-            resume_point(&headers, Some("4"), 10),
-            Resume::After(7)
-        ));
+        assert!(matches!(resume_point(&headers, Some("4"), 10), Resume::After(7)));
         assert!(matches!(
             resume_point(&HeaderMap::new(), Some("11"), 10),
             Resume::Reset

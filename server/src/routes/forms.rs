@@ -68,11 +68,9 @@ pub struct RegisterForm {
 
 pub async fn register(State(state): State<AppState>, Form(form): Form<RegisterForm>) -> Response {
     match accounts::register(&state.pool, &form.email, form.password).await {
-        Ok(user) => Redirect::to(&format!(
-            "/login?registered=1&email={}",
-            urlencode(&user.email)
-        ))
-        .into_response(),
+        Ok(user) => {
+            Redirect::to(&format!("/login?registered=1&email={}", urlencode(&user.email))).into_response()
+        }
         Err(AppError::Validation { field, message }) => Redirect::to(&format!(
             "/register?field={}&error={}&email={}",
             urlencode(&field),
@@ -80,11 +78,9 @@ pub async fn register(State(state): State<AppState>, Form(form): Form<RegisterFo
             urlencode(&form.email)
         ))
         .into_response(),
-        Err(other) => Redirect::to(&format!(
-            "/register?error={}",
-            urlencode(&other.to_string())
-        ))
-        .into_response(),
+        Err(other) => {
+            Redirect::to(&format!("/register?error={}", urlencode(&other.to_string()))).into_response()
+        }
     }
 }
 
@@ -98,11 +94,7 @@ pub async fn sign_out(session: Session) -> Response {
 /// Only same-site paths: `//evil.example` or `https://…` would be an open redirect.
 fn safe_next(next: Option<&str>) -> &str {
     match next {
-        Some(path)
-            if path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\") =>
-        {
-            path
-        }
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\") => path,
         _ => "/",
     }
 }

@@ -16,12 +16,8 @@ use app::ssr::state::AppState;
 /// token unless its `Origin` (or, lacking that, `Referer`) is our own origin.
 /// A cross-site page can make a browser send our cookie, but not forge Origin.
 pub async fn same_origin(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let safe = matches!(
-        *request.method(),
-        Method::GET | Method::HEAD | Method::OPTIONS
-    );
-    if safe || has_bearer_token(request.headers()) || comes_from_us(&request, &state.public_origin)
-    {
+    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if safe || has_bearer_token(request.headers()) || comes_from_us(&request, &state.public_origin) {
         return next.run(request).await;
     }
     tracing::warn!(method = %request.method(), path = request.uri().path(), "cross-origin request refused");
@@ -126,10 +122,7 @@ mod tests {
 
     #[test]
     fn query_values_are_percent_encoded() {
-        assert_eq!(
-            urlencode("/shipments/SW1?x=1&y"),
-            "/shipments/SW1%3Fx%3D1%26y"
-        );
+        assert_eq!(urlencode("/shipments/SW1?x=1&y"), "/shipments/SW1%3Fx%3D1%26y");
         assert_eq!(urlencode("a b@c"), "a%20b%40c");
     }
 }

@@ -36,10 +36,7 @@ fn describe() {
         "shipwatch_open_streams",
         "Live streams currently open on this process"
     );
-    metrics::describe_counter!(
-        "shipwatch_events_sent_total",
-        "Live events handed to streams"
-    );
+    metrics::describe_counter!("shipwatch_events_sent_total", "Live events handed to streams");
     metrics::describe_counter!(
         "shipwatch_replayed_events_total",
         "Events replayed from the log on resume"

@@ -36,23 +36,13 @@ async fn register_sign_in_and_see_only_your_own_shipments(pool: PgPool) {
         .await;
     assert_eq!(created.status(), 201);
     let account: Value = created.json().await.expect("json");
-    assert_eq!(
-        account,
-        json!({"email": "carol@example.com", "role": "customer"})
-    );
+    assert_eq!(account, json!({"email": "carol@example.com", "role": "customer"}));
 
     assert_eq!(
-        app.sign_in("carol@example.com", "correct horse")
-            .await
-            .status(),
+        app.sign_in("carol@example.com", "correct horse").await.status(),
         200
     );
-    let list: Vec<Value> = app
-        .get("/api/v1/shipments")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let list: Vec<Value> = app.get("/api/v1/shipments").await.json().await.expect("json");
     assert!(list.is_empty(), "a new customer owns nothing");
 
     let alice = TestApp {
@@ -60,12 +50,7 @@ async fn register_sign_in_and_see_only_your_own_shipments(pool: PgPool) {
         ..app
     };
     alice.sign_in_ok("alice@example.com").await;
-    let list: Vec<Value> = alice
-        .get("/api/v1/shipments")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let list: Vec<Value> = alice.get("/api/v1/shipments").await.json().await.expect("json");
     let mine = crate::helpers::tracking_numbers_of(&alice.pool, "alice@example.com").await;
     let mut seen: Vec<String> = list
         .iter()
@@ -96,10 +81,7 @@ async fn registration_refuses_bad_input_with_field_errors(pool: PgPool) {
     ] {
         let response = app.post_json("/api/v1/users", body).await;
         assert_eq!(response.status(), 422);
-        assert_eq!(
-            response.headers()["content-type"],
-            "application/problem+json"
-        );
+        assert_eq!(response.headers()["content-type"], "application/problem+json");
         let problem: Value = response.json().await.expect("json");
         assert_eq!(problem["errors"][0]["field"], field, "{problem}");
     }
@@ -226,15 +208,10 @@ async fn the_eleventh_wrong_password_gets_429_and_success_resets_the_count(pool:
         .expect("seconds");
     assert!((1..=900).contains(&retry_after), "{retry_after}");
     // Even the right password waits: that is the point.
-    assert_eq!(
-        app.sign_in("bob@example.com", DEMO_PASSWORD).await.status(),
-        429
-    );
+    assert_eq!(app.sign_in("bob@example.com", DEMO_PASSWORD).await.status(), 429);
     // Another account is not affected.
     assert_eq!(
-        app.sign_in("alice@example.com", DEMO_PASSWORD)
-            .await
-            .status(),
+        app.sign_in("alice@example.com", DEMO_PASSWORD).await.status(),
         200
     );
 
@@ -249,31 +226,19 @@ async fn the_eleventh_wrong_password_gets_429_and_success_resets_the_count(pool:
     )
     .await;
     assert_eq!(
-        quick
-            .sign_in("ops@example.com", "wrong password")
-            .await
-            .status(),
+        quick.sign_in("ops@example.com", "wrong password").await.status(),
         401
     );
     assert_eq!(
-        quick
-            .sign_in("ops@example.com", DEMO_PASSWORD)
-            .await
-            .status(),
+        quick.sign_in("ops@example.com", DEMO_PASSWORD).await.status(),
         200
     );
     assert_eq!(
-        quick
-            .sign_in("ops@example.com", "wrong password")
-            .await
-            .status(),
+        quick.sign_in("ops@example.com", "wrong password").await.status(),
         401
     );
     assert_eq!(
-        quick
-            .sign_in("ops@example.com", DEMO_PASSWORD)
-            .await
-            .status(),
+        quick.sign_in("ops@example.com", DEMO_PASSWORD).await.status(),
         200,
         "count was reset"
     );
@@ -299,9 +264,7 @@ async fn one_client_spraying_many_emails_is_stopped(pool: PgPool) {
         );
     }
     assert_eq!(
-        app.sign_in("user9@example.com", "guess guess")
-            .await
-            .status(),
+        app.sign_in("user9@example.com", "guess guess").await.status(),
         429
     );
 }

@@ -10,9 +10,7 @@ use crate::helpers::{tracking_numbers_of, TestApp};
 async fn alice_cannot_read_bobs_shipment_by_page_server_function_or_api(pool: PgPool) {
     app::ssr::demo::seed_demo(&pool).await.expect("seed");
     let app = TestApp::spawn(pool).await;
-    let bobs = tracking_numbers_of(&app.pool, "bob@example.com")
-        .await
-        .remove(0);
+    let bobs = tracking_numbers_of(&app.pool, "bob@example.com").await.remove(0);
     let alices = tracking_numbers_of(&app.pool, "alice@example.com")
         .await
         .remove(0);
@@ -41,14 +39,8 @@ async fn alice_cannot_read_bobs_shipment_by_page_server_function_or_api(pool: Pg
     let hidden = server_fn(bobs.clone()).await.expect("server fn");
     assert_eq!(hidden.status(), 404);
     let body = hidden.text().await.expect("body");
-    assert!(
-        body.contains("NotFound") && !body.contains("Rotterdam"),
-        "{body}"
-    );
-    assert_eq!(
-        server_fn(alices.clone()).await.expect("server fn").status(),
-        200
-    );
+    assert!(body.contains("NotFound") && !body.contains("Rotterdam"), "{body}");
+    assert_eq!(server_fn(alices.clone()).await.expect("server fn").status(), 200);
 
     // REST.
     let rest = app.get(&format!("/api/v1/shipments/{bobs}")).await;
@@ -60,9 +52,7 @@ async fn alice_cannot_read_bobs_shipment_by_page_server_function_or_api(pool: Pg
     let nonexistent: Value = nonexistent.json().await.expect("json");
     assert_eq!(problem["title"], nonexistent["title"]);
     assert_eq!(
-        app.get(&format!("/api/v1/shipments/{alices}"))
-            .await
-            .status(),
+        app.get(&format!("/api/v1/shipments/{alices}")).await.status(),
         200
     );
 }
@@ -82,21 +72,17 @@ async fn a_customer_calling_an_operator_action_gets_403(pool: PgPool) {
         )
         .await;
     assert_eq!(response.status(), 403);
-    assert_eq!(
-        response.headers()["content-type"],
-        "application/problem+json"
-    );
+    assert_eq!(response.headers()["content-type"], "application/problem+json");
 }
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn an_illegal_transition_through_the_api_is_a_409_naming_both_states(pool: PgPool) {
     app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    let delivered: String = sqlx::query_scalar(
-        "SELECT tracking_number FROM shipments WHERE status = 'delivered' LIMIT 1",
-    )
-    .fetch_one(&pool)
-    .await
-    .expect("delivered shipment");
+    let delivered: String =
+        sqlx::query_scalar("SELECT tracking_number FROM shipments WHERE status = 'delivered' LIMIT 1")
+            .fetch_one(&pool)
+            .await
+            .expect("delivered shipment");
     let app = TestApp::spawn(pool).await;
     app.sign_in_ok("ops@example.com").await;
     let response = app
@@ -132,10 +118,7 @@ async fn signed_out_api_calls_get_401_problem_json(pool: PgPool) {
     ] {
         let response = app.get(path).await;
         assert_eq!(response.status(), 401, "{path}");
-        assert_eq!(
-            response.headers()["content-type"],
-            "application/problem+json"
-        );
+        assert_eq!(response.headers()["content-type"], "application/problem+json");
     }
 }
 
@@ -144,22 +127,12 @@ async fn a_role_change_applies_to_the_next_request(pool: PgPool) {
     app::ssr::demo::seed_demo(&pool).await.expect("seed");
     let app = TestApp::spawn(pool).await;
     app.sign_in_ok("alice@example.com").await;
-    let before: Vec<Value> = app
-        .get("/api/v1/shipments")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let before: Vec<Value> = app.get("/api/v1/shipments").await.json().await.expect("json");
     assert_eq!(before.len(), 60);
     let email = app::domain::Email::parse("alice@example.com").expect("email");
     app::ssr::db::users::set_role(&app.pool, &email, app::domain::Role::Operator)
         .await
         .expect("promote");
-    let after: Vec<Value> = app
-        .get("/api/v1/shipments")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let after: Vec<Value> = app.get("/api/v1/shipments").await.json().await.expect("json");
     assert_eq!(after.len(), 100, "same session, new rights");
 }

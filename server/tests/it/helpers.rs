@@ -33,9 +33,7 @@ impl TestApp {
     }
 
     pub async fn spawn_with_limits(pool: PgPool, login_limits: LoginLimits) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let leptos_options = LeptosOptions::builder()
             .output_name("shipwatch")
@@ -102,11 +100,7 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(self.url(path))
-            .send()
-            .await
-            .expect("request")
+        self.client.get(self.url(path)).send().await.expect("request")
     }
 
     /// A same-origin JSON POST, as the app's own pages would send it.

@@ -16,10 +16,7 @@ async fn the_operator_dashboard_is_rendered_on_the_server_with_every_demo_shipme
     let html = response.text().await.expect("html");
     assert_eq!(numbers.len(), 100);
     for number in &numbers {
-        assert!(
-            html.contains(number.as_str()),
-            "{number} missing from the page"
-        );
+        assert!(html.contains(number.as_str()), "{number} missing from the page");
     }
     assert!(html.contains("100 shipments"), "caption counts the rows");
     assert!(
@@ -39,9 +36,7 @@ async fn a_new_customer_sees_a_helpful_empty_state(pool: PgPool) {
         .await;
     assert_eq!(registered.status(), 201);
     assert_eq!(
-        app.sign_in("new@example.com", "long enough pw")
-            .await
-            .status(),
+        app.sign_in("new@example.com", "long enough pw").await.status(),
         200
     );
     let html = app.get("/").await.text().await.expect("html");

@@ -3,9 +3,7 @@ use sqlx::PgPool;
 
 #[sqlx::test(migrations = false)]
 async fn migrations_apply_on_an_empty_database(pool: PgPool) {
-    app::ssr::db::migrate(&pool)
-        .await
-        .expect("migrations apply");
+    app::ssr::db::migrate(&pool).await.expect("migrations apply");
     let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success")
         .fetch_one(&pool)
         .await
@@ -17,12 +15,11 @@ async fn migrations_apply_on_an_empty_database(pool: PgPool) {
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn the_database_transition_table_equals_the_rust_one(pool: PgPool) {
-    let rows: Vec<(String, String)> = sqlx::query_as(
-        "SELECT from_status::text, to_status::text FROM shipment_status_transitions",
-    )
-    .fetch_all(&pool)
-    .await
-    .expect("rows");
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT from_status::text, to_status::text FROM shipment_status_transitions")
+            .fetch_all(&pool)
+            .await
+            .expect("rows");
     let in_db: std::collections::HashSet<(String, String)> = rows.into_iter().collect();
     for from in ShipmentStatus::ALL {
         for to in ShipmentStatus::ALL {
@@ -45,9 +42,7 @@ async fn emails_are_unique_regardless_of_case(pool: PgPool) {
     };
     insert("Carol@Example.com").await.expect("first");
     let error = insert("carol@example.COM").await.expect_err("duplicate");
-    assert!(error
-        .as_database_error()
-        .is_some_and(|e| e.is_unique_violation()));
+    assert!(error.as_database_error().is_some_and(|e| e.is_unique_violation()));
 }
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]

@@ -31,10 +31,7 @@ async fn seeding_twice_leaves_exactly_the_same_100_shipments(pool: PgPool) {
     .expect("owners");
     assert_eq!(
         per_owner,
-        vec![
-            ("alice@example.com".into(), 60),
-            ("bob@example.com".into(), 40)
-        ]
+        vec![("alice@example.com".into(), 60), ("bob@example.com".into(), 40)]
     );
 
     let statuses: i64 = sqlx::query_scalar("SELECT count(DISTINCT status) FROM shipments")
@@ -52,10 +49,7 @@ async fn demo_accounts_have_their_roles_and_the_demo_password(pool: PgPool) {
             .fetch_all(&pool)
             .await
             .expect("users");
-    let roles: Vec<_> = users
-        .iter()
-        .map(|(e, r, _)| (e.as_str(), r.as_str()))
-        .collect();
+    let roles: Vec<_> = users.iter().map(|(e, r, _)| (e.as_str(), r.as_str())).collect();
     assert_eq!(
         roles,
         vec![
@@ -75,10 +69,7 @@ async fn demo_accounts_have_their_roles_and_the_demo_password(pool: PgPool) {
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn concurrent_seeders_do_not_duplicate_anything(pool: PgPool) {
-    let (a, b) = tokio::join!(
-        app::ssr::demo::seed_demo(&pool),
-        app::ssr::demo::seed_demo(&pool)
-    );
+    let (a, b) = tokio::join!(app::ssr::demo::seed_demo(&pool), app::ssr::demo::seed_demo(&pool));
     let created = a.expect("a").shipments_created + b.expect("b").shipments_created;
     assert_eq!(created, 100);
     let count: i64 = sqlx::query_scalar("SELECT count(*) FROM shipments")

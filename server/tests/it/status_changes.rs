@@ -15,13 +15,12 @@ fn change(status: ShipmentStatus) -> StatusChange {
 
 /// Tracking numbers of demo shipments currently in `status`.
 async fn shipments_in(pool: &PgPool, status: &str) -> Vec<TrackingNumber> {
-    let numbers: Vec<String> = sqlx::query_scalar(
-        "SELECT tracking_number FROM shipments WHERE status::text = $1 ORDER BY id",
-    )
-    .bind(status)
-    .fetch_all(pool)
-    .await
-    .expect("numbers");
+    let numbers: Vec<String> =
+        sqlx::query_scalar("SELECT tracking_number FROM shipments WHERE status::text = $1 ORDER BY id")
+            .bind(status)
+            .fetch_all(pool)
+            .await
+            .expect("numbers");
     numbers
         .iter()
         .map(|n| TrackingNumber::parse(n).expect("valid"))
@@ -29,12 +28,11 @@ async fn shipments_in(pool: &PgPool, status: &str) -> Vec<TrackingNumber> {
 }
 
 async fn status_and_events(pool: &PgPool, number: &TrackingNumber) -> (String, Vec<String>) {
-    let status: String =
-        sqlx::query_scalar("SELECT status::text FROM shipments WHERE tracking_number = $1")
-            .bind(number.as_str())
-            .fetch_one(pool)
-            .await
-            .expect("status");
+    let status: String = sqlx::query_scalar("SELECT status::text FROM shipments WHERE tracking_number = $1")
+        .bind(number.as_str())
+        .fetch_one(pool)
+        .await
+        .expect("status");
     let events: Vec<String> = sqlx::query_scalar(
         "SELECT e.status::text FROM shipment_events e JOIN shipments s ON s.id = e.shipment_id
          WHERE s.tracking_number = $1 ORDER BY e.id",
@@ -87,17 +85,13 @@ async fn an_illegal_change_is_refused_naming_both_states_and_writes_nothing(pool
 async fn the_database_itself_refuses_an_illegal_update_naming_both_states(pool: PgPool) {
     app::ssr::demo::seed_demo(&pool).await.expect("seed");
     let number = shipments_in(&pool, "delivered").await.remove(0);
-    let error =
-        sqlx::query("UPDATE shipments SET status = 'in_transit' WHERE tracking_number = $1")
-            .bind(number.as_str())
-            .execute(&pool)
-            .await
-            .expect_err("trigger refuses");
+    let error = sqlx::query("UPDATE shipments SET status = 'in_transit' WHERE tracking_number = $1")
+        .bind(number.as_str())
+        .execute(&pool)
+        .await
+        .expect_err("trigger refuses");
     let message = error.to_string();
-    assert!(
-        message.contains("from delivered to in_transit"),
-        "{message}"
-    );
+    assert!(message.contains("from delivered to in_transit"), "{message}");
 }
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]

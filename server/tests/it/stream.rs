@@ -38,12 +38,9 @@ impl Sse {
     /// The next `shipment` event, or `None` if the stream ended or stayed quiet.
     async fn next_shipment(&mut self, wait: Duration) -> Option<(i64, StreamEvent)> {
         loop {
-            let event = tokio::time::timeout(wait, self.events.next())
-                .await
-                .ok()??;
+            let event = tokio::time::timeout(wait, self.events.next()).await.ok()??;
             if event.event == "shipment" {
-                let frame: StreamEvent =
-                    serde_json::from_str(&event.data).expect("one-line JSON frame");
+                let frame: StreamEvent = serde_json::from_str(&event.data).expect("one-line JSON frame");
                 assert_eq!(
                     event.id.parse::<i64>().ok(),
                     Some(frame.position),
@@ -112,9 +109,7 @@ async fn scan(pool: &PgPool, number: &TrackingNumber, note: &str) -> i64 {
         occurred_at: None,
         actor_id: None,
     };
-    record_status_change(pool, number, &change)
-        .await
-        .expect("scan");
+    record_status_change(pool, number, &change).await.expect("scan");
     sqlx::query_scalar("SELECT max(stream_position) FROM shipment_events")
         .fetch_one(pool)
         .await
@@ -126,11 +121,7 @@ async fn the_stream_has_the_right_headers_retry_and_heartbeat(pool: PgPool) {
     app::ssr::demo::seed_demo(&pool).await.expect("seed");
     let app = TestApp::spawn(pool).await;
     let client = signed_in(&app, "alice@example.com").await;
-    let mut response = client
-        .get(app.url("/api/events"))
-        .send()
-        .await
-        .expect("connect");
+    let mut response = client.get(app.url("/api/events")).send().await.expect("connect");
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["content-type"], "text/event-stream");
     assert_eq!(response.headers()["cache-control"], "no-cache");
@@ -142,9 +133,7 @@ async fn the_stream_has_the_right_headers_retry_and_heartbeat(pool: PgPool) {
         let chunk = tokio::time::timeout_at(deadline, response.chunk())
             .await
             .expect("heartbeat in time");
-        raw.push_str(&String::from_utf8_lossy(
-            &chunk.expect("chunk").expect("open"),
-        ));
+        raw.push_str(&String::from_utf8_lossy(&chunk.expect("chunk").expect("open")));
     }
     assert!(
         raw.starts_with("retry: 1000\nid: "),
@@ -356,12 +345,7 @@ async fn killing_the_listener_connection_loses_no_event(pool: PgPool) {
         let (pool, numbers) = (pool.clone(), numbers.clone());
         tokio::spawn(async move {
             for i in 0..60 {
-                scan(
-                    &pool,
-                    &numbers[i % numbers.len()],
-                    &format!("during outage {i}"),
-                )
-                .await;
+                scan(&pool, &numbers[i % numbers.len()], &format!("during outage {i}")).await;
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }
         })
@@ -377,10 +361,7 @@ async fn killing_the_listener_connection_loses_no_event(pool: PgPool) {
         .await
         .expect("terminate");
     }
-    assert!(
-        terminated >= 1,
-        "the listener's connection was found and killed"
-    );
+    assert!(terminated >= 1, "the listener's connection was found and killed");
     writer.await.expect("writer");
     let end = head(&pool).await;
 
@@ -420,10 +401,7 @@ async fn signing_out_elsewhere_and_unwatching_cut_delivery_within_5_seconds(pool
     let mut stream = Sse::open(&app, &client, None).await;
     let watched = scan(&pool, &bobs, "watched").await;
     assert_eq!(
-        stream
-            .next_shipment(Duration::from_secs(5))
-            .await
-            .map(|(p, _)| p),
+        stream.next_shipment(Duration::from_secs(5)).await.map(|(p, _)| p),
         Some(watched)
     );
 
@@ -435,10 +413,7 @@ async fn signing_out_elsewhere_and_unwatching_cut_delivery_within_5_seconds(pool
     scan(&pool, &bobs, "after unwatch").await;
     let own = scan(&pool, &hers, "hers").await;
     assert_eq!(
-        stream
-            .next_shipment(Duration::from_secs(5))
-            .await
-            .map(|(p, _)| p),
+        stream.next_shipment(Duration::from_secs(5)).await.map(|(p, _)| p),
         Some(own)
     );
 
@@ -514,11 +489,7 @@ async fn a_client_that_stops_reading_is_dropped_and_resumes_complete(pool: PgPoo
         .remove(0);
     let client = signed_in(&app, "alice@example.com").await;
     // Connected, then never read: the socket buffers fill, then the hub's.
-    let stalled = client
-        .get(app.url("/api/events"))
-        .send()
-        .await
-        .expect("connect");
+    let stalled = client.get(app.url("/api/events")).send().await.expect("connect");
     assert_eq!(app.hub.open_streams(), 1);
     let big_note = "x".repeat(16 * 1024);
     let mut posted = 0;

@@ -14,11 +14,7 @@ use super::password::{hash_password, verify_password};
 use super::throttle::{self, LoginLimits};
 
 /// Creates a customer account (registration never creates staff).
-pub async fn register(
-    pool: &PgPool,
-    email: &str,
-    password: String,
-) -> Result<CurrentUser, AppError> {
+pub async fn register(pool: &PgPool, email: &str, password: String) -> Result<CurrentUser, AppError> {
     let email = Email::parse(email).map_err(|e| AppError::validation("email", e))?;
     let password = NewPassword::parse(password).map_err(|e| AppError::validation("password", e))?;
     let hash = hash_password(password).await?;
@@ -45,15 +41,16 @@ pub async fn sign_in(
     let throttle_key = email_input.trim().to_lowercase();
     throttle::check(pool, limits, &throttle_key, client).await?;
 
-    let account = match Email::parse(email_input) {
-        Ok(email) => sqlx::query!(
-            r#"SELECT id, email, role AS "role: Role", password_hash FROM users WHERE lower(email) = $1"#,
-            email.as_str()
-        )
-        .fetch_optional(pool)
-        .await?,
-        Err(_) => None,
-    };
+    let account =
+        match Email::parse(email_input) {
+            Ok(email) => sqlx::query!(
+                r#"SELECT id, email, role AS "role: Role", password_hash FROM users WHERE lower(email) = $1"#,
+                email.as_str()
+            )
+            .fetch_optional(pool)
+            .await?,
+            Err(_) => None,
+        };
     let stored_hash = match &account {
         Some(account) => account.password_hash.clone(),
         None => dummy_hash().await?.to_owned(),

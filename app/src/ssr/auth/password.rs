@@ -3,9 +3,7 @@
 //! never stalls the async workers that serve streams.
 
 use anyhow::Context as _;
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 
 use crate::domain::NewPassword;
@@ -34,9 +32,7 @@ pub async fn verify_password(password: String, stored_hash: String) -> anyhow::R
     tokio::task::spawn_blocking(move || {
         let parsed = PasswordHash::new(&stored_hash)
             .map_err(|e| anyhow::anyhow!("stored password hash is malformed: {e}"))?;
-        Ok(hasher()?
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok())
+        Ok(hasher()?.verify_password(password.as_bytes(), &parsed).is_ok())
     })
     .await
     .context("password verification task")?
@@ -50,10 +46,7 @@ mod tests {
     async fn a_hash_verifies_its_password_and_nothing_else() {
         let password = NewPassword::parse("demo-password".into()).expect("valid");
         let hash = hash_password(password).await.expect("hash");
-        assert!(
-            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
-            "{hash}"
-        );
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
         assert!(verify_password("demo-password".into(), hash.clone())
             .await
             .expect("verify"));

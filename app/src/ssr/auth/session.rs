@@ -48,10 +48,7 @@ pub fn layer(store: PostgresStore, config: &SessionConfig) -> SessionManagerLaye
 /// sign-in (session fixation) is worthless.
 pub async fn sign_in(session: &Session, user_id: i64) -> Result<(), AppError> {
     session.cycle_id().await.map_err(session_error)?;
-    session
-        .insert(USER_ID_KEY, user_id)
-        .await
-        .map_err(session_error)
+    session.insert(USER_ID_KEY, user_id).await.map_err(session_error)
 }
 
 /// Deletes the session server-side, so the old cookie is worthless.

@@ -34,11 +34,7 @@ fn hash(token: &str) -> Vec<u8> {
 }
 
 /// Issues a token for the account with this email; returns (id, token).
-pub async fn create_token(
-    pool: &PgPool,
-    email: &Email,
-    name: &str,
-) -> Result<(i64, String), AppError> {
+pub async fn create_token(pool: &PgPool, email: &Email, name: &str) -> Result<(i64, String), AppError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(AppError::validation(
@@ -65,10 +61,7 @@ pub async fn create_token(
 
 /// The user a bearer token belongs to and the token's id, if it is valid and
 /// not revoked.
-pub async fn authenticate(
-    pool: &PgPool,
-    token: &str,
-) -> Result<Option<(CurrentUser, i64)>, AppError> {
+pub async fn authenticate(pool: &PgPool, token: &str) -> Result<Option<(CurrentUser, i64)>, AppError> {
     if !token.starts_with(PREFIX) {
         return Ok(None);
     }

@@ -22,17 +22,12 @@ pub async fn connect(database_url: &str) -> anyhow::Result<PgPool> {
         .acquire_timeout(Duration::from_secs(5))
         .connect(database_url)
         .await
-        .context(
-            "could not connect to the database (check DATABASE_URL and that PostgreSQL is running)",
-        )
+        .context("could not connect to the database (check DATABASE_URL and that PostgreSQL is running)")
 }
 
 /// Applies every migration that has not run yet.
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
-    MIGRATOR
-        .run(pool)
-        .await
-        .context("applying database migrations")
+    MIGRATOR.run(pool).await.context("applying database migrations")
 }
 
 /// True when a query returned a unique-constraint violation on `constraint`.

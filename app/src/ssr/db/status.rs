@@ -112,7 +112,5 @@ pub async fn record_status_change(
 
 /// Trims free text and treats blank as absent.
 fn clean(text: Option<&str>) -> Option<String> {
-    text.map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(str::to_owned)
+    text.map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned)
 }

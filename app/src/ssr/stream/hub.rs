@@ -154,11 +154,9 @@ impl Hub {
             }
         }
         if let Some(at) = notified_at {
-            metrics::histogram!("shipwatch_notify_to_send_seconds")
-                .record(at.elapsed().as_secs_f64());
+            metrics::histogram!("shipwatch_notify_to_send_seconds").record(at.elapsed().as_secs_f64());
         }
-        self.last_position
-            .fetch_max(item.position, Ordering::AcqRel);
+        self.last_position.fetch_max(item.position, Ordering::AcqRel);
         if !lagged.is_empty() {
             metrics::counter!("shipwatch_lag_disconnects_total").increment(lagged.len() as u64);
             tracing::info!(streams = lagged.len(), "dropping streams that fell behind");
@@ -276,10 +274,7 @@ mod tests {
         assert_eq!(hub.open_streams(), 0);
         assert_eq!(slow.receiver.recv().await.map(|i| i.position), Some(1));
         assert_eq!(slow.receiver.recv().await.map(|i| i.position), Some(2));
-        assert!(
-            slow.receiver.recv().await.is_none(),
-            "closed after its buffer"
-        );
+        assert!(slow.receiver.recv().await.is_none(), "closed after its buffer");
         assert_eq!(slow.closed_reason(), Some(Closed::Lagged));
     }
 }

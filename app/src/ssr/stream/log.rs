@@ -64,8 +64,8 @@ impl LogRow {
                 updated_at: self.updated_at,
             },
         };
-        let json = serde_json::to_string(&frame)
-            .map_err(|e| anyhow::anyhow!("serialising a stream frame: {e}"))?;
+        let json =
+            serde_json::to_string(&frame).map_err(|e| anyhow::anyhow!("serialising a stream frame: {e}"))?;
         Ok(StreamItem {
             position: self.stream_position,
             owner_id: self.owner_id,
@@ -89,11 +89,7 @@ pub async fn read_visible_after(
     read(pool, after, Some(viewer)).await
 }
 
-async fn read(
-    pool: &PgPool,
-    after: i64,
-    viewer: Option<&CurrentUser>,
-) -> Result<Vec<StreamItem>, AppError> {
+async fn read(pool: &PgPool, after: i64, viewer: Option<&CurrentUser>) -> Result<Vec<StreamItem>, AppError> {
     let rows = sqlx::query_as!(
         LogRow,
         r#"SELECT e.stream_position, e.id, e.kind AS "kind: EventKind", e.status AS "status: ShipmentStatus",
@@ -123,9 +119,7 @@ async fn read(
 
 /// The newest position handed out (committed or not): a fresh stream starts here.
 pub async fn head(pool: &PgPool) -> Result<i64, AppError> {
-    Ok(
-        sqlx::query_scalar!("SELECT position FROM event_stream_head")
-            .fetch_one(pool)
-            .await?,
-    )
+    Ok(sqlx::query_scalar!("SELECT position FROM event_stream_head")
+        .fetch_one(pool)
+        .await?)
 }
