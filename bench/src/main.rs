@@ -47,6 +47,10 @@ struct Args {
     /// Concurrent writers.
     #[arg(long, default_value_t = 8)]
     writers: usize,
+    /// Extra operator streams that connect and never read a byte: they must be
+    /// dropped when their buffer overflows, without growing memory.
+    #[arg(long, default_value_t = 0)]
+    stalled: usize,
     #[command(flatten)]
     database: server::database::DatabaseArgs,
 }
@@ -98,6 +102,24 @@ async fn main() -> anyhow::Result<()> {
         ready_rx.recv().await.context("a stream failed to open")?;
     }
     println!("{} streams open", users.len());
+
+    let mut stalled = Vec::new();
+    if args.stalled > 0 {
+        let client = sign_in(
+            &base,
+            &users
+                .iter()
+                .find(|u| u.operator)
+                .map_or(users[0].email.clone(), |u| u.email.clone()),
+        )
+        .await?;
+        for _ in 0..args.stalled {
+            // Keep the response but never read its body.
+            stalled.push(client.get(format!("{base}/api/events")).send().await?);
+        }
+        println!("{} stalled streams open (never read)", stalled.len());
+    }
+    let rss_before = rss_kib();
 
     // Write at the requested rate, spread over `writers` tasks.
     let numbers: Vec<TrackingNumber> = users.iter().filter_map(|u| u.shipment.clone()).collect();
@@ -230,10 +252,26 @@ async fn main() -> anyhow::Result<()> {
         pct(1.0)
     );
     println!("lost: {lost} | duplicated: {duplicated}");
+    if let (Some(before), Some(after)) = (rss_before, rss_kib()) {
+        println!(
+            "process RSS (server and clients together): {:.1} MiB before writing, {:.1} MiB after ({:+.1} MiB)",
+            before as f64 / 1024.0,
+            after as f64 / 1024.0,
+            (after as f64 - before as f64) / 1024.0
+        );
+    }
+    drop(stalled);
     if lost > 0 || duplicated > 0 {
         anyhow::bail!("the stream lost or duplicated events");
     }
     Ok(())
+}
+
+/// This process's resident memory, from /proc (Linux).
+fn rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 struct BenchUser {

@@ -584,3 +584,27 @@ async fn the_long_poll_feed_returns_early_when_an_event_arrives(pool: PgPool) {
         .expect("json");
     assert_eq!(replay.events.len(), 1);
 }
+
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn metrics_report_streams_and_deliveries_in_prometheus_format(pool: PgPool) {
+    app::ssr::demo::seed_demo(&pool).await.expect("seed");
+    let app = TestApp::spawn(pool.clone()).await;
+    let client = signed_in(&app, "ops@example.com").await;
+    let mut stream = Sse::open(&app, &client, None).await;
+    let number = shipments_of(&pool, "bob@example.com", "in_transit")
+        .await
+        .remove(0);
+    scan(&pool, &number, "counted").await;
+    stream.next_shipment(Duration::from_secs(5)).await.expect("event");
+    let response = app.get("/metrics").await;
+    assert_eq!(response.status(), 200);
+    let body = response.text().await.expect("body");
+    for name in [
+        "shipwatch_open_streams",
+        "shipwatch_events_sent_total",
+        "shipwatch_notify_to_send_seconds_bucket",
+        "shipwatch_http_request_duration_seconds",
+    ] {
+        assert!(body.contains(name), "{name} missing from:\n{body}");
+    }
+}
