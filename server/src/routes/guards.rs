@@ -76,12 +76,13 @@ pub async fn pages_require_sign_in(session: Session, request: Request, next: Nex
 
 fn is_public(path: &str) -> bool {
     const PUBLIC_PREFIXES: [&str; 2] = ["/api/", "/pkg/"];
-    const PUBLIC_PATHS: [&str; 6] = [
+    const PUBLIC_PATHS: [&str; 7] = [
         "/login",
         "/register",
         "/logout",
         "/healthz",
         "/readyz",
+        "/metrics",
         "/favicon.svg",
     ];
     PUBLIC_PREFIXES.iter().any(|p| path.starts_with(p)) || PUBLIC_PATHS.contains(&path)

@@ -140,3 +140,21 @@ pub async fn tracking_numbers_of(pool: &PgPool, email: &str) -> Vec<String> {
     .await
     .expect("tracking numbers")
 }
+
+/// Tracking numbers of shipments in `status` whose owner's email matches the
+/// SQL `LIKE` pattern `owner` (`%` for anyone), oldest first.
+pub async fn shipments_of(pool: &PgPool, owner: &str, status: &str) -> Vec<app::domain::TrackingNumber> {
+    let numbers: Vec<String> = sqlx::query_scalar(
+        "SELECT s.tracking_number FROM shipments s JOIN users u ON u.id = s.owner_id
+         WHERE u.email LIKE $1 AND s.status::text = $2 ORDER BY s.id",
+    )
+    .bind(owner)
+    .bind(status)
+    .fetch_all(pool)
+    .await
+    .expect("numbers");
+    numbers
+        .iter()
+        .map(|n| app::domain::TrackingNumber::parse(n).expect("valid"))
+        .collect()
+}

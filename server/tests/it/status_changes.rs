@@ -3,6 +3,8 @@ use app::error::AppError;
 use app::ssr::db::status::{record_status_change, StatusChange};
 use sqlx::PgPool;
 
+use crate::helpers::shipments_of;
+
 fn change(status: ShipmentStatus) -> StatusChange {
     StatusChange {
         status,
@@ -13,18 +15,9 @@ fn change(status: ShipmentStatus) -> StatusChange {
     }
 }
 
-/// Tracking numbers of demo shipments currently in `status`.
+/// Tracking numbers of demo shipments currently in `status`, whoever owns them.
 async fn shipments_in(pool: &PgPool, status: &str) -> Vec<TrackingNumber> {
-    let numbers: Vec<String> =
-        sqlx::query_scalar("SELECT tracking_number FROM shipments WHERE status::text = $1 ORDER BY id")
-            .bind(status)
-            .fetch_all(pool)
-            .await
-            .expect("numbers");
-    numbers
-        .iter()
-        .map(|n| TrackingNumber::parse(n).expect("valid"))
-        .collect()
+    shipments_of(pool, "%", status).await
 }
 
 async fn status_and_events(pool: &PgPool, number: &TrackingNumber) -> (String, Vec<String>) {

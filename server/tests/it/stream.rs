@@ -10,7 +10,7 @@ use futures::StreamExt as _;
 use reqwest::header::{AUTHORIZATION, ORIGIN};
 use sqlx::PgPool;
 
-use crate::helpers::{TestApp, DEMO_PASSWORD};
+use crate::helpers::{shipments_of, TestApp, DEMO_PASSWORD};
 
 /// An open stream: parsed events as they arrive.
 struct Sse {
@@ -82,22 +82,6 @@ async fn head(pool: &PgPool) -> i64 {
         .fetch_one(pool)
         .await
         .expect("head")
-}
-
-async fn shipments_of(pool: &PgPool, email: &str, status: &str) -> Vec<TrackingNumber> {
-    let numbers: Vec<String> = sqlx::query_scalar(
-        "SELECT s.tracking_number FROM shipments s JOIN users u ON u.id = s.owner_id
-         WHERE u.email = $1 AND s.status::text = $2 ORDER BY s.id",
-    )
-    .bind(email)
-    .bind(status)
-    .fetch_all(pool)
-    .await
-    .expect("numbers");
-    numbers
-        .iter()
-        .map(|n| TrackingNumber::parse(n).expect("valid"))
-        .collect()
 }
 
 /// A legal, repeatable change: in_transit → in_transit at a new location.
