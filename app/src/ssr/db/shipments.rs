@@ -76,20 +76,21 @@ pub async fn detail(
     Ok((summary, events))
 }
 
-/// A `shipments` row as the summary queries select it.
-struct SummaryRow {
-    tracking_number: String,
-    status: ShipmentStatus,
-    origin: String,
-    destination: String,
-    carrier: String,
-    eta: Option<NaiveDate>,
-    last_location: Option<String>,
-    updated_at: DateTime<Utc>,
+/// A `shipments` row as the summary queries select it; also built by the live
+/// stream's log reader, so the row→summary mapping lives once.
+pub(crate) struct SummaryRow {
+    pub(crate) tracking_number: String,
+    pub(crate) status: ShipmentStatus,
+    pub(crate) origin: String,
+    pub(crate) destination: String,
+    pub(crate) carrier: String,
+    pub(crate) eta: Option<NaiveDate>,
+    pub(crate) last_location: Option<String>,
+    pub(crate) updated_at: DateTime<Utc>,
 }
 
 impl SummaryRow {
-    fn into_summary(self) -> Result<ShipmentSummary, AppError> {
+    pub(crate) fn into_summary(self) -> Result<ShipmentSummary, AppError> {
         Ok(ShipmentSummary {
             tracking_number: stored_tracking_number(&self.tracking_number)?,
             status: self.status,

@@ -6,10 +6,10 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 
-use crate::domain::{EventKind, ShipmentEvent, ShipmentStatus, ShipmentSummary, StreamEvent};
+use crate::domain::{EventKind, ShipmentEvent, ShipmentStatus, StreamEvent};
 use crate::error::AppError;
 use crate::ssr::auth::current_user::CurrentUser;
-use crate::ssr::db::shipments::stored_tracking_number;
+use crate::ssr::db::shipments::SummaryRow;
 
 use super::hub::StreamItem;
 
@@ -40,12 +40,22 @@ struct LogRow {
 
 impl LogRow {
     fn into_item(self) -> Result<StreamItem, AppError> {
-        let tracking_number = stored_tracking_number(&self.tracking_number)?;
+        let shipment = SummaryRow {
+            tracking_number: self.tracking_number,
+            status: self.current_status,
+            origin: self.origin,
+            destination: self.destination,
+            carrier: self.carrier,
+            eta: self.eta,
+            last_location: self.last_location,
+            updated_at: self.updated_at,
+        }
+        .into_summary()?;
         let frame = StreamEvent {
             position: self.stream_position,
             event: ShipmentEvent {
                 id: self.id,
-                tracking_number: tracking_number.clone(),
+                tracking_number: shipment.tracking_number.clone(),
                 kind: self.kind,
                 status: self.status,
                 location: self.location,
@@ -53,16 +63,7 @@ impl LogRow {
                 occurred_at: self.occurred_at,
                 actor: self.actor,
             },
-            shipment: ShipmentSummary {
-                tracking_number,
-                status: self.current_status,
-                origin: self.origin,
-                destination: self.destination,
-                carrier: self.carrier,
-                eta: self.eta,
-                last_location: self.last_location,
-                updated_at: self.updated_at,
-            },
+            shipment,
         };
         let json =
             serde_json::to_string(&frame).map_err(|e| anyhow::anyhow!("serialising a stream frame: {e}"))?;
