@@ -90,19 +90,26 @@ mod problem_json {
         }
     }
 
-    impl IntoResponse for AppError {
-        fn into_response(self) -> Response {
-            let status = self.status_code();
+    impl AppError {
+        /// The problem details document (RFC 9457) this error is sent as.
+        pub fn problem_body(&self) -> serde_json::Value {
             let mut body = serde_json::json!({
                 "type": "about:blank",
                 "title": self.title(),
-                "status": status.as_u16(),
+                "status": self.status_code().as_u16(),
                 "detail": self.to_string(),
             });
-            if let AppError::Validation { field, message } = &self {
+            if let AppError::Validation { field, message } = self {
                 body["errors"] = serde_json::json!([{ "field": field, "message": message }]);
             }
-            let mut response = (status, body.to_string()).into_response();
+            body
+        }
+    }
+
+    impl IntoResponse for AppError {
+        fn into_response(self) -> Response {
+            let status = self.status_code();
+            let mut response = (status, self.problem_body().to_string()).into_response();
             let headers = response.headers_mut();
             headers.insert(
                 header::CONTENT_TYPE,

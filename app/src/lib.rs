@@ -2,6 +2,9 @@
 //! pages and components, server functions, and (with the `ssr` feature) the
 //! server-only database and auth code.
 
+// Leptos view types nest deeply; the operator console needs more than the default 128.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod components;
 pub mod domain;
@@ -18,8 +21,8 @@ use leptos_router::{path, SsrMode};
 
 use crate::components::header::Header;
 use crate::pages::{
-    dashboard::DashboardPage, login::LoginPage, not_found::NotFoundPage, register::RegisterPage,
-    shipment::ShipmentPage,
+    admin::AdminPage, dashboard::DashboardPage, login::LoginPage, not_found::NotFoundPage,
+    operator::OperatorPage, register::RegisterPage, shipment::ShipmentPage,
 };
 
 /// The HTML document around the app, rendered on the server.
@@ -60,6 +63,8 @@ pub fn App() -> impl IntoView {
                     // work without JavaScript (out-of-order needs a script to swap
                     // resolved content in).
                     <Route path=path!("/") view=DashboardPage ssr=SsrMode::InOrder />
+                    <Route path=path!("/operator") view=OperatorPage ssr=SsrMode::InOrder />
+                    <Route path=path!("/admin") view=AdminPage ssr=SsrMode::InOrder />
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::InOrder />
                     <Route path=path!("/register") view=RegisterPage ssr=SsrMode::InOrder />
                     // Rendered whole before sending, so a hidden shipment can answer 404.

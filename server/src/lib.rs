@@ -1,6 +1,9 @@
 //! The Shipwatch server: configuration, the embedded PostgreSQL default, the
 //! HTTP router and its routes. `main.rs` only parses the command line.
 
+// Leptos view types nest deeply; the operator console needs more than the default 128.
+#![recursion_limit = "256"]
+
 pub mod cli;
 pub mod database;
 pub mod embedded_postgres;

@@ -146,6 +146,7 @@ pub async fn build_app(pool: PgPool, config: AppConfig) -> anyhow::Result<Runnin
             .clone()
             .continuously_delete_expired(tokio::time::Duration::from_secs(3600)),
     );
+    tokio::spawn(forget_old_idempotency_keys(pool.clone()));
     let head = log::head(&pool)
         .await
         .map_err(|e| anyhow::anyhow!("reading the event log head: {e}"))?;
@@ -170,6 +171,7 @@ pub async fn build_app(pool: PgPool, config: AppConfig) -> anyhow::Result<Runnin
         .route("/register", post(forms::register))
         .route("/logout", post(forms::sign_out))
         .route("/api/events", get(events::stream))
+        .route("/api/openapi.json", get(api_v1::openapi::document))
         .nest(
             "/api/v1",
             api_v1::router().route("/events", get(events::long_poll)),
@@ -275,4 +277,15 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down: finishing in-flight requests");
+}
+
+/// Hourly: idempotency keys are honoured for a day, then forgotten.
+async fn forget_old_idempotency_keys(pool: PgPool) {
+    let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        every_hour.tick().await;
+        if let Err(error) = app::ssr::idempotency::forget_old(&pool).await {
+            tracing::warn!(%error, "could not clean up old idempotency keys");
+        }
+    }
 }

@@ -21,6 +21,9 @@ pub fn Header() -> impl IntoView {
                     {move || Suspend::new(async move {
                         match account.await {
                             Ok(Some(account)) => view! {
+                                <a href="/">"Shipments"</a>
+                                {account.role.is_staff().then(|| view! { <a href="/operator">"Console"</a> })}
+                                {(account.role == crate::domain::Role::Admin).then(|| view! { <a href="/admin">"Admin"</a> })}
                                 <span class="who">
                                     {account.email}
                                     <span class="role">{account.role.as_str()}</span>

@@ -1,5 +1,7 @@
 //! Reusable pieces of the UI.
 
+pub mod filters;
+pub mod form_feedback;
 pub mod header;
 pub mod shipment_table;
 pub mod status_badge;

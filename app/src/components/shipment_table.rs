@@ -4,28 +4,50 @@
 use leptos::prelude::*;
 
 use crate::components::status_badge::StatusBadge;
-use crate::domain::{format_timestamp, ShipmentSummary};
+use crate::domain::{format_timestamp, ShipmentQuery, ShipmentSummary};
 use crate::live::LiveFeed;
 
+/// Rows the user selected for a bulk action (the operator console).
+pub type Selection = RwSignal<std::collections::BTreeSet<String>>;
+
 #[component]
-pub fn ShipmentTable(shipments: Vec<ShipmentSummary>) -> impl IntoView {
-    let rows = RwSignal::new(shipments);
+pub fn ShipmentTable(
+    /// The rows, owned by the page so it can add one (after a watch, say).
+    rows: RwSignal<Vec<ShipmentSummary>>,
+    /// The list's filters: a changed shipment that no longer matches leaves it,
+    /// one that newly matches joins it (on the first page).
+    query: ShipmentQuery,
+    /// Set: each row gets a checkbox.
+    #[prop(optional)]
+    selection: Option<Selection>,
+) -> impl IntoView {
     let highlighted = RwSignal::new(None::<String>);
     let announcement = RwSignal::new(String::new());
 
     let feed = LiveFeed::expect();
     feed.connect();
     let seen = StoredValue::new(0usize);
+    let first_page = query.after.is_none();
     Effect::new(move |_| {
         let now_seen = feed.drain(seen.get_value(), |frame| {
             let changed = frame.shipment.clone();
             let number = changed.tracking_number.to_string();
+            let belongs = query.matches(&changed, chrono::Utc::now());
+            let mut shown = false;
             rows.update(|rows| {
-                rows.retain(|row| row.tracking_number != changed.tracking_number);
-                rows.insert(0, changed.clone());
+                let position = rows.iter().position(|row| row.tracking_number == changed.tracking_number);
+                if let Some(position) = position {
+                    rows.remove(position);
+                }
+                if belongs && (first_page || position.is_some()) {
+                    rows.insert(0, changed.clone());
+                    shown = true;
+                }
             });
-            announcement.set(format!("{number} is now {}", changed.status.label()));
-            highlighted.set(Some(number));
+            if shown {
+                announcement.set(format!("{number} is now {}", changed.status.label()));
+                highlighted.set(Some(number));
+            }
         });
         seen.set_value(now_seen);
     });
@@ -40,9 +62,10 @@ pub fn ShipmentTable(shipments: Vec<ShipmentSummary>) -> impl IntoView {
         <p class="visually-hidden" aria-live="polite">{move || announcement.get()}</p>
         <div class="table-wrap">
             <table class="shipments">
-                <caption>{move || format!("{} shipments, most recently updated first", rows.with(Vec::len))}</caption>
+                <caption class="visually-hidden">"Shipments, most recently updated first"</caption>
                 <thead>
                     <tr>
+                        {selection.map(|_| view! { <th scope="col"><span class="visually-hidden">"Select"</span></th> })}
                         <th scope="col">"Tracking number"</th>
                         <th scope="col">"Status"</th>
                         <th scope="col">"Route"</th>
@@ -57,7 +80,7 @@ pub fn ShipmentTable(shipments: Vec<ShipmentSummary>) -> impl IntoView {
                         key=|s| (s.tracking_number.clone(), s.status, s.updated_at)
                         let:shipment
                     >
-                        <ShipmentRow shipment highlighted />
+                        <ShipmentRow shipment highlighted selection />
                     </For>
                 </tbody>
             </table>
@@ -66,7 +89,11 @@ pub fn ShipmentTable(shipments: Vec<ShipmentSummary>) -> impl IntoView {
 }
 
 #[component]
-fn ShipmentRow(shipment: ShipmentSummary, highlighted: RwSignal<Option<String>>) -> impl IntoView {
+fn ShipmentRow(
+    shipment: ShipmentSummary,
+    highlighted: RwSignal<Option<String>>,
+    selection: Option<Selection>,
+) -> impl IntoView {
     let number = shipment.tracking_number.to_string();
     let eta = shipment
         .eta
@@ -84,6 +111,20 @@ fn ShipmentRow(shipment: ShipmentSummary, highlighted: RwSignal<Option<String>>)
     };
     view! {
         <tr data-tracking-number=number.clone() class=class>
+            {selection.map(|selection| {
+                let key = number.clone();
+                let checked_key = number.clone();
+                view! {
+                    <td class="select">
+                        <input type="checkbox" aria-label=format!("Select {number}")
+                            prop:checked=move || selection.with(|s| s.contains(&checked_key))
+                            on:change=move |ev| {
+                                let on = event_target_checked(&ev);
+                                selection.update(|s| { if on { s.insert(key.clone()); } else { s.remove(&key); } });
+                            } />
+                    </td>
+                }
+            })}
             <th scope="row" class="tracking-number">
                 <a href=format!("/shipments/{number}")>{number.clone()}</a>
             </th>

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// One row of a shipment list: what a person needs to know at a glance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ShipmentSummary {
     pub tracking_number: TrackingNumber,
     pub status: ShipmentStatus,
@@ -24,6 +25,7 @@ pub struct ShipmentSummary {
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "ssr", derive(sqlx::Type))]
 #[cfg_attr(feature = "ssr", sqlx(type_name = "event_kind", rename_all = "snake_case"))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum EventKind {
     Status,
     ProblemReported,
@@ -33,6 +35,7 @@ pub enum EventKind {
 
 /// One entry of a shipment's append-only history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ShipmentEvent {
     /// Position in the global event log.
     pub id: i64,
@@ -56,13 +59,21 @@ pub fn format_timestamp(at: DateTime<Utc>) -> String {
 /// A shipment with its timeline (newest first), as the shipment page and
 /// `GET /api/v1/shipments/{tracking_number}` show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ShipmentDetail {
     pub shipment: ShipmentSummary,
     pub timeline: Vec<ShipmentEvent>,
+    /// The owner's delivery instructions, if any.
+    pub delivery_instructions: Option<String>,
+    /// Problems not yet resolved, oldest first.
+    pub open_problems: Vec<super::Problem>,
+    /// What the signed-in user may do here.
+    pub rights: super::ViewerRights,
 }
 
 /// A status event as an operator or integration submits it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewStatusEvent {
     pub status: ShipmentStatus,
     #[serde(default)]
@@ -76,6 +87,7 @@ pub struct NewStatusEvent {
 
 /// Who is signed in, as the UI shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Account {
     pub email: String,
     pub role: super::Role,
@@ -84,6 +96,7 @@ pub struct Account {
 /// One frame of the live stream (`event: shipment`): the new event and the
 /// shipment's summary after it. `position` is the resume cursor (the SSE `id:`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct StreamEvent {
     pub position: i64,
     pub event: ShipmentEvent,
@@ -92,6 +105,7 @@ pub struct StreamEvent {
 
 /// A page of the long-poll feed (`GET /api/v1/events?after=`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct EventPage {
     pub events: Vec<StreamEvent>,
     /// Pass as `after` next time.

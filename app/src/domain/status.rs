@@ -17,6 +17,7 @@ use std::str::FromStr;
     feature = "ssr",
     sqlx(type_name = "shipment_status", rename_all = "snake_case")
 )]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum ShipmentStatus {
     Pending,
     InfoReceived,

@@ -9,6 +9,7 @@ use std::fmt;
 /// `1Z 999-AA1`; everything else that is not alphanumeric is refused.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TrackingNumber(String);
 
 /// Why a tracking number was refused; the message is safe to show.

@@ -1,40 +1,151 @@
-//! `/` — the shipments the visitor can see.
+//! `/` — the shipments the visitor can see: counts per status, filters,
+//! search, pages, live rows; customers can also watch someone else's shipment.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::api::account::current_account;
+use crate::api::actions::WatchShipment;
 use crate::api::shipments::list_shipments;
+use crate::components::filters::{query_from_url, Pager, ShipmentFilters};
+use crate::components::form_feedback::{field_error, form_error};
 use crate::components::shipment_table::ShipmentTable;
+use crate::domain::{ShipmentList, ShipmentQuery, ShipmentSummary};
+use crate::error::AppError;
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
-    let shipments = Resource::new(|| (), |_| list_shipments());
+    let query = query_from_url();
+    let shipments = Resource::new(move || query.get(), |query| async move {
+        match query {
+            Ok(query) => list_shipments(query).await,
+            Err(message) => Err(AppError::validation("filters", message)),
+        }
+    });
+    let account = Resource::new(|| (), |_| current_account());
     // Set once the browser has taken over the server-rendered page; end-to-end
     // tests wait for it, and CSS can hide controls that need JavaScript.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
+    // A shipment the user starts watching joins the list at once.
+    let watched = RwSignal::new(None::<ShipmentSummary>);
 
     view! {
         <Title text="Shipments" />
         <section class="dashboard" data-hydrated=move || hydrated.get().to_string()>
-            <h1>"Your shipments"</h1>
+            <Suspense fallback=|| view! { <h1>"Shipments"</h1> }>
+                {move || Suspend::new(async move {
+                    let staff = matches!(account.await, Ok(Some(a)) if a.role.is_staff());
+                    view! {
+                        <div class="page-heading">
+                            <h1>{if staff { "All shipments" } else { "Your shipments" }}</h1>
+                            {(!staff).then(|| view! { <WatchForm watched /> })}
+                        </div>
+                    }
+                })}
+            </Suspense>
             <Suspense fallback=|| view! { <p class="loading" role="status">"Loading shipments…"</p> }>
                 {move || Suspend::new(async move {
+                    let current = query.get_untracked().unwrap_or_default();
                     match shipments.await {
-                        Ok(list) if list.is_empty() => view! {
-                            <div class="empty-state">
-                                <h2>"No shipments yet"</h2>
-                                <p>"Shipments sent to you appear here as soon as the carrier registers them, "
-                                   "and every change shows up the moment it happens."</p>
-                            </div>
-                        }.into_any(),
-                        Ok(list) => view! { <ShipmentTable shipments=list /> }.into_any(),
+                        Ok(list) => view! { <ShipmentListView base="/" query=current list watched /> }.into_any(),
                         Err(error) => view! {
                             <p class="error" role="alert">{format!("Could not load shipments: {error}")}</p>
+                            <p><a href="/">"Show all shipments"</a></p>
                         }.into_any(),
                     }
                 })}
             </Suspense>
         </section>
+    }
+}
+
+/// Filters, the live table (or an empty state that says why), and the pager.
+/// Shared with the operator console.
+#[component]
+pub fn ShipmentListView(
+    base: &'static str,
+    query: ShipmentQuery,
+    list: ShipmentList,
+    #[prop(optional)] watched: Option<RwSignal<Option<ShipmentSummary>>>,
+    #[prop(optional)] selection: Option<crate::components::shipment_table::Selection>,
+) -> impl IntoView {
+    let rows = RwSignal::new(list.shipments.clone());
+    if let Some(watched) = watched {
+        Effect::new(move |_| {
+            if let Some(added) = watched.get() {
+                rows.update(|rows| {
+                    rows.retain(|r| r.tracking_number != added.tracking_number);
+                    rows.insert(0, added);
+                });
+            }
+        });
+    }
+    let filtered = query.status.is_some() || query.attention || query.search.is_some();
+    let empty = move || rows.with(Vec::is_empty);
+    let next_page = list.next_page.clone();
+    view! {
+        <ShipmentFilters base query=query.clone() list />
+        <Show when=empty fallback=|| ()>
+            <div class="empty-state">
+                {if filtered {
+                    view! {
+                        <h2>"No shipments match these filters"</h2>
+                        <p><a href=base>"Clear the filters"</a>" to see every shipment."</p>
+                    }.into_any()
+                } else {
+                    view! {
+                        <h2>"No shipments yet"</h2>
+                        <p>"Shipments sent to you appear here as soon as the carrier registers them, "
+                           "and every change shows up the moment it happens. To follow someone else's "
+                           "parcel, use “Watch a shipment”."</p>
+                    }.into_any()
+                }}
+            </div>
+        </Show>
+        <div hidden=empty>
+            {match selection {
+                Some(selection) => view! { <ShipmentTable rows query=query.clone() selection /> }.into_any(),
+                None => view! { <ShipmentTable rows query=query.clone() /> }.into_any(),
+            }}
+        </div>
+        <Pager base query next_page />
+    }
+}
+
+/// "Watch a shipment": tracking number + destination postal code.
+#[component]
+fn WatchForm(watched: RwSignal<Option<ShipmentSummary>>) -> impl IntoView {
+    let action = ServerAction::<WatchShipment>::new();
+    let result = action.value();
+    Effect::new(move |_| {
+        if let Some(Ok(summary)) = result.get() {
+            watched.set(Some(summary));
+        }
+    });
+    view! {
+        <details class="watch">
+            <summary>"Watch a shipment"</summary>
+            <ActionForm action attr:class="inline-fields" attr:aria-label="Watch a shipment">
+                <div class="field">
+                    <label for="watch-number">"Tracking number"</label>
+                    <input id="watch-number" name="tracking_number" type="text" required autocomplete="off" />
+                    {field_error(result, "tracking_number")}
+                </div>
+                <div class="field">
+                    <label for="watch-postcode">"Destination postal code"</label>
+                    <input id="watch-postcode" name="postal_code" type="text" required autocomplete="off" />
+                    {field_error(result, "postal_code")}
+                </div>
+                <button type="submit" class="primary">"Watch"</button>
+            </ActionForm>
+            {form_error(result, &["tracking_number", "postal_code"])}
+            {move || result.with(|r| match r {
+                Some(Ok(s)) => Some(view! {
+                    <p class="success" role="status">{format!("You are now watching {}.", s.tracking_number)}</p>
+                }),
+                _ => None,
+            })}
+        </details>
     }
 }

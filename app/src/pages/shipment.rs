@@ -6,10 +6,11 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::account::current_account;
+use crate::api::actions::{ReportProblem, SetInstructions, UnwatchShipment};
 use crate::api::shipments::{get_shipment, PostStatus};
 use crate::components::status_badge::StatusBadge;
-use crate::domain::{format_timestamp, EventKind, ShipmentDetail, ShipmentEvent};
+use crate::components::form_feedback::{field_error, form_error, form_success};
+use crate::domain::{format_timestamp, EventKind, Problem, ShipmentDetail, ShipmentEvent};
 use crate::error::AppError;
 use crate::live::LiveFeed;
 
@@ -18,16 +19,14 @@ pub fn ShipmentPage() -> impl IntoView {
     let params = use_params_map();
     let tracking_number = move || params.with(|p| p.get("tracking_number").unwrap_or_default());
     let detail = Resource::new(tracking_number, get_shipment);
-    let account = Resource::new(|| (), |_| current_account());
 
     view! {
         <Title text=move || format!("Shipment {}", tracking_number()) />
         <p class="aside"><a href="/">"← All shipments"</a></p>
         <Suspense fallback=|| view! { <p class="loading" role="status">"Loading shipment…"</p> }>
             {move || Suspend::new(async move {
-                let is_staff = matches!(account.await, Ok(Some(a)) if a.role.is_staff());
                 match detail.await {
-                    Ok(detail) => view! { <ShipmentView detail is_staff /> }.into_any(),
+                    Ok(detail) => view! { <ShipmentView detail /> }.into_any(),
                     Err(AppError::NotFound(_)) => view! {
                         <section class="empty-state">
                             <h1>"Shipment not found"</h1>
@@ -45,7 +44,11 @@ pub fn ShipmentPage() -> impl IntoView {
 }
 
 #[component]
-fn ShipmentView(detail: ShipmentDetail, is_staff: bool) -> impl IntoView {
+fn ShipmentView(detail: ShipmentDetail) -> impl IntoView {
+    let rights = detail.rights;
+    let is_staff = rights.is_staff;
+    let instructions = detail.delivery_instructions.clone();
+    let problems = detail.open_problems.clone();
     let summary = RwSignal::new(detail.shipment);
     let timeline = RwSignal::new(detail.timeline);
     let feed = LiveFeed::expect();
@@ -83,7 +86,10 @@ fn ShipmentView(detail: ShipmentDetail, is_staff: bool) -> impl IntoView {
                 <dt>"Last update"</dt>
                 <dd>{move || summary.with(|s| format_timestamp(s.updated_at))}</dd>
             </dl>
+            {(rights.watches && !rights.owns).then(|| view! { <UnwatchForm number=number.clone() /> })}
+            <InstructionsSection number=number.clone() owns=rights.owns instructions />
             {is_staff.then(|| view! { <PostStatusForm number=number.clone() summary /> })}
+            <ProblemsSection number=number.clone() problems />
             <h2>"Timeline"</h2>
             <ol class="timeline">
                 <For each=move || timeline.get() key=|e| e.id let:event>
@@ -98,10 +104,7 @@ fn ShipmentView(detail: ShipmentDetail, is_staff: bool) -> impl IntoView {
 #[component]
 fn PostStatusForm(number: String, summary: RwSignal<crate::domain::ShipmentSummary>) -> impl IntoView {
     let action = ServerAction::<PostStatus>::new();
-    let error = move || match action.value().get() {
-        Some(Err(error)) => Some(error.to_string()),
-        _ => None,
-    };
+    let result = action.value();
     view! {
         <section class="operator-form" aria-labelledby="post-status-heading">
             <h2 id="post-status-heading">"Post a status"</h2>
@@ -127,7 +130,7 @@ fn PostStatusForm(number: String, summary: RwSignal<crate::domain::ShipmentSumma
                     }.into_any()
                 }
             }}
-            {move || error().map(|text| view! { <p class="error" role="alert">{text}</p> })}
+            {form_error(result, &[])}
         </section>
     }
 }
@@ -150,5 +153,110 @@ fn TimelineEntry(event: ShipmentEvent) -> impl IntoView {
                 " · " {event.actor}
             </p>
         </li>
+    }
+}
+
+/// "You are watching this shipment" with a button to stop.
+#[component]
+fn UnwatchForm(number: String) -> impl IntoView {
+    let number = StoredValue::new(number);
+    let action = ServerAction::<UnwatchShipment>::new();
+    let result = action.value();
+    view! {
+        <section class="watching" aria-label="Watching">
+            <Show
+                when=move || !matches!(result.get(), Some(Ok(())))
+                fallback=|| view! {
+                    <p class="success" role="status">"You stopped watching this shipment. "
+                        <a href="/">"Back to your shipments"</a></p>
+                }
+            >
+                <ActionForm action attr:class="inline-form">
+                    <input type="hidden" name="tracking_number" value=number.get_value() />
+                    <span>"You are watching this shipment. "</span>
+                    <button type="submit" class="link-button">"Stop watching"</button>
+                </ActionForm>
+            </Show>
+            {form_error(result, &[])}
+        </section>
+    }
+}
+
+/// Delivery instructions: the owner can edit them; others read them.
+#[component]
+fn InstructionsSection(number: String, owns: bool, instructions: Option<String>) -> impl IntoView {
+    if !owns {
+        return instructions
+            .map(|text| {
+                view! {
+                    <section class="instructions" aria-labelledby="instructions-heading">
+                        <h2 id="instructions-heading">"Delivery instructions"</h2>
+                        <p>{text}</p>
+                    </section>
+                }
+            })
+            .into_any();
+    }
+    let action = ServerAction::<SetInstructions>::new();
+    let result = action.value();
+    view! {
+        <section class="instructions" aria-labelledby="instructions-heading">
+            <h2 id="instructions-heading">"Delivery instructions"</h2>
+            <ActionForm action attr:class="stacked-form">
+                <input type="hidden" name="tracking_number" value=number />
+                <label for="instructions-text">"Instructions for the driver"</label>
+                <textarea id="instructions-text" name="instructions" rows="2" maxlength="500"
+                    placeholder="e.g. Leave with the neighbour at number 12">{instructions.unwrap_or_default()}</textarea>
+                {field_error(result, "instructions")}
+                <button type="submit">"Save instructions"</button>
+            </ActionForm>
+            {form_error(result, &["instructions"])}
+            {form_success(result, |_| "Instructions saved.".to_owned())}
+        </section>
+    }
+    .into_any()
+}
+
+/// Open problems, and a form to report one (anyone who can see the shipment).
+#[component]
+fn ProblemsSection(number: String, problems: Vec<Problem>) -> impl IntoView {
+    let action = ServerAction::<ReportProblem>::new();
+    let result = action.value();
+    let reported = RwSignal::new(problems);
+    Effect::new(move |_| {
+        if let Some(Ok(problem)) = result.get() {
+            reported.update(|p| {
+                if !p.iter().any(|q| q.id == problem.id) {
+                    p.push(problem);
+                }
+            });
+        }
+    });
+    view! {
+        <section class="problems" aria-labelledby="problems-heading">
+            <h2 id="problems-heading">"Problems"</h2>
+            <Show when=move || reported.with(|p| !p.is_empty()) fallback=|| view! { <p class="aside">"No open problems."</p> }>
+                <ul class="problem-list">
+                    <For each=move || reported.get() key=|p| p.id let:problem>
+                        <li>
+                            <p>{problem.description}</p>
+                            <p class="meta">{format!("Reported by {} · {}", problem.reported_by, format_timestamp(problem.reported_at))}</p>
+                        </li>
+                    </For>
+                </ul>
+            </Show>
+            <details>
+                <summary>"Report a problem"</summary>
+                <ActionForm action attr:class="stacked-form">
+                    <input type="hidden" name="tracking_number" value=number />
+                    <label for="problem-description">"What is wrong?"</label>
+                    <textarea id="problem-description" name="description" rows="3" required maxlength="2000"></textarea>
+                    {field_error(result, "description")}
+                    <button type="submit">"Report problem"</button>
+                </ActionForm>
+                {form_error(result, &["description"])}
+                {form_success(result, |_| "Thank you: the problem was reported to our operators.".to_owned())}
+            </details>
+        </section>
     }
 }

@@ -136,6 +136,9 @@ fn frame(item: &StreamItem) -> Event {
         .data(&*item.json)
 }
 
+#[utoipa::path(get, path = "/api/v1/events", tag = "events",
+    params(("after" = Option<String>, Query, description = "resume after this cursor (the `cursor` of the previous page)")),
+    responses((status = 200, body = EventPage), (status = 401, body = crate::routes::api_v1::openapi::ProblemDetails)))]
 /// `GET /api/v1/events?after=`: events after the cursor that the caller may
 /// see; waits (up to the long-poll timeout) when there are none yet.
 pub async fn long_poll(

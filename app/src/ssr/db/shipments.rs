@@ -3,17 +3,23 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 
-use crate::domain::{EventKind, ShipmentEvent, ShipmentStatus, ShipmentSummary, TrackingNumber};
+use crate::domain::{
+    EventKind, PageCursor, ShipmentEvent, ShipmentQuery, ShipmentStatus, ShipmentSummary, StatusCount,
+    TrackingNumber,
+};
 use crate::error::AppError;
 use crate::ssr::auth::current_user::CurrentUser;
 
-/// The shipments `viewer` may see, most recently updated first. Visibility is
-/// decided in SQL by `shipment_visible_to` (see `ssr::auth::policy`).
-#[tracing::instrument(skip_all, fields(user_id = viewer.id, limit))]
+/// One page of the shipments `viewer` may see that match `query`, most
+/// recently updated first, plus one row to tell whether another page follows.
+/// Visibility is decided in SQL by `shipment_visible_to` (see
+/// `ssr::auth::policy`), the attention rule by `shipment_needs_attention`.
+#[tracing::instrument(skip_all, fields(user_id = viewer.id))]
 pub async fn list_visible(
     pool: &PgPool,
     viewer: &CurrentUser,
-    limit: i64,
+    query: &ShipmentQuery,
+    after: Option<&PageCursor>,
 ) -> Result<Vec<ShipmentSummary>, AppError> {
     sqlx::query_as!(
         SummaryRow,
@@ -21,17 +27,55 @@ pub async fn list_visible(
                   carrier, eta AS "eta: NaiveDate", last_location, updated_at AS "updated_at: DateTime<Utc>"
            FROM shipments s
            WHERE shipment_visible_to(s.id, s.owner_id, $1, $2)
-           ORDER BY updated_at DESC, id DESC
-           LIMIT $3"#,
+             AND ($3::shipment_status IS NULL OR s.status = $3)
+             AND ($4::text IS NULL OR strpos(s.tracking_number, $4) > 0)
+             AND (NOT $5 OR shipment_needs_attention(s.status, s.updated_at))
+             AND ($6::timestamptz IS NULL OR (s.updated_at, s.tracking_number) < ($6, $7::text))
+           ORDER BY s.updated_at DESC, s.tracking_number DESC
+           LIMIT $8"#,
         viewer.id,
         viewer.role.is_staff(),
-        limit
+        query.status as Option<ShipmentStatus>,
+        query.search.as_deref(),
+        query.attention,
+        after.map(|a| a.updated_at) as _,
+        after.map(|a| a.tracking_number.as_str()),
+        i64::from(query.limit) + 1,
     )
     .fetch_all(pool)
     .await?
     .into_iter()
     .map(SummaryRow::into_summary)
     .collect()
+}
+
+/// Counts per status and of shipments needing attention, over everything the
+/// viewer may see.
+pub async fn visible_counts(
+    pool: &PgPool,
+    viewer: &CurrentUser,
+) -> Result<(Vec<StatusCount>, i64), AppError> {
+    let rows = sqlx::query!(
+        r#"SELECT s.status AS "status: ShipmentStatus", count(*) AS "count!",
+                  count(*) FILTER (WHERE shipment_needs_attention(s.status, s.updated_at)) AS "attention!"
+           FROM shipments s
+           WHERE shipment_visible_to(s.id, s.owner_id, $1, $2)
+           GROUP BY s.status"#,
+        viewer.id,
+        viewer.role.is_staff(),
+    )
+    .fetch_all(pool)
+    .await?;
+    let attention = rows.iter().map(|r| r.attention).sum();
+    let mut counts: Vec<StatusCount> = rows
+        .into_iter()
+        .map(|r| StatusCount {
+            status: r.status,
+            count: r.count,
+        })
+        .collect();
+    counts.sort_by_key(|c| ShipmentStatus::ALL.iter().position(|s| *s == c.status));
+    Ok((counts, attention))
 }
 
 /// A shipment's summary and its timeline, newest first. The caller has already
@@ -111,4 +155,55 @@ pub(crate) fn stored_tracking_number(raw: &str) -> Result<TrackingNumber, AppErr
         tracing::error!(raw, %error, "invalid tracking number stored");
         AppError::Internal
     })
+}
+
+/// A new shipment's row, already validated.
+pub struct ShipmentRow<'a> {
+    pub tracking_number: &'a TrackingNumber,
+    pub owner_id: i64,
+    pub origin: &'a str,
+    pub destination: &'a str,
+    pub postal_code: &'a str,
+    pub carrier: &'a str,
+    pub eta: Option<NaiveDate>,
+    pub actor_id: i64,
+}
+
+/// Inserts a shipment in `pending` with that first status event, in one
+/// transaction. A taken tracking number is a validation error on that field.
+pub async fn create(pool: &PgPool, row: &ShipmentRow<'_>) -> Result<ShipmentSummary, AppError> {
+    let mut tx = pool.begin().await?;
+    let created = sqlx::query_as!(
+        SummaryRow,
+        r#"INSERT INTO shipments (tracking_number, owner_id, origin, destination, destination_postal_code, carrier, eta)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)
+           RETURNING tracking_number, status AS "status: ShipmentStatus", origin, destination,
+                     carrier, eta AS "eta: NaiveDate", last_location, updated_at AS "updated_at: DateTime<Utc>""#,
+        row.tracking_number.as_str(),
+        row.owner_id,
+        row.origin,
+        row.destination,
+        row.postal_code,
+        row.carrier,
+        row.eta as _,
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|error| {
+        if super::is_unique_violation(&error, "shipments_tracking_number_key") {
+            AppError::validation("tracking_number", "a shipment with this tracking number already exists")
+        } else {
+            error.into()
+        }
+    })?;
+    sqlx::query!(
+        r#"INSERT INTO shipment_events (shipment_id, kind, status, note, actor_id)
+           SELECT id, 'status', 'pending', 'Shipment registered', $2 FROM shipments WHERE tracking_number = $1"#,
+        row.tracking_number.as_str(),
+        row.actor_id,
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    created.into_summary()
 }

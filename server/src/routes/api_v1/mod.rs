@@ -1,28 +1,38 @@
 //! The JSON API (`/api/v1`): thin handlers over the same services the UI uses.
 //! Errors are `application/problem+json`.
 
+mod actions;
+mod admin;
+pub mod openapi;
 mod session;
 mod shipments;
 mod users;
 
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 
 use app::ssr::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/users", post(users::register))
+        .route("/users", post(users::register).get(admin::list_users))
         .route(
             "/session",
             post(session::sign_in)
                 .delete(session::sign_out)
                 .get(session::whoami),
         )
-        .route("/shipments", get(shipments::list))
+        .route("/users/{email}/role", put(admin::change_role))
+        .route("/shipments", get(shipments::list).post(shipments::create))
         .route("/shipments/{tracking_number}", get(shipments::detail))
-        .route(
-            "/shipments/{tracking_number}/events",
-            post(shipments::post_status),
-        )
+        .route("/shipments/{tracking_number}/events", post(shipments::post_status))
+        .route("/shipments/{tracking_number}/instructions", put(actions::set_instructions))
+        .route("/shipments/{tracking_number}/problems", post(actions::report_problem))
+        .route("/status-updates", post(shipments::post_status_bulk))
+        .route("/watches", post(actions::watch))
+        .route("/watches/{tracking_number}", delete(actions::unwatch))
+        .route("/problems", get(actions::open_problems))
+        .route("/problems/{id}/resolution", post(actions::resolve_problem))
+        .route("/tokens", get(admin::list_tokens).post(admin::issue_token))
+        .route("/tokens/{id}", delete(admin::revoke_token))
 }

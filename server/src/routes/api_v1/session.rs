@@ -12,13 +12,16 @@ use app::ssr::state::AppState;
 
 use crate::routes::extract::{ApiJson, ClientIp};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct Credentials {
     email: String,
     password: String,
 }
 
 /// `POST /api/v1/session`: sign in; the response sets the session cookie.
+#[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = Credentials, security(),
+    responses((status = 200, body = Account), (status = 401, body = super::openapi::ProblemDetails),
+              (status = 429, description = "too many failed attempts", body = super::openapi::ProblemDetails)))]
 pub async fn sign_in(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
@@ -41,6 +44,8 @@ pub async fn sign_in(
 }
 
 /// `GET /api/v1/session`: who is signed in.
+#[utoipa::path(get, path = "/api/v1/session", tag = "session",
+    responses((status = 200, body = Account), (status = 401, body = super::openapi::ProblemDetails)))]
 pub async fn whoami(user: CurrentUser) -> Json<Account> {
     Json(Account {
         email: user.email,
@@ -49,6 +54,8 @@ pub async fn whoami(user: CurrentUser) -> Json<Account> {
 }
 
 /// `DELETE /api/v1/session`: sign out; the session is deleted server-side.
+#[utoipa::path(delete, path = "/api/v1/session", tag = "session",
+    responses((status = 204), (status = 401, body = super::openapi::ProblemDetails)))]
 pub async fn sign_out(_user: CurrentUser, session: Session) -> Result<StatusCode, AppError> {
     session::sign_out(&session).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -10,13 +10,15 @@ use app::ssr::state::AppState;
 
 use crate::routes::extract::ApiJson;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct Registration {
     email: String,
     password: String,
 }
 
 /// `POST /api/v1/users`: register a customer account.
+#[utoipa::path(post, path = "/api/v1/users", tag = "session", request_body = Registration, security(),
+    responses((status = 201, body = Account), (status = 422, body = super::openapi::ProblemDetails)))]
 pub async fn register(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Registration>,

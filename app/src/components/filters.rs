@@ -1,0 +1,86 @@
+//! The filters above a shipment list (counts per status as links, search,
+//! status, "needs attention") and the pager below it. Plain links and a GET
+//! form, so they work without JavaScript and every filtered view has a URL.
+
+use leptos::prelude::*;
+
+use crate::domain::{ShipmentList, ShipmentQuery, ShipmentStatus};
+
+/// Counts per status (each a link that filters), then the search form.
+#[component]
+pub fn ShipmentFilters(base: &'static str, query: ShipmentQuery, list: ShipmentList) -> impl IntoView {
+    let link = move |q: ShipmentQuery| format!("{base}{}", q.to_query_string(None));
+    let current = |active: bool| if active { Some("page") } else { None };
+    let unfiltered = query.status.is_none() && !query.attention && query.search.is_none();
+    let all = ShipmentQuery::default();
+    let attention = ShipmentQuery {
+        attention: true,
+        ..Default::default()
+    };
+    view! {
+        <nav class="status-counts" aria-label="Shipments by status">
+            <a href=link(all) aria-current=current(unfiltered)>
+                "All " <span class="count">{list.total}</span>
+            </a>
+            <a href=link(attention) class="attention" aria-current=current(query.attention && query.status.is_none())>
+                "Needs attention " <span class="count">{list.needs_attention}</span>
+            </a>
+            {list.counts.iter().map(|c| {
+                let q = ShipmentQuery { status: Some(c.status), ..Default::default() };
+                view! {
+                    <a href=link(q) aria-current=current(query.status == Some(c.status) && !query.attention && query.search.is_none())>
+                        {c.status.label()} " " <span class="count">{c.count}</span>
+                    </a>
+                }
+            }).collect_view()}
+        </nav>
+        <form method="get" action=base class="filters" role="search" aria-label="Filter shipments">
+            <div class="field">
+                <label for="filter-q">"Tracking number"</label>
+                <input id="filter-q" name="q" type="search" autocomplete="off" placeholder="e.g. SW1000"
+                    value=query.search.clone().unwrap_or_default() />
+            </div>
+            <div class="field">
+                <label for="filter-status">"Status"</label>
+                <select id="filter-status" name="status">
+                    <option value="" selected=query.status.is_none()>"Any status"</option>
+                    {ShipmentStatus::ALL.iter().map(|s| view! {
+                        <option value=s.as_str() selected=query.status == Some(*s)>{s.label()}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="field checkbox">
+                <input id="filter-attention" name="attention" type="checkbox" value="1" checked=query.attention />
+                <label for="filter-attention">"Needs attention"</label>
+            </div>
+            <button type="submit">"Apply filters"</button>
+            {(!unfiltered).then(|| view! { <a class="clear" href=base>"Clear filters"</a> })}
+        </form>
+    }
+}
+
+/// "First page" / "Next page" links under a list.
+#[component]
+pub fn Pager(base: &'static str, query: ShipmentQuery, next_page: Option<String>) -> impl IntoView {
+    let first = query.after.is_some().then(|| format!("{base}{}", query.to_query_string(None)));
+    let next = next_page.map(|after| format!("{base}{}", query.to_query_string(Some(&after))));
+    (first.is_some() || next.is_some()).then(|| {
+        view! {
+            <nav class="pager" aria-label="Pages">
+                {first.map(|href| view! { <a href=href>"← First page"</a> })}
+                {next.map(|href| view! { <a href=href rel="next">"Next page →"</a> })}
+            </nav>
+        }
+    })
+}
+
+/// The filters of the current URL; a malformed URL falls back to no filters
+/// and says why.
+pub fn query_from_url() -> Memo<Result<ShipmentQuery, String>> {
+    let params = leptos_router::hooks::use_query_map();
+    Memo::new(move |_| {
+        params.with(|p| {
+            ShipmentQuery::from_params(|name| p.get_str(name)).map_err(|e| e.message)
+        })
+    })
+}

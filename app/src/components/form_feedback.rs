@@ -1,0 +1,49 @@
+//! Field-level and form-level messages for forms driven by server actions:
+//! a validation error appears under the field it names, anything else at the
+//! top of the form as an alert.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+
+/// The message for `field`, if the last submission failed validation there.
+pub fn field_error<S, T>(result: S, field: &'static str) -> impl IntoView
+where
+    S: With<Value = Option<Result<T, AppError>>> + Copy + Send + Sync + 'static,
+{
+    move || {
+        result.with(|r| match r {
+            Some(Err(AppError::Validation { field: f, message })) if f == field => {
+                Some(view! { <p class="field-error" role="alert">{message.clone()}</p> })
+            }
+            _ => None,
+        })
+    }
+}
+
+/// The message of a failed submission not tied to one of `fields`.
+pub fn form_error<S, T>(result: S, fields: &'static [&'static str]) -> impl IntoView
+where
+    S: With<Value = Option<Result<T, AppError>>> + Copy + Send + Sync + 'static,
+{
+    move || {
+        result.with(|r| match r {
+            Some(Err(AppError::Validation { field, .. })) if fields.contains(&field.as_str()) => None,
+            Some(Err(error)) => Some(view! { <p class="error" role="alert">{error.to_string()}</p> }),
+            _ => None,
+        })
+    }
+}
+
+/// A confirmation once the last submission succeeded.
+pub fn form_success<S, T>(result: S, message: impl Fn(&T) -> String + Send + Sync + 'static) -> impl IntoView
+where
+    S: With<Value = Option<Result<T, AppError>>> + Copy + Send + Sync + 'static,
+{
+    move || {
+        result.with(|r| match r {
+            Some(Ok(value)) => Some(view! { <p class="success" role="status">{message(value)}</p> }),
+            _ => None,
+        })
+    }
+}

@@ -1,0 +1,231 @@
+//! Lists of shipments: the filters shared by the dashboard, the operator
+//! console and `GET /api/v1/shipments`, and the page they return.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{ShipmentStatus, ShipmentSummary};
+
+/// A shipment with no update for this long needs attention (unless its journey
+/// has ended). The database function `shipment_needs_attention` says the same.
+pub const STALE_AFTER_HOURS: i64 = 48;
+
+/// Page sizes: the default, and the most a client may ask for.
+pub const DEFAULT_PAGE_SIZE: u32 = 50;
+pub const MAX_PAGE_SIZE: u32 = 200;
+
+/// Which shipments a list shows. Built from a query string with
+/// [`ShipmentQuery::from_params`], so `/`, `/operator` and the API agree.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShipmentQuery {
+    pub status: Option<ShipmentStatus>,
+    /// Part of a tracking number, upper-case, letters and digits only.
+    pub search: Option<String>,
+    /// Only shipments that need attention.
+    pub attention: bool,
+    /// The page cursor returned as `next_page` by the previous page.
+    pub after: Option<String>,
+    pub limit: u32,
+}
+
+/// Why a query string could not become a [`ShipmentQuery`]: the parameter and
+/// a message for a person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl ShipmentQuery {
+    /// Reads the query-string parameters `status`, `q`, `attention`, `after`
+    /// and `limit`. Empty values mean "not set" (an HTML form sends them).
+    pub fn from_params<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Result<Self, QueryError> {
+        let value = |name: &str| get(name).map(str::trim).filter(|v| !v.is_empty());
+        let status = value("status")
+            .map(|s| {
+                s.parse::<ShipmentStatus>().map_err(|e| QueryError {
+                    field: "status",
+                    message: e.to_string(),
+                })
+            })
+            .transpose()?;
+        let search = value("q")
+            .map(|q| {
+                let cleaned: String = q.chars().filter(|c| !c.is_whitespace() && *c != '-').collect::<String>().to_uppercase();
+                if cleaned.chars().all(|c| c.is_ascii_alphanumeric()) && cleaned.len() <= 32 {
+                    Ok(cleaned)
+                } else {
+                    Err(QueryError {
+                        field: "q",
+                        message: "search by tracking number: up to 32 letters and digits".to_owned(),
+                    })
+                }
+            })
+            .transpose()?;
+        let attention = matches!(value("attention"), Some("1" | "true" | "on" | "yes"));
+        let after = value("after").map(str::to_owned);
+        if let Some(after) = &after {
+            PageCursor::decode(after).ok_or_else(|| QueryError {
+                field: "after",
+                message: "this page link is not valid; start again from the first page".to_owned(),
+            })?;
+        }
+        let limit = match value("limit") {
+            None => DEFAULT_PAGE_SIZE,
+            Some(raw) => raw
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=MAX_PAGE_SIZE).contains(n))
+                .ok_or_else(|| QueryError {
+                    field: "limit",
+                    message: format!("limit must be a number from 1 to {MAX_PAGE_SIZE}"),
+                })?,
+        };
+        Ok(Self {
+            status,
+            search,
+            attention,
+            after,
+            limit,
+        })
+    }
+
+    /// The query string that reproduces these filters (without the page
+    /// cursor, unless `after` is given): for links and "next page".
+    pub fn to_query_string(&self, after: Option<&str>) -> String {
+        let mut parts = Vec::new();
+        if let Some(status) = self.status {
+            parts.push(format!("status={}", status.as_str()));
+        }
+        if let Some(search) = &self.search {
+            parts.push(format!("q={search}"));
+        }
+        if self.attention {
+            parts.push("attention=1".to_owned());
+        }
+        if let Some(after) = after {
+            parts.push(format!("after={after}"));
+        }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", parts.join("&"))
+        }
+    }
+
+    /// Whether a shipment belongs in this list (the live update of a list
+    /// asks this of a changed row; the database asks the same in SQL).
+    pub fn matches(&self, shipment: &ShipmentSummary, now: DateTime<Utc>) -> bool {
+        self.status.is_none_or(|s| s == shipment.status)
+            && self
+                .search
+                .as_deref()
+                .is_none_or(|q| shipment.tracking_number.as_str().contains(q))
+            && (!self.attention || needs_attention(shipment.status, shipment.updated_at, now))
+    }
+}
+
+/// Exception, failed attempt, or no update for 48 hours on a journey that has
+/// not ended.
+pub fn needs_attention(status: ShipmentStatus, updated_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    status.needs_attention() || (!status.is_final() && now - updated_at > Duration::hours(STALE_AFTER_HOURS))
+}
+
+/// Where a page ends, in the list's order (most recently updated first, then
+/// tracking number): the next page starts strictly after it. Keyset paging, so
+/// page 200 costs what page 1 costs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageCursor {
+    pub updated_at: DateTime<Utc>,
+    pub tracking_number: String,
+}
+
+impl PageCursor {
+    pub fn encode(&self) -> String {
+        format!("{}.{}", self.updated_at.timestamp_micros(), self.tracking_number)
+    }
+
+    pub fn decode(raw: &str) -> Option<Self> {
+        let (micros, number) = raw.split_once('.')?;
+        let updated_at = DateTime::from_timestamp_micros(micros.parse().ok()?)?;
+        if number.is_empty() || number.len() > 32 || !number.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return None;
+        }
+        Some(Self {
+            updated_at,
+            tracking_number: number.to_owned(),
+        })
+    }
+}
+
+/// How many visible shipments are in one status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct StatusCount {
+    pub status: ShipmentStatus,
+    pub count: i64,
+}
+
+/// One page of a shipment list, with the counts of everything the user may
+/// see (whatever the filters), so every count can become a filter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ShipmentList {
+    pub shipments: Vec<ShipmentSummary>,
+    /// Per status, only statuses with at least one shipment, in lifecycle order.
+    pub counts: Vec<StatusCount>,
+    pub needs_attention: i64,
+    pub total: i64,
+    /// Pass as `after` for the next page; absent on the last page.
+    pub next_page: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(pairs: &[(&'static str, &'static str)]) -> Result<ShipmentQuery, QueryError> {
+        ShipmentQuery::from_params(|name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| *v))
+    }
+
+    #[test]
+    fn empty_form_fields_mean_no_filter() {
+        let query = params(&[("status", ""), ("q", " "), ("after", "")]).unwrap();
+        assert_eq!(query, ShipmentQuery { limit: DEFAULT_PAGE_SIZE, ..Default::default() });
+    }
+
+    #[test]
+    fn search_is_normalised_and_checked() {
+        assert_eq!(params(&[("q", "sw 12a")]).unwrap().search.as_deref(), Some("SW12A"));
+        assert_eq!(params(&[("q", "SW-1")]).unwrap().search.as_deref(), Some("SW1"));
+        assert_eq!(params(&[("q", "SW/1")]).unwrap_err().field, "q");
+    }
+
+    #[test]
+    fn bad_values_name_their_parameter() {
+        assert_eq!(params(&[("status", "teleported")]).unwrap_err().field, "status");
+        assert_eq!(params(&[("limit", "0")]).unwrap_err().field, "limit");
+        assert_eq!(params(&[("limit", "201")]).unwrap_err().field, "limit");
+        assert_eq!(params(&[("after", "garbage")]).unwrap_err().field, "after");
+    }
+
+    #[test]
+    fn page_cursor_round_trips() {
+        let cursor = PageCursor {
+            updated_at: DateTime::from_timestamp_micros(1_700_000_000_123_456).unwrap(),
+            tracking_number: "SW1234567".to_owned(),
+        };
+        assert_eq!(PageCursor::decode(&cursor.encode()), Some(cursor));
+    }
+
+    #[test]
+    fn attention_means_trouble_or_silence_on_an_open_journey() {
+        let now = Utc::now();
+        let old = now - Duration::hours(49);
+        assert!(needs_attention(ShipmentStatus::Exception, now, now));
+        assert!(needs_attention(ShipmentStatus::AttemptFailed, now, now));
+        assert!(needs_attention(ShipmentStatus::InTransit, old, now));
+        assert!(!needs_attention(ShipmentStatus::InTransit, now, now));
+        assert!(!needs_attention(ShipmentStatus::Delivered, old, now));
+    }
+}

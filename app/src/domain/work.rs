@@ -1,0 +1,99 @@
+//! What people submit and get back when they act on shipments: watching,
+//! instructions, problems, creating shipments, bulk status updates, and the
+//! admin's view of accounts and API tokens.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{Role, ShipmentEvent, ShipmentStatus};
+
+/// What the signed-in user may do on one shipment (drives which forms the
+/// shipment page offers; the server checks again on every action).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ViewerRights {
+    pub owns: bool,
+    pub watches: bool,
+    pub is_staff: bool,
+}
+
+/// A problem someone reported on a shipment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Problem {
+    pub id: i64,
+    pub tracking_number: String,
+    pub description: String,
+    pub reported_by: String,
+    pub reported_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub resolution: Option<String>,
+}
+
+/// A shipment as an operator registers it for a customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct NewShipment {
+    pub tracking_number: String,
+    pub owner_email: String,
+    pub origin: String,
+    pub destination: String,
+    pub destination_postal_code: String,
+    pub carrier: String,
+    #[serde(default)]
+    pub eta: Option<NaiveDate>,
+}
+
+/// One status for many shipments at once (the console's bulk update).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct BulkStatusUpdate {
+    pub tracking_numbers: Vec<String>,
+    pub status: ShipmentStatus,
+    #[serde(default)]
+    pub location: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// What happened to one shipment of a bulk update: each row's transition is
+/// checked on its own, so some may succeed while others are refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct BulkOutcome {
+    pub tracking_number: String,
+    /// The recorded event, when the change was made.
+    pub event: Option<ShipmentEvent>,
+    /// Why not, when it was refused.
+    pub error: Option<String>,
+}
+
+/// An account as the admin page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct UserInfo {
+    pub id: i64,
+    pub email: String,
+    pub role: Role,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An API token as listed: never the token itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TokenInfo {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A newly issued token: the only time the secret is shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct IssuedToken {
+    pub id: i64,
+    pub token: String,
+}

@@ -1,0 +1,145 @@
+//! `/admin` — accounts' roles and API tokens, for admins.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::admin::{list_tokens, list_users, ChangeRole, IssueToken, RevokeToken};
+use crate::components::form_feedback::{field_error, form_error};
+use crate::domain::{format_timestamp, Role, TokenInfo, UserInfo};
+use crate::error::AppError;
+
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    let change_role = ServerAction::<ChangeRole>::new();
+    let issue = ServerAction::<IssueToken>::new();
+    let revoke = ServerAction::<RevokeToken>::new();
+    let users = Resource::new(move || change_role.version().get(), |_| list_users());
+    let tokens = Resource::new(move || (issue.version().get(), revoke.version().get()), |_| list_tokens());
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+
+    view! {
+        <Title text="Admin" />
+        <section class="admin" data-hydrated=move || hydrated.get().to_string()>
+            <h1>"Admin"</h1>
+            <Transition fallback=|| view! { <p class="loading" role="status">"Loading accounts…"</p> }>
+                {move || Suspend::new(async move {
+                    match users.await {
+                        Ok(users) => view! { <UsersTable users change_role /> }.into_any(),
+                        Err(AppError::Forbidden) => view! {
+                            <div class="empty-state">
+                                <h2>"This page is for admins"</h2>
+                                <p><a href="/">"See your shipments"</a></p>
+                            </div>
+                        }.into_any(),
+                        Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    tokens.await.ok().map(|tokens| view! { <TokensSection tokens issue revoke /> })
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn UsersTable(users: Vec<UserInfo>, change_role: ServerAction<ChangeRole>) -> impl IntoView {
+    view! {
+        <section aria-labelledby="users-heading">
+            <h2 id="users-heading">"Accounts"</h2>
+            {form_error(change_role.value(), &[])}
+            <div class="table-wrap">
+                <table class="users">
+                    <thead><tr><th scope="col">"Email"</th><th scope="col">"Since"</th><th scope="col">"Role"</th></tr></thead>
+                    <tbody>
+                        {users.into_iter().map(|user| {
+                            let id = format!("role-{}", user.id);
+                            let email = user.email.clone();
+                            let label = format!("Role of {}", user.email);
+                            view! {
+                                <tr data-email=user.email.clone()>
+                                    <th scope="row">{user.email.clone()}</th>
+                                    <td>{format_timestamp(user.created_at)}</td>
+                                    <td>
+                                        <ActionForm action=change_role attr:class="inline-fields">
+                                            <input type="hidden" name="email" value=email />
+                                            <label for=id.clone() class="visually-hidden">{label}</label>
+                                            <select id=id name="role">
+                                                {Role::ALL.iter().map(|r| view! {
+                                                    <option value=r.as_str() selected=*r == user.role>{r.as_str()}</option>
+                                                }).collect_view()}
+                                            </select>
+                                            <button type="submit">"Save"</button>
+                                        </ActionForm>
+                                    </td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn TokensSection(tokens: Vec<TokenInfo>, issue: ServerAction<IssueToken>, revoke: ServerAction<RevokeToken>) -> impl IntoView {
+    let result = issue.value();
+    view! {
+        <section aria-labelledby="tokens-heading">
+            <h2 id="tokens-heading">"API tokens"</h2>
+            <ActionForm action=issue attr:class="inline-fields">
+                <div class="field">
+                    <label for="token-email">"Account email"</label>
+                    <input id="token-email" name="email" type="email" required />
+                    {field_error(result, "email")}
+                </div>
+                <div class="field">
+                    <label for="token-name">"What it is for"</label>
+                    <input id="token-name" name="name" type="text" required placeholder="Scanner, depot 3" />
+                    {field_error(result, "name")}
+                </div>
+                <button type="submit" class="primary">"Issue token"</button>
+            </ActionForm>
+            {form_error(result, &["email", "name"])}
+            {move || result.with(|r| match r {
+                Some(Ok(issued)) => Some(view! {
+                    <div class="success" role="status">
+                        <p>"Copy this token now: it is shown only once."</p>
+                        <code class="token">{issued.token.clone()}</code>
+                    </div>
+                }),
+                _ => None,
+            })}
+            {form_error(revoke.value(), &[])}
+            <div class="table-wrap">
+                <table class="tokens">
+                    <thead><tr>
+                        <th scope="col">"Name"</th><th scope="col">"Account"</th><th scope="col">"Last used"</th><th scope="col">"State"</th>
+                    </tr></thead>
+                    <tbody>
+                        {tokens.into_iter().map(|t| view! {
+                            <tr>
+                                <th scope="row">{t.name.clone()}</th>
+                                <td>{t.email.clone()}</td>
+                                <td>{t.last_used_at.map(format_timestamp).unwrap_or_else(|| "never".to_owned())}</td>
+                                <td>{match t.revoked_at {
+                                    Some(at) => view! { <span>{format!("revoked {}", format_timestamp(at))}</span> }.into_any(),
+                                    None => view! {
+                                        <ActionForm action=revoke attr:class="inline-form">
+                                            <input type="hidden" name="id" value=t.id />
+                                            <button type="submit" class="danger" aria-label=format!("Revoke {}", t.name)>"Revoke"</button>
+                                        </ActionForm>
+                                    }.into_any(),
+                                }}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,83 @@
+//! `/api/v1` endpoints for admins: roles and API tokens. Thin, over
+//! `app::ssr::admin`.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use app::domain::{IssuedToken, Role, TokenInfo, UserInfo};
+use app::error::AppError;
+use app::ssr::admin;
+use app::ssr::auth::current_user::CurrentUser;
+use app::ssr::state::AppState;
+
+use super::openapi::ProblemDetails;
+use crate::routes::extract::ApiJson;
+
+/// Every account (admins).
+#[utoipa::path(get, path = "/api/v1/users", tag = "admin",
+    responses((status = 200, body = Vec<UserInfo>), (status = 403, body = ProblemDetails)))]
+pub async fn list_users(State(state): State<AppState>, user: CurrentUser) -> Result<Json<Vec<UserInfo>>, AppError> {
+    Ok(Json(admin::list_users(&state.pool, &user).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RoleChange {
+    role: Role,
+}
+
+/// Changes an account's role (admins; not your own).
+#[utoipa::path(put, path = "/api/v1/users/{email}/role", tag = "admin",
+    params(("email" = String, Path)), request_body = RoleChange,
+    responses((status = 204), (status = 403, body = ProblemDetails), (status = 404, body = ProblemDetails)))]
+pub async fn change_role(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(email): Path<String>,
+    ApiJson(body): ApiJson<RoleChange>,
+) -> Result<StatusCode, AppError> {
+    admin::change_role(&state.pool, &user, &email, body.role).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Every API token, newest first; never the secrets (admins).
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "admin",
+    responses((status = 200, body = Vec<TokenInfo>), (status = 403, body = ProblemDetails)))]
+pub async fn list_tokens(State(state): State<AppState>, user: CurrentUser) -> Result<Json<Vec<TokenInfo>>, AppError> {
+    Ok(Json(admin::list_tokens(&state.pool, &user).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct TokenRequest {
+    /// The account the token acts as.
+    email: String,
+    /// What it is for ("scanner at depot 3").
+    name: String,
+}
+
+/// Issues a token; the response is the only time its secret is shown (admins).
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "admin", request_body = TokenRequest,
+    responses((status = 201, body = IssuedToken), (status = 403, body = ProblemDetails),
+              (status = 422, body = ProblemDetails)))]
+pub async fn issue_token(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiJson(body): ApiJson<TokenRequest>,
+) -> Result<(StatusCode, Json<IssuedToken>), AppError> {
+    let issued = admin::issue_token(&state.pool, &user, &body.email, &body.name).await?;
+    Ok((StatusCode::CREATED, Json(issued)))
+}
+
+/// Revokes a token: its next request and its open stream get 401 (admins).
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "admin", params(("id" = i64, Path)),
+    responses((status = 204), (status = 403, body = ProblemDetails), (status = 404, body = ProblemDetails)))]
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, AppError> {
+    admin::revoke_token(&state.pool, &user, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
