@@ -1,5 +1,10 @@
-//! The browser side of the live stream: one `EventSource` per tab, shared by
-//! the page and the connection indicator through context.
+//! The browser side of the live stream, shared by the page and the connection
+//! indicator through context.
+//!
+//! All tabs of a browser share one stream: each tab talks to a SharedWorker
+//! (`public/live-worker.js`) that holds the only `EventSource`, so eight tabs
+//! are one connection, and closing any tab loses nothing. Where SharedWorker is
+//! missing (Chrome on Android), the tab opens its own `EventSource`.
 //!
 //! Events land in a bounded inbox with a running count; a page remembers how
 //! many it has applied and applies the rest, so two events arriving in one
@@ -106,19 +111,91 @@ impl LiveFeed {
 mod browser {
     use std::time::Duration;
 
+    use serde::Deserialize;
     use wasm_bindgen::closure::Closure;
-    use wasm_bindgen::JsCast as _;
-    use web_sys::{EventSource, MessageEvent};
+    use wasm_bindgen::{JsCast as _, JsValue};
+    use web_sys::{EventSource, MessageEvent, SharedWorker, WorkerOptions};
 
     use super::{Connection, LiveFeed};
     use crate::api::account::current_account;
     use leptos::prelude::*;
 
-    /// Opens the stream. The browser itself reconnects after a dropped
+    /// A message from the shared worker (see `public/live-worker.js`).
+    #[derive(Deserialize)]
+    #[serde(tag = "type", rename_all = "snake_case")]
+    enum FromWorker {
+        State { state: String },
+        Shipment { data: String },
+        Reset,
+    }
+
+    /// Joins the browser's shared stream, or opens this tab's own.
+    pub fn open(feed: LiveFeed, failures: u32) {
+        let has_shared_worker =
+            js_sys::Reflect::has(&window(), &JsValue::from_str("SharedWorker")).unwrap_or(false);
+        if has_shared_worker {
+            leptos::task::spawn_local(async move {
+                let account = match current_account().await {
+                    Ok(Some(account)) => account.email,
+                    Ok(None) => return feed.connection.set(Connection::SignedOut),
+                    Err(_) => String::new(),
+                };
+                if join_shared(feed, &account).is_err() {
+                    open_own(feed, failures);
+                }
+            });
+        } else {
+            open_own(feed, failures);
+        }
+    }
+
+    fn join_shared(feed: LiveFeed, account: &str) -> Result<(), JsValue> {
+        let options = WorkerOptions::new();
+        options.set_name("shipwatch-live");
+        let worker = SharedWorker::new_with_worker_options("/live-worker.js", &options)?;
+        let port = worker.port();
+        feed.connection.set(Connection::Reconnecting);
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| {
+            let Some(text) = message.data().as_string() else {
+                return;
+            };
+            match serde_json::from_str::<FromWorker>(&text) {
+                Ok(FromWorker::State { state }) => feed.connection.set(match state.as_str() {
+                    "live" => Connection::Live,
+                    "offline" => Connection::Offline,
+                    "signed_out" => Connection::SignedOut,
+                    _ => Connection::Reconnecting,
+                }),
+                Ok(FromWorker::Shipment { data }) => {
+                    if let Ok(event) = serde_json::from_str(&data) {
+                        feed.push(event);
+                    }
+                }
+                Ok(FromWorker::Reset) => {
+                    let _ = window().location().reload();
+                }
+                Err(_) => {}
+            }
+        });
+        port.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        on_message.forget();
+        port.start();
+        port.post_message(&JsValue::from_str(&format!("hello {account}")))?;
+        // Tell the worker when this tab goes away, so it stops writing to it.
+        let leaving = port.clone();
+        let on_pagehide = Closure::<dyn FnMut()>::new(move || {
+            let _ = leaving.post_message(&JsValue::from_str("bye"));
+        });
+        window().add_event_listener_with_callback("pagehide", on_pagehide.as_ref().unchecked_ref())?;
+        on_pagehide.forget();
+        Ok(())
+    }
+
+    /// This tab's own stream. The browser itself reconnects after a dropped
     /// connection (sending Last-Event-ID); if it gives up (an error status),
     /// we ask whether we are still signed in and, if so, open a new stream
     /// from our last position after a growing delay.
-    pub fn open(feed: LiveFeed, failures: u32) {
+    fn open_own(feed: LiveFeed, failures: u32) {
         let url = match feed.last_position.get_value() {
             Some(position) => format!("/api/events?after={position}"),
             None => "/api/events".to_owned(),
@@ -148,7 +225,7 @@ mod browser {
                     _ => {
                         feed.connection.set(Connection::Offline);
                         let delay = Duration::from_secs(u64::from(2u32.saturating_pow(failures.min(4))));
-                        set_timeout(move || open(feed, failures + 1), delay);
+                        set_timeout(move || open_own(feed, failures + 1), delay);
                     }
                 }
             });

@@ -40,13 +40,19 @@ test("alice sees her 60 shipments and none of bob's; sign-out returns to the log
     headers: { Origin: baseURL ?? "" },
   });
   expect(signedIn.status(), await signedIn.text()).toBe(200);
-  const bobs: { tracking_number: string }[] = await (await request.get("/api/v1/shipments")).json();
+  const bobs: { tracking_number: string }[] = (await (await request.get("/api/v1/shipments?limit=200")).json()).shipments;
   expect(bobs).toHaveLength(40);
 
   await signIn(page, "alice@example.com");
+  await expect(page.getByRole("navigation", { name: "Shipments by status" }).getByRole("link", { name: /^All/ })).toHaveText("All 60");
   const table = shipmentTable(page);
-  await expect(table.getByRole("row")).toHaveCount(61);
+  // 50 per page: one header row plus 50, then the other 10 on the next page.
+  await expect(table.getByRole("row")).toHaveCount(51);
   const shown = await table.locator("tbody th").allTextContents();
+  await page.getByRole("link", { name: "Next page" }).click();
+  await expect(table.getByRole("row")).toHaveCount(11);
+  shown.push(...(await table.locator("tbody th").allTextContents()));
+  expect(new Set(shown).size).toBe(60);
   for (const { tracking_number } of bobs) {
     expect(shown).not.toContain(tracking_number);
   }
@@ -63,7 +69,14 @@ test.describe("without JavaScript", () => {
 
   test("sign-in and the dashboard still work", async ({ page }) => {
     await signIn(page, "alice@example.com");
-    await expect(shipmentTable(page).getByRole("row")).toHaveCount(61);
+    await expect(shipmentTable(page).getByRole("row")).toHaveCount(51);
+    // Filters are a plain GET form: they work without JavaScript too.
+    await page.getByLabel("Status").selectOption({ label: "Delivered" });
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await expect(page).toHaveURL(/status=delivered/);
+    const statuses = await shipmentTable(page).locator("tbody td[data-label=Status]").allTextContents();
+    expect(statuses.length).toBeGreaterThan(0);
+    expect(new Set(statuses)).toEqual(new Set(["Delivered"]));
     await page.getByRole("button", { name: "Sign out" }).click();
     await expect(page).toHaveURL(/\/login\?signed_out=1$/);
   });

@@ -11,9 +11,10 @@ test("the hydrated dashboard lists all 100 demo shipments for the operator", asy
   await expect(page.locator("section.dashboard")).toHaveAttribute("data-hydrated", "true");
 
   const table = shipmentTable(page);
-  await expect(table).toHaveAccessibleName(/100 shipments/);
-  // One header row plus one row per shipment.
-  await expect(table.getByRole("row")).toHaveCount(101);
+  await expect(page.getByRole("navigation", { name: "Shipments by status" }).getByRole("link", { name: /^All/ })).toHaveText("All 100");
+  await expect(table).toHaveAccessibleName(/50 shipments on this page/);
+  // One header row plus a page of 50.
+  await expect(table.getByRole("row")).toHaveCount(51);
   await expect(table.getByRole("columnheader", { name: "Tracking number" })).toBeVisible();
   await expect(table.getByText("Out for delivery").first()).toBeVisible();
   await expect(table.getByText("Delivered", { exact: true }).first()).toBeVisible();

@@ -62,7 +62,10 @@ pub fn ShipmentFilters(base: &'static str, query: ShipmentQuery, list: ShipmentL
 /// "First page" / "Next page" links under a list.
 #[component]
 pub fn Pager(base: &'static str, query: ShipmentQuery, next_page: Option<String>) -> impl IntoView {
-    let first = query.after.is_some().then(|| format!("{base}{}", query.to_query_string(None)));
+    let first = query
+        .after
+        .is_some()
+        .then(|| format!("{base}{}", query.to_query_string(None)));
     let next = next_page.map(|after| format!("{base}{}", query.to_query_string(Some(&after))));
     (first.is_some() || next.is_some()).then(|| {
         view! {
@@ -79,8 +82,6 @@ pub fn Pager(base: &'static str, query: ShipmentQuery, next_page: Option<String>
 pub fn query_from_url() -> Memo<Result<ShipmentQuery, String>> {
     let params = leptos_router::hooks::use_query_map();
     Memo::new(move |_| {
-        params.with(|p| {
-            ShipmentQuery::from_params(|name| p.get_str(name)).map_err(|e| e.message)
-        })
+        params.with(|p| ShipmentQuery::from_params(|name| p.get_str(name)).map_err(|e| e.message))
     })
 }

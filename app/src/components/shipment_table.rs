@@ -35,7 +35,9 @@ pub fn ShipmentTable(
             let belongs = query.matches(&changed, chrono::Utc::now());
             let mut shown = false;
             rows.update(|rows| {
-                let position = rows.iter().position(|row| row.tracking_number == changed.tracking_number);
+                let position = rows
+                    .iter()
+                    .position(|row| row.tracking_number == changed.tracking_number);
                 if let Some(position) = position {
                     rows.remove(position);
                 }
@@ -62,7 +64,7 @@ pub fn ShipmentTable(
         <p class="visually-hidden" aria-live="polite">{move || announcement.get()}</p>
         <div class="table-wrap">
             <table class="shipments">
-                <caption class="visually-hidden">"Shipments, most recently updated first"</caption>
+                <caption>{move || format!("{} shipments on this page, most recently updated first", rows.with(Vec::len))}</caption>
                 <thead>
                     <tr>
                         {selection.map(|_| view! { <th scope="col"><span class="visually-hidden">"Select"</span></th> })}

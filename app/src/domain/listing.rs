@@ -51,7 +51,11 @@ impl ShipmentQuery {
             .transpose()?;
         let search = value("q")
             .map(|q| {
-                let cleaned: String = q.chars().filter(|c| !c.is_whitespace() && *c != '-').collect::<String>().to_uppercase();
+                let cleaned: String = q
+                    .chars()
+                    .filter(|c| !c.is_whitespace() && *c != '-')
+                    .collect::<String>()
+                    .to_uppercase();
                 if cleaned.chars().all(|c| c.is_ascii_alphanumeric()) && cleaned.len() <= 32 {
                     Ok(cleaned)
                 } else {
@@ -191,12 +195,21 @@ mod tests {
     #[test]
     fn empty_form_fields_mean_no_filter() {
         let query = params(&[("status", ""), ("q", " "), ("after", "")]).unwrap();
-        assert_eq!(query, ShipmentQuery { limit: DEFAULT_PAGE_SIZE, ..Default::default() });
+        assert_eq!(
+            query,
+            ShipmentQuery {
+                limit: DEFAULT_PAGE_SIZE,
+                ..Default::default()
+            }
+        );
     }
 
     #[test]
     fn search_is_normalised_and_checked() {
-        assert_eq!(params(&[("q", "sw 12a")]).unwrap().search.as_deref(), Some("SW12A"));
+        assert_eq!(
+            params(&[("q", "sw 12a")]).unwrap().search.as_deref(),
+            Some("SW12A")
+        );
         assert_eq!(params(&[("q", "SW-1")]).unwrap().search.as_deref(), Some("SW1"));
         assert_eq!(params(&[("q", "SW/1")]).unwrap_err().field, "q");
     }

@@ -10,6 +10,10 @@ mod tracking_number;
 mod work;
 
 pub use email::{Email, EmailError};
+pub use listing::{
+    needs_attention, PageCursor, QueryError, ShipmentList, ShipmentQuery, StatusCount, DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE, STALE_AFTER_HOURS,
+};
 pub use password::{NewPassword, PasswordError};
 pub use role::{Role, UnknownRole};
 pub use shipment::{
@@ -18,10 +22,6 @@ pub use shipment::{
 };
 pub use status::{IllegalTransition, ShipmentStatus, UnknownStatus};
 pub use tracking_number::{TrackingNumber, TrackingNumberError};
-pub use listing::{
-    needs_attention, PageCursor, QueryError, ShipmentList, ShipmentQuery, StatusCount, DEFAULT_PAGE_SIZE,
-    MAX_PAGE_SIZE, STALE_AFTER_HOURS,
-};
 pub use work::{
     BulkOutcome, BulkStatusUpdate, IssuedToken, NewShipment, Problem, TokenInfo, UserInfo, ViewerRights,
 };

@@ -14,7 +14,10 @@ pub fn AdminPage() -> impl IntoView {
     let issue = ServerAction::<IssueToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
     let users = Resource::new(move || change_role.version().get(), |_| list_users());
-    let tokens = Resource::new(move || (issue.version().get(), revoke.version().get()), |_| list_tokens());
+    let tokens = Resource::new(
+        move || (issue.version().get(), revoke.version().get()),
+        |_| list_tokens(),
+    );
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
 
@@ -86,7 +89,11 @@ fn UsersTable(users: Vec<UserInfo>, change_role: ServerAction<ChangeRole>) -> im
 }
 
 #[component]
-fn TokensSection(tokens: Vec<TokenInfo>, issue: ServerAction<IssueToken>, revoke: ServerAction<RevokeToken>) -> impl IntoView {
+fn TokensSection(
+    tokens: Vec<TokenInfo>,
+    issue: ServerAction<IssueToken>,
+    revoke: ServerAction<RevokeToken>,
+) -> impl IntoView {
     let result = issue.value();
     view! {
         <section aria-labelledby="tokens-heading">

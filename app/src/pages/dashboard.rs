@@ -16,12 +16,15 @@ use crate::error::AppError;
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     let query = query_from_url();
-    let shipments = Resource::new(move || query.get(), |query| async move {
-        match query {
-            Ok(query) => list_shipments(query).await,
-            Err(message) => Err(AppError::validation("filters", message)),
-        }
-    });
+    let shipments = Resource::new(
+        move || query.get(),
+        |query| async move {
+            match query {
+                Ok(query) => list_shipments(query).await,
+                Err(message) => Err(AppError::validation("filters", message)),
+            }
+        },
+    );
     let account = Resource::new(|| (), |_| current_account());
     // Set once the browser has taken over the server-rendered page; end-to-end
     // tests wait for it, and CSS can hide controls that need JavaScript.

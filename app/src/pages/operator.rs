@@ -21,12 +21,15 @@ use crate::pages::dashboard::ShipmentListView;
 #[component]
 pub fn OperatorPage() -> impl IntoView {
     let query = query_from_url();
-    let shipments = Resource::new(move || query.get(), |query| async move {
-        match query {
-            Ok(query) => list_shipments(query).await,
-            Err(message) => Err(AppError::validation("filters", message)),
-        }
-    });
+    let shipments = Resource::new(
+        move || query.get(),
+        |query| async move {
+            match query {
+                Ok(query) => list_shipments(query).await,
+                Err(message) => Err(AppError::validation("filters", message)),
+            }
+        },
+    );
     let selection = RwSignal::new(BTreeSet::<String>::new());
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
@@ -89,7 +92,13 @@ fn BulkStatusForm(selection: RwSignal<BTreeSet<String>>) -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(outcomes)) = result.get() {
             // Keep only the rows that were refused selected, to fix and retry.
-            selection.set(outcomes.iter().filter(|o| o.error.is_some()).map(|o| o.tracking_number.clone()).collect());
+            selection.set(
+                outcomes
+                    .iter()
+                    .filter(|o| o.error.is_some())
+                    .map(|o| o.tracking_number.clone())
+                    .collect(),
+            );
         }
     });
     view! {
@@ -147,14 +156,20 @@ fn BulkStatusForm(selection: RwSignal<BTreeSet<String>>) -> impl IntoView {
 fn ProblemQueue() -> impl IntoView {
     let changes = RwSignal::new(0u32);
     let resolve = ServerAction::<ResolveProblem>::new();
-    let problems = Resource::new(move || (changes.get(), resolve.version().get()), |_| open_problems());
+    let problems = Resource::new(
+        move || (changes.get(), resolve.version().get()),
+        |_| open_problems(),
+    );
     let feed = LiveFeed::expect();
     feed.connect();
     let seen = StoredValue::new(0usize);
     Effect::new(move |_| {
         let mut problem_events = 0;
         let now_seen = feed.drain(seen.get_value(), |frame| {
-            if matches!(frame.event.kind, EventKind::ProblemReported | EventKind::ProblemResolved) {
+            if matches!(
+                frame.event.kind,
+                EventKind::ProblemReported | EventKind::ProblemResolved
+            ) {
                 problem_events += 1;
             }
         });
@@ -208,7 +223,15 @@ fn ProblemItem(problem: Problem, resolve: ServerAction<ResolveProblem>) -> impl 
 fn CreateShipmentForm() -> impl IntoView {
     let action = ServerAction::<CreateShipment>::new();
     let result = action.value();
-    const FIELDS: &[&str] = &["tracking_number", "owner_email", "origin", "destination", "destination_postal_code", "carrier", "eta"];
+    const FIELDS: &[&str] = &[
+        "tracking_number",
+        "owner_email",
+        "origin",
+        "destination",
+        "destination_postal_code",
+        "carrier",
+        "eta",
+    ];
     let field = move |name: &'static str, label: &'static str, kind: &'static str, required: bool| {
         let id = format!("new-{name}");
         view! {

@@ -8,8 +8,8 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::actions::{ReportProblem, SetInstructions, UnwatchShipment};
 use crate::api::shipments::{get_shipment, PostStatus};
-use crate::components::status_badge::StatusBadge;
 use crate::components::form_feedback::{field_error, form_error, form_success};
+use crate::components::status_badge::StatusBadge;
 use crate::domain::{format_timestamp, EventKind, Problem, ShipmentDetail, ShipmentEvent};
 use crate::error::AppError;
 use crate::live::LiveFeed;

@@ -31,23 +31,40 @@ pub async fn list_users(pool: &PgPool, admin: &CurrentUser) -> Result<Vec<UserIn
 
 /// Changes an account's role; open streams follow within seconds. An admin
 /// cannot change their own role, so the last admin cannot lock everyone out.
-pub async fn change_role(pool: &PgPool, admin: &CurrentUser, email: &str, role: Role) -> Result<(), AppError> {
+pub async fn change_role(
+    pool: &PgPool,
+    admin: &CurrentUser,
+    email: &str,
+    role: Role,
+) -> Result<(), AppError> {
     policy::require_admin(admin)?;
     let email = Email::parse(email).map_err(|e| AppError::validation("email", e))?;
     if email.as_str() == admin.email.to_lowercase() {
-        return Err(AppError::validation("role", "you cannot change your own role; ask another admin"));
+        return Err(AppError::validation(
+            "role",
+            "you cannot change your own role; ask another admin",
+        ));
     }
     crate::ssr::db::users::set_role(pool, &email, role).await
 }
 
 /// Issues a token for an account; the secret is returned this once.
-pub async fn issue_token(pool: &PgPool, admin: &CurrentUser, email: &str, name: &str) -> Result<IssuedToken, AppError> {
+pub async fn issue_token(
+    pool: &PgPool,
+    admin: &CurrentUser,
+    email: &str,
+    name: &str,
+) -> Result<IssuedToken, AppError> {
     policy::require_admin(admin)?;
     let email = Email::parse(email).map_err(|e| AppError::validation("email", e))?;
-    let (id, token) = tokens::create_token(pool, &email, name).await.map_err(|error| match error {
-        AppError::NotFound(_) => AppError::validation("email", "there is no account with this email address"),
-        other => other,
-    })?;
+    let (id, token) = tokens::create_token(pool, &email, name)
+        .await
+        .map_err(|error| match error {
+            AppError::NotFound(_) => {
+                AppError::validation("email", "there is no account with this email address")
+            }
+            other => other,
+        })?;
     Ok(IssuedToken { id, token })
 }
 

@@ -31,9 +31,17 @@ pub fn fingerprint(parts: &[&[u8]]) -> Vec<u8> {
 }
 
 /// Claims `key` for this user and request, or finds its earlier response.
-pub async fn claim(pool: &PgPool, user: &CurrentUser, key: &str, request_hash: &[u8]) -> Result<Claim, AppError> {
+pub async fn claim(
+    pool: &PgPool,
+    user: &CurrentUser,
+    key: &str,
+    request_hash: &[u8],
+) -> Result<Claim, AppError> {
     if key.is_empty() || key.len() > 255 || !key.is_ascii() {
-        return Err(AppError::validation("Idempotency-Key", "use 1 to 255 ASCII characters (a UUID is ideal)"));
+        return Err(AppError::validation(
+            "Idempotency-Key",
+            "use 1 to 255 ASCII characters (a UUID is ideal)",
+        ));
     }
     let claimed = sqlx::query_scalar!(
         r#"INSERT INTO idempotency_keys (user_id, key, request_hash) VALUES ($1, $2, $3)
@@ -64,7 +72,8 @@ pub async fn claim(pool: &PgPool, user: &CurrentUser, key: &str, request_hash: &
     match (earlier.response_status, earlier.response_body) {
         (Some(status), Some(body)) => Ok(Claim::Replay {
             status: u16::try_from(status).unwrap_or(200),
-            body: serde_json::from_str(&body).map_err(|e| anyhow::anyhow!("stored idempotent response: {e}"))?,
+            body: serde_json::from_str(&body)
+                .map_err(|e| anyhow::anyhow!("stored idempotent response: {e}"))?,
         }),
         _ => Err(AppError::Conflict(
             "a request with this Idempotency-Key is still being processed; retry in a moment".to_owned(),
@@ -82,9 +91,13 @@ pub async fn store(
     body: &serde_json::Value,
 ) -> Result<(), AppError> {
     if status >= 500 {
-        sqlx::query!("DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2", user.id, key)
-            .execute(pool)
-            .await?;
+        sqlx::query!(
+            "DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2",
+            user.id,
+            key
+        )
+        .execute(pool)
+        .await?;
         return Ok(());
     }
     sqlx::query!(

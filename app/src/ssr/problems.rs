@@ -55,7 +55,12 @@ pub async fn report(
 }
 
 /// Resolves an open problem (staff), with a note saying what was done.
-pub async fn resolve(pool: &PgPool, user: &CurrentUser, problem_id: i64, resolution: &str) -> Result<(), AppError> {
+pub async fn resolve(
+    pool: &PgPool,
+    user: &CurrentUser,
+    problem_id: i64,
+    resolution: &str,
+) -> Result<(), AppError> {
     policy::require_staff(user)?;
     let resolution = required_text("resolution", resolution, MAX_TEXT)?;
     let mut tx = pool.begin().await?;
@@ -90,7 +95,10 @@ pub async fn open_problems(pool: &PgPool, user: &CurrentUser) -> Result<Vec<Prob
 
 /// Open problems of one shipment, or of all when `shipment_id` is `None`. The
 /// caller has checked that the user may see them.
-pub(crate) async fn open_problems_of(pool: &PgPool, shipment_id: Option<i64>) -> Result<Vec<Problem>, AppError> {
+pub(crate) async fn open_problems_of(
+    pool: &PgPool,
+    shipment_id: Option<i64>,
+) -> Result<Vec<Problem>, AppError> {
     let rows = sqlx::query!(
         r#"SELECT p.id, s.tracking_number, p.description, u.email AS reported_by,
                   p.reported_at AS "reported_at: DateTime<Utc>"

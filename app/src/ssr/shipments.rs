@@ -18,9 +18,15 @@ pub const MAX_BULK: usize = 200;
 
 /// One page of the shipments the user may see that match `query`, with the
 /// counts per status of everything they may see.
-pub async fn list(pool: &PgPool, user: &CurrentUser, query: &ShipmentQuery) -> Result<ShipmentList, AppError> {
+pub async fn list(
+    pool: &PgPool,
+    user: &CurrentUser,
+    query: &ShipmentQuery,
+) -> Result<ShipmentList, AppError> {
     let after = query.after.as_deref().map(PageCursor::decode).map(|cursor| {
-        cursor.ok_or_else(|| AppError::validation("after", "this page link is not valid; start from the first page"))
+        cursor.ok_or_else(|| {
+            AppError::validation("after", "this page link is not valid; start from the first page")
+        })
     });
     let after = after.transpose()?;
     let mut shipments = db::shipments::list_visible(pool, user, query, after.as_ref()).await?;
@@ -112,7 +118,10 @@ pub async fn post_status_bulk(
 ) -> Result<Vec<BulkOutcome>, AppError> {
     policy::require_staff(user)?;
     if update.tracking_numbers.is_empty() {
-        return Err(AppError::validation("tracking_numbers", "select at least one shipment"));
+        return Err(AppError::validation(
+            "tracking_numbers",
+            "select at least one shipment",
+        ));
     }
     if update.tracking_numbers.len() > MAX_BULK {
         return Err(AppError::validation(
@@ -148,15 +157,20 @@ pub async fn post_status_bulk(
 
 /// Registers a shipment for a customer (staff). It starts `pending`, with that
 /// first status on its timeline.
-pub async fn create(pool: &PgPool, user: &CurrentUser, new: NewShipment) -> Result<ShipmentSummary, AppError> {
+pub async fn create(
+    pool: &PgPool,
+    user: &CurrentUser,
+    new: NewShipment,
+) -> Result<ShipmentSummary, AppError> {
     policy::require_staff(user)?;
-    let tracking_number =
-        TrackingNumber::parse(&new.tracking_number).map_err(|e| AppError::validation("tracking_number", e))?;
+    let tracking_number = TrackingNumber::parse(&new.tracking_number)
+        .map_err(|e| AppError::validation("tracking_number", e))?;
     let owner_email = Email::parse(&new.owner_email).map_err(|e| AppError::validation("owner_email", e))?;
     let origin = required_text("origin", &new.origin, 100)?;
     let destination = required_text("destination", &new.destination, 100)?;
-    let postal_code = normalise_postal_code(&new.destination_postal_code)
-        .ok_or_else(|| AppError::validation("destination_postal_code", "enter the destination's postal code"))?;
+    let postal_code = normalise_postal_code(&new.destination_postal_code).ok_or_else(|| {
+        AppError::validation("destination_postal_code", "enter the destination's postal code")
+    })?;
     let carrier = required_text("carrier", &new.carrier, 60)?;
     let owner_id = db::users::find_user_id(pool, &owner_email)
         .await?
@@ -179,7 +193,11 @@ pub async fn create(pool: &PgPool, user: &CurrentUser, new: NewShipment) -> Resu
 
 /// Postal codes compare without spaces and case ("sw1a 1aa" = "SW1A1AA").
 pub fn normalise_postal_code(raw: &str) -> Option<String> {
-    let code: String = raw.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+    let code: String = raw
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_uppercase();
     (!code.is_empty() && code.len() <= 16).then_some(code)
 }
 
@@ -187,7 +205,10 @@ pub fn normalise_postal_code(raw: &str) -> Option<String> {
 pub(crate) fn required_text(field: &str, value: &str, max: usize) -> Result<String, AppError> {
     let value = value.trim();
     if value.is_empty() {
-        return Err(AppError::validation(field, format!("enter the {}", field.replace('_', " "))));
+        return Err(AppError::validation(
+            field,
+            format!("enter the {}", field.replace('_', " ")),
+        ));
     }
     check_free_text(field, Some(value), max)?;
     Ok(value.to_owned())
@@ -198,7 +219,10 @@ pub(crate) fn check_free_text(field: &str, value: Option<&str>, max: usize) -> R
     match value {
         Some(v) if v.chars().count() > max => Err(AppError::validation(
             field,
-            format!("{} is too long: at most {max} characters", field.replace('_', " ")),
+            format!(
+                "{} is too long: at most {max} characters",
+                field.replace('_', " ")
+            ),
         )),
         _ => Ok(()),
     }

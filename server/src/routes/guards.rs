@@ -76,7 +76,7 @@ pub async fn pages_require_sign_in(session: Session, request: Request, next: Nex
 
 fn is_public(path: &str) -> bool {
     const PUBLIC_PREFIXES: [&str; 2] = ["/api/", "/pkg/"];
-    const PUBLIC_PATHS: [&str; 7] = [
+    const PUBLIC_PATHS: [&str; 8] = [
         "/login",
         "/register",
         "/logout",
@@ -84,6 +84,7 @@ fn is_public(path: &str) -> bool {
         "/readyz",
         "/metrics",
         "/favicon.svg",
+        "/live-worker.js",
     ];
     PUBLIC_PREFIXES.iter().any(|p| path.starts_with(p)) || PUBLIC_PATHS.contains(&path)
 }

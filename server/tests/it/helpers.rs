@@ -19,6 +19,7 @@ use sqlx::PgPool;
 pub const DEMO_PASSWORD: &str = "demo-password";
 
 /// The app serving on a free loopback port until the test ends.
+#[derive(Clone)]
 pub struct TestApp {
     pub addr: SocketAddr,
     pub pool: PgPool,
@@ -112,6 +113,27 @@ impl TestApp {
             .send()
             .await
             .expect("request")
+    }
+
+    /// A same-origin JSON request with any method.
+    pub async fn send_json(&self, method: reqwest::Method, path: &str, body: Value) -> reqwest::Response {
+        self.client
+            .request(method, self.url(path))
+            .header(ORIGIN, self.origin())
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// The same server, seen by another browser signed in as `email`.
+    pub async fn as_user(&self, email: &str) -> TestApp {
+        let other = TestApp {
+            client: TestApp::browser(),
+            ..self.clone()
+        };
+        other.sign_in_ok(email).await;
+        other
     }
 
     /// Signs this app's client in through the JSON API.

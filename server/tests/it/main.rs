@@ -8,6 +8,7 @@ mod accounts;
 mod authorization;
 mod health;
 mod pages;
+mod product;
 mod schema;
 mod seed;
 mod status_changes;

@@ -11,17 +11,51 @@ async fn the_operator_dashboard_is_rendered_on_the_server_with_every_demo_shipme
     let app = TestApp::spawn(pool).await;
     app.sign_in_ok("ops@example.com").await;
 
-    let response = app.get("/").await;
-    assert_eq!(response.status(), 200);
-    let html = response.text().await.expect("html");
+    // Two pages of 50, rendered on the server (no JavaScript needed).
+    let first = app.get("/").await;
+    assert_eq!(first.status(), 200);
+    let first = first.text().await.expect("html");
+    assert!(
+        first.contains("50 shipments on this page"),
+        "caption counts the rows"
+    );
+    let next = first
+        .split("href=\"/?after=")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a next-page link");
+    let second = app
+        .get(&format!("/?after={next}"))
+        .await
+        .text()
+        .await
+        .expect("html");
     assert_eq!(numbers.len(), 100);
     for number in &numbers {
-        assert!(html.contains(number.as_str()), "{number} missing from the page");
+        assert!(
+            first.contains(number.as_str()) != second.contains(number.as_str()),
+            "{number} is on exactly one of the two pages"
+        );
     }
-    assert!(html.contains("100 shipments"), "caption counts the rows");
     assert!(
-        html.contains("Out for delivery") && html.contains("Exception"),
+        first.contains("Out for delivery") && first.contains("Exception"),
         "status badges"
+    );
+    // Filters by URL: only delivered rows, and the count link says how many.
+    let delivered = app
+        .get("/?status=delivered&limit=200")
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        delivered.contains(r#"aria-current="page""#),
+        "the active filter is marked"
+    );
+    assert!(delivered.contains("badge badge-delivered"));
+    assert!(
+        !delivered.contains("badge badge-in_transit"),
+        "no other statuses in the table"
     );
 }
 

@@ -19,7 +19,10 @@ use crate::routes::extract::ApiJson;
 /// Every account (admins).
 #[utoipa::path(get, path = "/api/v1/users", tag = "admin",
     responses((status = 200, body = Vec<UserInfo>), (status = 403, body = ProblemDetails)))]
-pub async fn list_users(State(state): State<AppState>, user: CurrentUser) -> Result<Json<Vec<UserInfo>>, AppError> {
+pub async fn list_users(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<Vec<UserInfo>>, AppError> {
     Ok(Json(admin::list_users(&state.pool, &user).await?))
 }
 
@@ -45,7 +48,10 @@ pub async fn change_role(
 /// Every API token, newest first; never the secrets (admins).
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "admin",
     responses((status = 200, body = Vec<TokenInfo>), (status = 403, body = ProblemDetails)))]
-pub async fn list_tokens(State(state): State<AppState>, user: CurrentUser) -> Result<Json<Vec<TokenInfo>>, AppError> {
+pub async fn list_tokens(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<Vec<TokenInfo>>, AppError> {
     Ok(Json(admin::list_tokens(&state.pool, &user).await?))
 }
 

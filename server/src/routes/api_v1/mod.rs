@@ -25,9 +25,18 @@ pub fn router() -> Router<AppState> {
         .route("/users/{email}/role", put(admin::change_role))
         .route("/shipments", get(shipments::list).post(shipments::create))
         .route("/shipments/{tracking_number}", get(shipments::detail))
-        .route("/shipments/{tracking_number}/events", post(shipments::post_status))
-        .route("/shipments/{tracking_number}/instructions", put(actions::set_instructions))
-        .route("/shipments/{tracking_number}/problems", post(actions::report_problem))
+        .route(
+            "/shipments/{tracking_number}/events",
+            post(shipments::post_status),
+        )
+        .route(
+            "/shipments/{tracking_number}/instructions",
+            put(actions::set_instructions),
+        )
+        .route(
+            "/shipments/{tracking_number}/problems",
+            post(actions::report_problem),
+        )
         .route("/status-updates", post(shipments::post_status_bulk))
         .route("/watches", post(actions::watch))
         .route("/watches/{tracking_number}", delete(actions::unwatch))

@@ -49,7 +49,9 @@ impl Modify for Security {
         );
         components.add_security_scheme(
             "session",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(app::ssr::auth::session::COOKIE_NAME))),
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                app::ssr::auth::session::COOKIE_NAME,
+            ))),
         );
     }
 }

@@ -43,7 +43,10 @@ pub async fn create(
     user: CurrentUser,
     ApiJson(new): ApiJson<NewShipment>,
 ) -> Result<(StatusCode, Json<ShipmentSummary>), AppError> {
-    Ok((StatusCode::CREATED, Json(shipments::create(&state.pool, &user, new).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(shipments::create(&state.pool, &user, new).await?),
+    ))
 }
 
 /// One shipment and its timeline.
@@ -56,7 +59,9 @@ pub async fn detail(
     user: CurrentUser,
     Path(tracking_number): Path<String>,
 ) -> Result<Json<ShipmentDetail>, AppError> {
-    Ok(Json(shipments::detail(&state.pool, &user, &tracking_number).await?))
+    Ok(Json(
+        shipments::detail(&state.pool, &user, &tracking_number).await?,
+    ))
 }
 
 /// Posts a status event (operators and admins). With an `Idempotency-Key`
@@ -86,12 +91,16 @@ pub async fn post_status(
         .map_err(|_| AppError::validation("Idempotency-Key", "use ASCII characters only"))?;
     let body = serde_json::to_vec(&event).map_err(|e| anyhow::anyhow!("fingerprinting a request: {e}"))?;
     let request_hash = idempotency::fingerprint(&[b"post_status", tracking_number.as_bytes(), &body]);
-    if let Claim::Replay { status, body } = idempotency::claim(&state.pool, &user, key, &request_hash).await? {
+    if let Claim::Replay { status, body } = idempotency::claim(&state.pool, &user, key, &request_hash).await?
+    {
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
         return Ok(stored_response(status, body));
     }
     let (status, body) = match shipments::post_status(&state.pool, &user, &tracking_number, event).await {
-        Ok(event) => (StatusCode::CREATED, serde_json::to_value(&event).unwrap_or_default()),
+        Ok(event) => (
+            StatusCode::CREATED,
+            serde_json::to_value(&event).unwrap_or_default(),
+        ),
         Err(error) => (error.status_code(), error.problem_body()),
     };
     idempotency::store(&state.pool, &user, key, status.as_u16(), &body).await?;
@@ -123,5 +132,7 @@ pub async fn post_status_bulk(
     user: CurrentUser,
     ApiJson(update): ApiJson<BulkStatusUpdate>,
 ) -> Result<Json<Vec<BulkOutcome>>, AppError> {
-    Ok(Json(shipments::post_status_bulk(&state.pool, &user, update).await?))
+    Ok(Json(
+        shipments::post_status_bulk(&state.pool, &user, update).await?,
+    ))
 }
