@@ -16,6 +16,19 @@ use leptos::prelude::*;
 
 use crate::domain::StreamEvent;
 
+/// The current time, in the browser too (`Utc::now` panics in wasm without
+/// chrono's `wasmbind` feature, which would rebuild the server's dependencies).
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    #[cfg(feature = "hydrate")]
+    {
+        chrono::DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        chrono::Utc::now()
+    }
+}
+
 /// What the indicator shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Connection {

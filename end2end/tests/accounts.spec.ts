@@ -71,7 +71,7 @@ test.describe("without JavaScript", () => {
     await signIn(page, "alice@example.com");
     await expect(shipmentTable(page).getByRole("row")).toHaveCount(51);
     // Filters are a plain GET form: they work without JavaScript too.
-    await page.getByLabel("Status").selectOption({ label: "Delivered" });
+    await page.getByLabel("Status", { exact: true }).selectOption({ label: "Delivered" });
     await page.getByRole("button", { name: "Apply filters" }).click();
     await expect(page).toHaveURL(/status=delivered/);
     const statuses = await shipmentTable(page).locator("tbody td[data-label=Status]").allTextContents();

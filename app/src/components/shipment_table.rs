@@ -32,7 +32,7 @@ pub fn ShipmentTable(
         let now_seen = feed.drain(seen.get_value(), |frame| {
             let changed = frame.shipment.clone();
             let number = changed.tracking_number.to_string();
-            let belongs = query.matches(&changed, chrono::Utc::now());
+            let belongs = query.matches(&changed, crate::live::now());
             let mut shown = false;
             rows.update(|rows| {
                 let position = rows

@@ -65,6 +65,9 @@ pub struct ShipmentDetail {
     pub timeline: Vec<ShipmentEvent>,
     /// The owner's delivery instructions, if any.
     pub delivery_instructions: Option<String>,
+    /// The destination's postal code: shown to the owner (who may share it, with
+    /// the tracking number, so someone else can watch) and to staff only.
+    pub destination_postal_code: Option<String>,
     /// Problems not yet resolved, oldest first.
     pub open_problems: Vec<super::Problem>,
     /// What the signed-in user may do here.

@@ -49,6 +49,7 @@ fn ShipmentView(detail: ShipmentDetail) -> impl IntoView {
     let is_staff = rights.is_staff;
     let instructions = detail.delivery_instructions.clone();
     let problems = detail.open_problems.clone();
+    let detail_postcode = detail.destination_postal_code.clone();
     let summary = RwSignal::new(detail.shipment);
     let timeline = RwSignal::new(detail.timeline);
     let feed = LiveFeed::expect();
@@ -83,6 +84,10 @@ fn ShipmentView(detail: ShipmentDetail) -> impl IntoView {
                 <dd>{move || summary.with(|s| s.carrier.clone())}</dd>
                 <dt>"ETA"</dt>
                 <dd>{move || summary.with(|s| s.eta.map(|d| d.format("%a %d %b %Y").to_string()).unwrap_or_else(|| "—".into()))}</dd>
+                {detail_postcode.map(|code| view! {
+                    <dt>"Postal code"</dt>
+                    <dd>{code}" "<span class="aside">"(share it with the tracking number to let someone watch)"</span></dd>
+                })}
                 <dt>"Last update"</dt>
                 <dd>{move || summary.with(|s| format_timestamp(s.updated_at))}</dd>
             </dl>

@@ -65,7 +65,7 @@ pub async fn detail(
     let extras = sqlx::query!(
         r#"SELECT s.owner_id = $2 AS "owns!",
                   EXISTS (SELECT 1 FROM shipment_watchers w WHERE w.shipment_id = s.id AND w.user_id = $2) AS "watches!",
-                  s.delivery_instructions
+                  s.delivery_instructions, s.destination_postal_code
            FROM shipments s WHERE s.id = $1"#,
         id,
         user.id,
@@ -77,6 +77,8 @@ pub async fn detail(
         shipment,
         timeline,
         delivery_instructions: extras.delivery_instructions,
+        destination_postal_code: (extras.owns || user.role.is_staff())
+            .then_some(extras.destination_postal_code),
         open_problems,
         rights: ViewerRights {
             owns: extras.owns,

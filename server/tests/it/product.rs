@@ -163,6 +163,11 @@ async fn watching_needs_the_right_postcode_and_reveals_nothing_otherwise(pool: P
         detail["rights"],
         json!({"owns": false, "watches": true, "is_staff": false})
     );
+    assert_eq!(
+        detail["destination_postal_code"],
+        Value::Null,
+        "a watcher does not learn the postcode"
+    );
     let list = json(alice.get(&format!("/api/v1/shipments?q={bobs}")).await).await;
     assert_eq!(numbers(&list), vec![bobs.clone()]);
 

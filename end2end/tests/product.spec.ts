@@ -1,0 +1,236 @@
+import AxeBuilder from "@axe-core/playwright";
+import { expect, test, type APIRequestContext, type Browser, type Page } from "@playwright/test";
+import { DEMO_PASSWORD, shipmentTable, signIn } from "./helpers";
+
+type Summary = { tracking_number: string; status: string };
+
+/** An API client signed in as `email` (its own cookie jar). */
+async function apiAs(browser: Browser, baseURL: string, email: string): Promise<APIRequestContext> {
+  const context = await browser.newContext({ baseURL });
+  const signedIn = await context.request.post("/api/v1/session", {
+    data: { email, password: DEMO_PASSWORD },
+    headers: { Origin: baseURL },
+  });
+  expect(signedIn.status()).toBe(200);
+  return context.request;
+}
+
+async function shipmentsIn(api: APIRequestContext, statuses: string[]): Promise<string[]> {
+  const numbers: string[] = [];
+  for (const status of statuses) {
+    const list = await (await api.get(`/api/v1/shipments?status=${status}&limit=200`)).json();
+    numbers.push(...(list.shipments as Summary[]).map((s) => s.tracking_number));
+  }
+  return numbers;
+}
+
+async function signedInPage(browser: Browser, baseURL: string, email: string): Promise<Page> {
+  const page = await (await browser.newContext({ baseURL })).newPage();
+  await signIn(page, email);
+  return page;
+}
+
+function row(page: Page, trackingNumber: string) {
+  return page.locator(`tr[data-tracking-number="${trackingNumber}"]`);
+}
+
+async function live(page: Page) {
+  await expect(page.getByRole("status").filter({ hasText: "Live" })).toBeVisible();
+}
+
+/** Open streams on the server, from /metrics. */
+async function openStreams(api: APIRequestContext): Promise<number> {
+  const text = await (await api.get("/metrics")).text();
+  const match = text.match(/^shipwatch_open_streams (\d+)/m);
+  return match ? Number(match[1]) : 0;
+}
+
+test("alice filters, searches, watches bob's shipment, sets instructions and reports a problem the operator sees live", async ({
+  browser,
+  baseURL,
+}) => {
+  const bob = await apiAs(browser, baseURL!, "bob@example.com");
+  const [bobsNumber] = await shipmentsIn(bob, ["in_transit"]);
+  const bobsDetail = await (await bob.get(`/api/v1/shipments/${bobsNumber}`)).json();
+  const postcode: string = bobsDetail.destination_postal_code;
+  expect(postcode).toBeTruthy();
+
+  // The operator's console is open before anything happens.
+  const operator = await signedInPage(browser, baseURL!, "ops@example.com");
+  await operator.goto("/operator");
+  await expect(operator.locator("section.console")).toHaveAttribute("data-hydrated", "true");
+  await live(operator);
+
+  const alice = await signedInPage(browser, baseURL!, "alice@example.com");
+  await expect(alice.locator("section.dashboard")).toHaveAttribute("data-hydrated", "true");
+  await live(alice);
+
+  // A count is a filter.
+  const counts = alice.getByRole("navigation", { name: "Shipments by status" });
+  await counts.getByRole("link", { name: /^Delivered/ }).click();
+  await expect(alice).toHaveURL(/status=delivered/);
+  const statuses = await shipmentTable(alice).locator("tbody td[data-label=Status]").allTextContents();
+  expect(statuses.length).toBeGreaterThan(0);
+  expect(new Set(statuses)).toEqual(new Set(["Delivered"]));
+
+  // Search by a piece of a tracking number.
+  const mine = statuses.length;
+  const wanted = (await shipmentTable(alice).locator("tbody th a").first().textContent())!.trim();
+  await alice.getByRole("search", { name: "Filter shipments" }).getByLabel("Tracking number").fill(wanted.slice(0, 8).toLowerCase());
+  await alice.getByRole("button", { name: "Apply filters" }).click();
+  await expect(row(alice, wanted)).toBeVisible();
+  expect(mine).toBeGreaterThan(0);
+
+  // Watching needs the right postcode; a wrong one is refused without saying why.
+  await alice.goto("/");
+  await expect(alice.locator("section.dashboard")).toHaveAttribute("data-hydrated", "true");
+  await alice.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+  await alice.getByText("Watch a shipment").click();
+  const watch = alice.getByRole("form", { name: "Watch a shipment" });
+  await watch.getByLabel("Tracking number").fill(bobsNumber);
+  await watch.getByLabel("Destination postal code").fill("ZZ9 9ZZ");
+  await watch.getByRole("button", { name: "Watch" }).click();
+  await expect(alice.getByRole("alert")).toContainText("was not found");
+  await expect(row(alice, bobsNumber)).toHaveCount(0);
+  await watch.getByLabel("Destination postal code").fill(postcode);
+  await watch.getByRole("button", { name: "Watch" }).click();
+  await expect(row(alice, bobsNumber)).toBeVisible();
+  await expect(alice.getByRole("status").filter({ hasText: `You are now watching ${bobsNumber}` })).toBeVisible();
+  expect(await alice.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+
+  // Instructions on one of her own shipments, then a problem report.
+  const [own] = await shipmentsIn(await apiAs(browser, baseURL!, "alice@example.com"), ["out_for_delivery", "in_transit"]);
+  await alice.goto(`/shipments/${own}`);
+  await expect(alice.getByRole("heading", { level: 1 })).toContainText(own);
+  await alice.getByLabel("Instructions for the driver").fill("Leave it with the neighbour at number 12");
+  await alice.getByRole("button", { name: "Save instructions" }).click();
+  await expect(alice.getByText("Instructions saved.")).toBeVisible();
+  await expect(alice.getByRole("listitem").filter({ hasText: "Leave it with the neighbour at number 12" })).toBeVisible();
+
+  await alice.getByText("Report a problem").click();
+  await alice.getByLabel("What is wrong?").fill("The tracking page says Lyon but I live in Porto");
+  await alice.getByRole("button", { name: "Report problem" }).click();
+  await expect(alice.getByText("the problem was reported")).toBeVisible();
+
+  // The operator's console shows it without a reload.
+  const queue = operator.getByRole("region", { name: "Open problems" });
+  await expect(queue.getByText("The tracking page says Lyon but I live in Porto")).toBeVisible();
+});
+
+test("the operator bulk-updates 5 shipments and alice's open tabs show every change", async ({ browser, baseURL }) => {
+  const aliceApi = await apiAs(browser, baseURL!, "alice@example.com");
+  const five = (await shipmentsIn(aliceApi, ["info_received", "picked_up", "in_transit", "out_for_delivery"])).slice(0, 5);
+  expect(five).toHaveLength(5);
+
+  // Two tabs of one browser, showing what needs attention.
+  const aliceContext = await browser.newContext({ baseURL });
+  const first = await aliceContext.newPage();
+  await signIn(first, "alice@example.com");
+  const second = await aliceContext.newPage();
+  for (const tab of [first, second]) {
+    await tab.goto("/?attention=1&limit=200");
+    await expect(tab.locator("section.dashboard")).toHaveAttribute("data-hydrated", "true");
+    await live(tab);
+  }
+
+  const operator = await signedInPage(browser, baseURL!, "ops@example.com");
+  await operator.goto("/operator?limit=200");
+  await expect(operator.locator("section.console")).toHaveAttribute("data-hydrated", "true");
+  for (const number of five) {
+    await operator.getByLabel(`Select ${number}`).check();
+  }
+  const bulk = operator.getByRole("region", { name: "Update selected shipments" });
+  await bulk.getByLabel("New status").selectOption({ label: "Exception" });
+  await bulk.getByLabel("Note").fill("Depot flooded");
+  await bulk.getByRole("button", { name: "Update 5 shipments" }).click();
+  await expect(bulk.getByText("5 of 5 updated.")).toBeVisible();
+
+  for (const tab of [first, second]) {
+    for (const number of five) {
+      await expect(row(tab, number)).toContainText("Exception");
+    }
+  }
+});
+
+test("an illegal transition is not offered, and the API refuses it with 409", async ({ browser, baseURL }) => {
+  const ops = await apiAs(browser, baseURL!, "ops@example.com");
+  const [moving] = await shipmentsIn(ops, ["out_for_delivery"]);
+  const operator = await signedInPage(browser, baseURL!, "ops@example.com");
+  await operator.goto(`/shipments/${moving}`);
+  const offered = await operator.getByRole("region", { name: "Post a status" }).getByLabel("New status").locator("option").allTextContents();
+  expect(offered).toEqual(expect.arrayContaining(["Delivered", "Delivery attempt failed"]));
+  expect(offered).not.toContain("Pending");
+  expect(offered).not.toContain("Picked up");
+
+  const forced = await ops.post(`/api/v1/shipments/${moving}/events`, {
+    data: { status: "pending" },
+    headers: { Origin: baseURL! },
+  });
+  expect(forced.status()).toBe(409);
+  expect((await forced.json()).detail).toMatch(/out.for.delivery.*pending|Out for delivery.*Pending/i);
+});
+
+test("eight tabs share one stream, and closing the first keeps the others live", async ({ browser, baseURL }) => {
+  const ops = await apiAs(browser, baseURL!, "ops@example.com");
+  const aliceApi = await apiAs(browser, baseURL!, "alice@example.com");
+  const [number] = await shipmentsIn(aliceApi, ["in_transit"]);
+  const before = await openStreams(ops);
+
+  const context = await browser.newContext({ baseURL });
+  const tabs: Page[] = [await context.newPage()];
+  await signIn(tabs[0], "alice@example.com");
+  for (let i = 1; i < 8; i++) tabs.push(await context.newPage());
+  for (const tab of tabs) {
+    await tab.goto(`/shipments/${number}`);
+    await live(tab);
+  }
+  await expect.poll(() => openStreams(ops)).toBe(before + 1);
+
+  const post = async (location: string) => {
+    const response = await ops.post(`/api/v1/shipments/${number}/events`, {
+      data: { status: "in_transit", location },
+      headers: { Origin: baseURL! },
+    });
+    expect(response.status()).toBe(201);
+  };
+  await post("Eight-tab hub");
+  for (const tab of tabs) {
+    await expect(tab.getByRole("listitem").filter({ hasText: "Eight-tab hub" })).toBeVisible();
+  }
+
+  // The tab that started the stream goes away; nothing is missed after it.
+  await tabs[0].close();
+  await post("After the first tab closed");
+  for (const tab of tabs.slice(1)) {
+    await expect(tab.getByRole("listitem").filter({ hasText: "After the first tab closed" })).toBeVisible();
+    await live(tab);
+  }
+  expect(await openStreams(ops)).toBe(before + 1);
+  await context.close();
+});
+
+for (const colorScheme of ["light", "dark"] as const) {
+  test(`axe finds no accessibility violations (${colorScheme})`, async ({ browser, baseURL }) => {
+    const ops = await apiAs(browser, baseURL!, "ops@example.com");
+    const [number] = await shipmentsIn(ops, ["exception"]);
+    const context = await browser.newContext({ baseURL, colorScheme });
+    const page = await context.newPage();
+    const check = async (what: string) => {
+      const results = await new AxeBuilder({ page }).analyze();
+      const summary = results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+      expect(summary, `${what} (${colorScheme})`).toEqual([]);
+    };
+    await page.goto("/login");
+    await check("/login");
+    await signIn(page, "ops@example.com");
+    await expect(page.locator("section.dashboard")).toHaveAttribute("data-hydrated", "true");
+    await check("/");
+    await page.goto(`/shipments/${number}`);
+    await expect(page.getByRole("heading", { name: "Timeline" })).toBeVisible();
+    await check("a shipment page");
+    await page.goto("/operator");
+    await expect(page.locator("section.console")).toHaveAttribute("data-hydrated", "true");
+    await check("/operator");
+    await context.close();
+  });
+}
