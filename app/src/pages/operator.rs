@@ -185,7 +185,7 @@ fn ProblemQueue() -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading" role="status">"Loading problems…"</p> }>
                 {move || Suspend::new(async move {
                     match problems.await {
-                        Ok(list) if list.is_empty() => view! { <p class="aside">"No open problems. 🎉"</p> }.into_any(),
+                        Ok(list) if list.is_empty() => view! { <p class="aside">"No open problems."</p> }.into_any(),
                         Ok(list) => view! {
                             <ul class="problem-list">
                                 {list.into_iter().map(|p| view! { <ProblemItem problem=p resolve /> }).collect_view()}
