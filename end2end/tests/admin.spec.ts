@@ -1,0 +1,85 @@
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+import { expect, test } from "@playwright/test";
+import { signIn } from "./helpers";
+
+const ROOT = path.resolve(__dirname, "../..");
+const SERVER = path.join(ROOT, "target/debug/server");
+const ADMIN = "admin@example.com";
+const ADMIN_PASSWORD = "admin-password-1";
+
+test.beforeAll(() => {
+  // An admin, made the way an operator of Shipwatch would: with the CLI.
+  try {
+    execFileSync(SERVER, ["create-user", "--email", ADMIN, "--role", "admin"], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: process.env.E2E_DATABASE_URL! },
+      input: `${ADMIN_PASSWORD}\n`,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+  } catch (error) {
+    // Re-running the suite on the same database: the admin is already there.
+    if (!String((error as { stderr?: Buffer }).stderr).includes("already exists")) throw error;
+  }
+});
+
+test("an admin promotes a customer and issues, then revokes, an API token in the UI", async ({ page, playwright, baseURL }) => {
+  // A new customer registers through the API.
+  const carol = await playwright.request.newContext({ baseURL });
+  const registered = await carol.post("/api/v1/users", {
+    data: { email: "carol@example.com", password: "carol-password" },
+    headers: { Origin: baseURL! },
+  });
+  expect(registered.status()).toBe(201);
+  await carol.post("/api/v1/session", {
+    data: { email: "carol@example.com", password: "carol-password" },
+    headers: { Origin: baseURL! },
+  });
+  expect((await (await carol.get("/api/v1/shipments")).json()).total).toBe(0);
+
+  await signIn(page, ADMIN, ADMIN_PASSWORD);
+  await page.getByRole("link", { name: "Admin" }).click();
+  await expect(page).toHaveURL(/\/admin$/);
+  await expect(page.locator("section.admin")).toHaveAttribute("data-hydrated", "true");
+
+  const carolsRow = page.locator('tr[data-email="carol@example.com"]');
+  await carolsRow.getByLabel("Role of carol@example.com").selectOption("operator");
+  await carolsRow.getByRole("button", { name: "Save" }).click();
+  // Her very next request has the new rights: every shipment.
+  await expect.poll(async () => (await (await carol.get("/api/v1/shipments")).json()).total).toBe(100);
+
+  // A token for an integration, shown once.
+  await page.getByLabel("Account email").fill("carol@example.com");
+  await page.getByLabel("What it is for").fill("Scanner at depot 3");
+  await page.getByRole("button", { name: "Issue token" }).click();
+  const token = (await page.locator("code.token").textContent())!.trim();
+  expect(token).toMatch(/^swt_/);
+  const asToken = () =>
+    playwright.request
+      .newContext({ baseURL, extraHTTPHeaders: { Authorization: `Bearer ${token}` } })
+      .then((c) => c.get("/api/v1/session"))
+      .then((r) => r.status());
+  expect(await asToken()).toBe(200);
+
+  await page.getByRole("button", { name: "Revoke Scanner at depot 3" }).click();
+  await expect(page.getByRole("row").filter({ hasText: "Scanner at depot 3" })).toContainText("revoked");
+  expect(await asToken()).toBe(401);
+
+  // A mistake shows next to its field.
+  await page.getByLabel("Account email").fill("nobody@example.com");
+  await page.getByLabel("What it is for").fill("Ghost");
+  await page.getByRole("button", { name: "Issue token" }).click();
+  await expect(page.getByText("there is no account with this email address")).toBeVisible();
+});
+
+test("customers and operators are kept out of the admin page and API", async ({ page, request, baseURL }) => {
+  await signIn(page, "ops@example.com");
+  await page.goto("/admin");
+  await expect(page.getByRole("heading", { name: "This page is for admins" })).toBeVisible();
+  await request.post("/api/v1/session", {
+    data: { email: "alice@example.com", password: "demo-password" },
+    headers: { Origin: baseURL! },
+  });
+  expect((await request.get("/api/v1/tokens")).status()).toBe(403);
+  expect((await request.get("/api/v1/users")).status()).toBe(403);
+});
