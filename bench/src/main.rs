@@ -1,151 +1,239 @@
-//! `shipwatch-bench`: how fast and how completely the live stream delivers.
+//! `shipwatch-bench`: the live stream's load harness.
 //!
-//! It starts the real app in this process on a loopback port, against a fresh
-//! database next to the configured one (the embedded cluster by default), opens
-//! N authenticated SSE streams over real HTTP, writes status changes at a set
-//! rate for a set time, and prints:
+//! It seeds a fresh database next to the configured one, starts one or two
+//! real `server` processes against it, opens N authenticated SSE streams to
+//! them over real HTTP (parsed with a real SSE parser), posts status changes
+//! through the real JSON API at a set rate (or as fast as the writers can),
+//! and prints:
 //!
-//! * latency from the start of each write to its arrival on every stream that
-//!   may see it (p50 / p95 / p99 / max): an upper bound on commit→client,
-//!   since it includes the write itself (~1 ms);
-//! * events delivered per second, and the achieved write rate;
-//! * lost and duplicated deliveries, which must be 0 (the exit code says so).
+//! * write→client latency (from sending the POST to the frame's arrival on each
+//!   stream that may see it) p50/p95/p99/max, and the server's own share of it:
+//!   arrival minus the moment a bare LISTEN client on the same database heard
+//!   the commit's NOTIFY;
+//! * writes committed per second and deliveries per second;
+//! * server RSS per open stream, read from `/proc/<server pid>`;
+//! * lost and duplicated deliveries (it exits non-zero unless both are 0);
+//! * with `--pgbench`, the raw INSERT + `pg_notify` rate of this box.
 //!
-//! Streams are split between customers (each sees only their own shipments)
-//! and operators (who see everything), per `--operators`.
+//! The last line is `RESULT key=value …`, which `scripts/bench` turns into the
+//! table in BENCHMARKS.md.
+
+mod floor;
+mod instances;
+mod seed;
+mod streams;
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use app::domain::{ShipmentStatus, StreamEvent, TrackingNumber};
-use app::ssr::db::status::{record_status_change, StatusChange};
 use clap::Parser;
-use eventsource_stream::Eventsource as _;
-use futures::StreamExt as _;
 
-#[derive(Debug, Parser)]
-#[command(
-    name = "shipwatch-bench",
-    about = "Measure Shipwatch's live stream: latency, throughput, loss"
-)]
+use instances::Instance;
+
+#[derive(Parser)]
+#[command(about = "Load harness for Shipwatch's live stream: latency, throughput, memory, loss")]
 struct Args {
-    /// Open streams.
+    /// Streams that read (customers and operators).
     #[arg(long, default_value_t = 100)]
     streams: usize,
-    /// Of which this many are operators (they receive every event).
+    /// Of which this many are operators (they receive every change).
     #[arg(long, default_value_t = 0)]
     operators: usize,
-    /// Status changes per second, spread over the customers' shipments.
+    /// Status changes per second, spread over the shipments; 0 = as fast as
+    /// the writers can (the sustained-throughput scenario).
     #[arg(long, default_value_t = 100)]
     rate: u32,
-    /// How long to write, in seconds.
+    /// How long to write, in seconds (0: only open streams and measure memory).
     #[arg(long, default_value_t = 10)]
     seconds: u64,
-    /// Concurrent writers.
+    /// Concurrent writers, each posting one change at a time.
     #[arg(long, default_value_t = 8)]
     writers: usize,
-    /// Extra operator streams that connect and never read a byte: they must be
-    /// dropped when their buffer overflows, without growing memory.
+    /// Extra operator streams that connect and never read a byte.
     #[arg(long, default_value_t = 0)]
     stalled: usize,
+    /// Server processes on the one database; streams alternate between them,
+    /// writes all go to the first, so most deliveries cross instances.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=4))]
+    instances: u8,
+    /// The server binary to start.
+    #[arg(long, default_value = "target/release/server")]
+    server_bin: PathBuf,
+    /// Also measure the raw `pgbench` INSERT + pg_notify rate (scenario e).
+    #[arg(long)]
+    pgbench: bool,
     #[command(flatten)]
     database: server::database::DatabaseArgs,
 }
 
-/// Arrival times per position, per stream.
-type Arrivals = Arc<Mutex<Vec<HashMap<i64, Vec<Instant>>>>>;
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let customers = args.streams.saturating_sub(args.operators).max(1);
+    let open_files = raise_open_file_limit();
+    let customers = args.streams.saturating_sub(args.operators);
     println!(
-        "shipwatch-bench: {} streams ({} customers, {} operators), {} writes/s for {} s, {} writers",
-        args.streams, customers, args.operators, args.rate, args.seconds, args.writers
+        "shipwatch-bench: {} streams ({customers} customers, {} operators) on {} instance(s), {} writes/s for {} s, {} writers; open-file limit {open_files}",
+        args.streams,
+        args.operators,
+        args.instances,
+        if args.rate == 0 { "max".to_owned() } else { args.rate.to_string() },
+        args.seconds,
+        args.writers
     );
 
     let url = args.database.recreate_sibling("shipwatch_bench").await?;
     let pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(40)
+        .max_connections(8)
         .connect(&url)
         .await?;
+    app::ssr::db::migrate(&pool).await?;
     let setup = Instant::now();
-    let users = seed(&pool, customers, args.operators).await?;
+    let seeded = seed::seed(&pool, customers, args.operators, 100).await?;
     println!(
-        "seeded {} users and {} shipments in {:.1?}",
-        users.len(),
-        customers,
+        "seeded {} viewers and {} shipments in {:.1?}",
+        seeded.viewers.len(),
+        seeded.shipments.len(),
         setup.elapsed()
     );
 
-    let addr = serve(pool.clone()).await?;
-    let base = format!("http://{addr}");
-    let start_position: i64 = sqlx::query_scalar("SELECT position FROM event_stream_head")
-        .fetch_one(&pool)
-        .await?;
+    let mut servers = Vec::new();
+    for _ in 0..args.instances {
+        servers.push(Instance::start(&args.server_bin, &url).await?);
+    }
+    let result = run(&args, &pool, &url, &seeded, &servers).await;
+    for server in servers {
+        server.stop();
+    }
+    let report = result?;
+    if args.pgbench {
+        let tps = floor::pgbench(&url, &pool).await?;
+        println!("pgbench floor (INSERT + pg_notify, 8 clients): {tps:.0} transactions/s");
+        println!("RESULT {report} pgbench_tps={tps:.0}");
+    } else {
+        println!("RESULT {report}");
+    }
+    Ok(())
+}
 
-    // Open every stream and wait until each is registered.
-    let arrivals: Arrivals = Arc::new(Mutex::new(vec![HashMap::new(); users.len()]));
-    let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<()>(users.len());
-    let mut readers = Vec::new();
-    for (index, user) in users.iter().enumerate() {
-        let client = sign_in(&base, &user.email).await?;
-        let (arrivals, ready, url) = (arrivals.clone(), ready_tx.clone(), format!("{base}/api/events"));
-        readers.push(tokio::spawn(async move {
-            read_stream(client, url, index, arrivals, ready).await
+/// The measured part; returns the `key=value` summary.
+async fn run(
+    args: &Args,
+    pool: &sqlx::PgPool,
+    url: &str,
+    seeded: &seed::Seeded,
+    servers: &[Instance],
+) -> anyhow::Result<String> {
+    let rss = || -> Option<u64> { servers.iter().map(Instance::rss_kib).sum() };
+    let head = || async {
+        sqlx::query_scalar::<_, i64>("SELECT position FROM event_stream_head")
+            .fetch_one(pool)
+            .await
+    };
+    let rss_empty = rss();
+
+    let (notified, listener) = floor::listen(url).await?;
+    let client = reqwest::Client::builder().pool_max_idle_per_host(0).build()?;
+
+    // Open every stream, a few hundred at a time (a burst of 10,000 connects
+    // would overflow the listen backlog, which is not what we measure).
+    let arrivals = streams::arrivals(seeded.viewers.len());
+    let opening = Instant::now();
+    let permits = Arc::new(tokio::sync::Semaphore::new(256));
+    let mut opened = Vec::new();
+    for (index, viewer) in seeded.viewers.iter().enumerate() {
+        let permit = permits.clone().acquire_owned().await?;
+        let (client, arrivals, token) = (client.clone(), arrivals.clone(), viewer.token.clone());
+        let stream_url = format!("{}/api/events", servers[index % servers.len()].base);
+        opened.push(tokio::spawn(async move {
+            let reader = streams::open(&client, &stream_url, &token, index, arrivals).await;
+            drop(permit);
+            reader
         }));
     }
-    for _ in 0..users.len() {
-        ready_rx.recv().await.context("a stream failed to open")?;
+    let mut readers = Vec::new();
+    for open in opened {
+        readers.push(open.await?.context("opening a stream")?);
     }
-    println!("{} streams open", users.len());
+    println!("{} streams open in {:.1?}", readers.len(), opening.elapsed());
 
     let mut stalled = Vec::new();
-    if args.stalled > 0 {
-        let client = sign_in(
-            &base,
-            &users
-                .iter()
-                .find(|u| u.operator)
-                .map_or(users[0].email.clone(), |u| u.email.clone()),
-        )
-        .await?;
-        for _ in 0..args.stalled {
-            // Keep the response but never read its body.
-            stalled.push(client.get(format!("{base}/api/events")).send().await?);
+    if let Some(operator) = seeded
+        .viewers
+        .iter()
+        .find(|v| v.operator)
+        .or(seeded.viewers.first())
+    {
+        for i in 0..args.stalled {
+            let stream_url = format!("{}/api/events", servers[i % servers.len()].base);
+            stalled.push(streams::open_stalled(&client, &stream_url, &operator.token).await?);
         }
-        println!("{} stalled streams open (never read)", stalled.len());
     }
-    let rss_before = rss_kib();
+    // Let allocations settle before reading memory.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let rss_open = rss();
+    let open_streams = seeded.viewers.len() + stalled.len();
+    let per_stream = match (rss_empty, rss_open) {
+        (Some(empty), Some(open)) if open_streams > 0 => {
+            (open.saturating_sub(empty) as f64 * 1024.0 / open_streams as f64).round()
+        }
+        _ => 0.0,
+    };
+    println!(
+        "server RSS: {:.1} MiB with no streams, {:.1} MiB with {open_streams} open ({:.1} KiB per stream)",
+        kib_to_mib(rss_empty),
+        kib_to_mib(rss_open),
+        per_stream / 1024.0
+    );
 
-    // Write at the requested rate, spread over `writers` tasks.
-    let numbers: Vec<TrackingNumber> = users.iter().filter_map(|u| u.shipment.clone()).collect();
-    let sent: Arc<Mutex<Vec<(i64, Instant)>>> = Arc::new(Mutex::new(Vec::new()));
+    // Write through the API.
+    let start_position = head().await?;
+    let sent: Arc<Mutex<Vec<(i64, Instant, Duration)>>> = Arc::default();
+    let failed = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let started = Instant::now();
-    let total = u64::from(args.rate) * args.seconds;
-    let writers: Vec<_> = (0..args.writers.max(1))
+    let until = started + Duration::from_secs(args.seconds);
+    let writers_n = args.writers.max(1) as u64;
+    let writers: Vec<_> = (0..writers_n)
         .map(|w| {
-            let (pool, numbers, sent) = (pool.clone(), numbers.clone(), sent.clone());
-            let (rate, writers_n) = (f64::from(args.rate.max(1)), args.writers.max(1) as u64);
+            let (client, sent, failed) = (client.clone(), sent.clone(), failed.clone());
+            let (token, numbers) = (seeded.writer_token.clone(), seeded.shipments.clone());
+            let base = servers[0].base.clone();
+            let rate = args.rate;
             tokio::spawn(async move {
-                let mut k = w as u64;
-                while k < total {
-                    let due = started + Duration::from_secs_f64(k as f64 / rate);
-                    tokio::time::sleep_until(due.into()).await;
+                let mut k = w;
+                loop {
+                    if rate > 0 {
+                        let due = started + Duration::from_secs_f64(k as f64 / f64::from(rate));
+                        if due >= until {
+                            break;
+                        }
+                        tokio::time::sleep_until(due.into()).await;
+                    } else if Instant::now() >= until {
+                        break;
+                    }
                     let number = &numbers[(k as usize) % numbers.len()];
-                    let change = StatusChange {
-                        status: ShipmentStatus::InTransit,
-                        location: Some(format!("Hub {}", k % 17)),
-                        note: None,
-                        occurred_at: None,
-                        actor_id: None,
-                    };
                     let before = Instant::now();
-                    if let Ok(event) = record_status_change(&pool, number, &change).await {
-                        sent.lock().map(|mut s| s.push((event.id, before))).ok();
+                    let response = client
+                        .post(format!("{base}/api/v1/shipments/{number}/events"))
+                        .bearer_auth(&token)
+                        .json(&serde_json::json!({"status": "in_transit", "location": format!("Hub {}", k % 17)}))
+                        .send()
+                        .await;
+                    let id = match response {
+                        Ok(r) if r.status().is_success() => r.json::<serde_json::Value>().await.ok().and_then(|v| v["id"].as_i64()),
+                        _ => None,
+                    };
+                    match id {
+                        Some(id) => {
+                            if let Ok(mut s) = sent.lock() {
+                                s.push((id, before, before.elapsed()));
+                            }
+                        }
+                        None => {
+                            failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        }
                     }
                     k += writers_n;
                 }
@@ -155,10 +243,8 @@ async fn main() -> anyhow::Result<()> {
     for writer in writers {
         writer.await?;
     }
-    let write_secs = started.elapsed().as_secs_f64();
-    let end_position: i64 = sqlx::query_scalar("SELECT position FROM event_stream_head")
-        .fetch_one(&pool)
-        .await?;
+    let write_secs = started.elapsed().as_secs_f64().max(0.001);
+    let end_position = head().await?;
 
     // Who should have received what.
     let expected: Vec<(i64, i64)> = sqlx::query_as(
@@ -167,247 +253,174 @@ async fn main() -> anyhow::Result<()> {
     )
     .bind(start_position)
     .bind(end_position)
-    .fetch_all(&pool)
+    .fetch_all(pool)
     .await?;
-    let written = expected.len();
+    let wanted: usize = seeded
+        .viewers
+        .iter()
+        .map(|v| expected.iter().filter(|(_, owner)| v.sees(*owner)).count())
+        .sum();
 
     // Let deliveries drain (bounded wait), then stop the readers.
-    let deadline = Instant::now() + Duration::from_secs(15);
+    let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let delivered: usize = arrivals
-            .lock()
-            .map(|a| a.iter().map(HashMap::len).sum())
-            .unwrap_or(0);
-        let wanted: usize = users
             .iter()
-            .map(|u| expected.iter().filter(|(_, owner)| u.sees(*owner)).count())
+            .map(|a| a.lock().map(|a| a.len()).unwrap_or(0))
             .sum();
         if delivered >= wanted || Instant::now() > deadline {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let rss_after = rss();
     for reader in &readers {
         reader.abort();
     }
+    listener.abort();
+    drop(stalled);
 
-    // When each position's write started.
+    // When each position's write was sent.
     let sent = sent.lock().map(|s| s.clone()).unwrap_or_default();
-    let ids: Vec<i64> = sent.iter().map(|(id, _)| *id).collect();
+    let ids: Vec<i64> = sent.iter().map(|(id, _, _)| *id).collect();
     let positions: HashMap<i64, i64> =
         sqlx::query_as::<_, (i64, i64)>("SELECT id, stream_position FROM shipment_events WHERE id = ANY($1)")
             .bind(&ids)
-            .fetch_all(&pool)
+            .fetch_all(pool)
             .await?
             .into_iter()
             .collect();
-    let position_started: HashMap<i64, Instant> = sent
+    let sent_at: HashMap<i64, Instant> = sent
         .iter()
-        .filter_map(|(id, before)| Some((*positions.get(id)?, *before)))
+        .filter_map(|(id, before, _)| Some((*positions.get(id)?, *before)))
         .collect();
+    let notified = notified.lock().map(|n| n.clone()).unwrap_or_default();
 
-    let arrivals = arrivals.lock().map(|a| a.clone()).unwrap_or_default();
-    let (mut latencies, mut lost, mut duplicated, mut delivered) = (Vec::new(), 0usize, 0usize, 0usize);
-    for (user, got) in users.iter().zip(&arrivals) {
+    let (mut to_client, mut server_share, mut to_notify) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut lost, mut duplicated, mut delivered) = (0usize, 0usize, 0usize);
+    for (position, _) in &expected {
+        if let (Some(sent), Some(heard)) = (sent_at.get(position), notified.get(position)) {
+            to_notify.push(heard.saturating_duration_since(*sent));
+        }
+    }
+    for (viewer, received) in seeded.viewers.iter().zip(arrivals.iter()) {
+        let received = received.lock().map(|r| r.clone()).unwrap_or_default();
         for (position, owner) in &expected {
-            if !user.sees(*owner) {
-                if got.contains_key(position) {
-                    anyhow::bail!(
-                        "{} received position {position}, which it may not see",
-                        user.email
-                    );
-                }
+            let got = received.get(position);
+            if !viewer.sees(*owner) {
+                anyhow::ensure!(
+                    got.is_none(),
+                    "a stream received position {position}, which it may not see"
+                );
                 continue;
             }
-            match got.get(position) {
-                None => lost += 1,
-                Some(times) => {
-                    delivered += times.len();
-                    duplicated += times.len() - 1;
-                    if let Some(start) = position_started.get(position) {
-                        latencies.push(times[0].saturating_duration_since(*start));
-                    }
-                }
+            let Some((arrived, times)) = got else {
+                lost += 1;
+                continue;
+            };
+            delivered += *times as usize;
+            duplicated += (*times as usize).saturating_sub(1);
+            if let Some(sent) = sent_at.get(position) {
+                to_client.push(arrived.saturating_duration_since(*sent));
+            }
+            if let Some(heard) = notified.get(position) {
+                server_share.push(arrived.saturating_duration_since(*heard));
             }
         }
     }
-    latencies.sort_unstable();
-    let pct = |p: f64| -> String {
-        if latencies.is_empty() {
-            return "n/a".into();
-        }
-        let i = ((latencies.len() as f64 - 1.0) * p).round() as usize;
-        format!("{:.2} ms", latencies[i].as_secs_f64() * 1000.0)
-    };
+    let post_latency: Vec<Duration> = sent.iter().map(|(_, _, took)| *took).collect();
+    let written = expected.len();
+    let failed = failed.load(std::sync::atomic::Ordering::Relaxed);
+
+    let to_client = Percentiles::of(to_client);
+    let server_share = Percentiles::of(server_share);
+    let to_notify = Percentiles::of(to_notify);
+    let post = Percentiles::of(post_latency);
     println!(
-        "writes committed: {written} in {write_secs:.1} s ({:.0}/s)",
+        "writes committed: {written} in {write_secs:.1} s ({:.0}/s), {failed} failed",
         written as f64 / write_secs
     );
     println!("deliveries: {delivered} ({:.0}/s)", delivered as f64 / write_secs);
-    println!(
-        "latency write-start→client: p50 {} | p95 {} | p99 {} | max {}",
-        pct(0.50),
-        pct(0.95),
-        pct(0.99),
-        pct(1.0)
-    );
+    println!("latency write→client:        {}", to_client.line());
+    println!("  of which server (NOTIFY→client): {}", server_share.line());
+    println!("floor: write→bare LISTEN client: {}", to_notify.line());
+    println!("POST round trip:              {}", post.line());
     println!("lost: {lost} | duplicated: {duplicated}");
-    if let (Some(before), Some(after)) = (rss_before, rss_kib()) {
-        println!(
-            "process RSS (server and clients together): {:.1} MiB before writing, {:.1} MiB after ({:+.1} MiB)",
-            before as f64 / 1024.0,
-            after as f64 / 1024.0,
-            (after as f64 - before as f64) / 1024.0
-        );
-    }
-    drop(stalled);
-    if lost > 0 || duplicated > 0 {
-        anyhow::bail!("the stream lost or duplicated events");
-    }
-    Ok(())
-}
-
-/// This process's resident memory, from /proc (Linux).
-fn rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
-struct BenchUser {
-    id: i64,
-    email: String,
-    operator: bool,
-    shipment: Option<TrackingNumber>,
-}
-
-impl BenchUser {
-    fn sees(&self, owner_id: i64) -> bool {
-        self.operator || self.id == owner_id
-    }
-}
-
-/// Customers with one in-transit shipment each, and operators. The password
-/// hash is computed once and shared: hashing is not what we measure.
-async fn seed(pool: &sqlx::PgPool, customers: usize, operators: usize) -> anyhow::Result<Vec<BenchUser>> {
-    let password = app::domain::NewPassword::parse(PASSWORD.into()).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let hash = app::ssr::auth::password::hash_password(password).await?;
-    let mut users = Vec::new();
-    for i in 0..customers + operators {
-        let operator = i >= customers;
-        let email = format!("{}{i}@bench.example", if operator { "ops" } else { "customer" });
-        let role = if operator { "operator" } else { "customer" };
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (email, password_hash, role) VALUES ($1, $2, $3::user_role) RETURNING id",
-        )
-        .bind(&email)
-        .bind(&hash)
-        .bind(role)
-        .fetch_one(pool)
-        .await?;
-        let shipment = if operator {
-            None
-        } else {
-            let number = format!("BN{i:010}");
-            sqlx::query(
-                "INSERT INTO shipments (tracking_number, owner_id, origin, destination, destination_postal_code, carrier, status)
-                 VALUES ($1, $2, 'Rotterdam', 'Lyon', '69001', 'DHL', 'in_transit')",
-            )
-            .bind(&number)
-            .bind(id)
-            .execute(pool)
-            .await?;
-            Some(TrackingNumber::parse(&number).map_err(|e| anyhow::anyhow!("{e}"))?)
-        };
-        users.push(BenchUser {
-            id,
-            email,
-            operator,
-            shipment,
-        });
-    }
-    Ok(users)
-}
-
-const PASSWORD: &str = "bench-password";
-
-/// The real app, in this process, on a free loopback port.
-async fn serve(pool: sqlx::PgPool) -> anyhow::Result<SocketAddr> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let config = server::startup::AppConfig {
-        leptos_options: leptos::config::LeptosOptions::builder()
-            .output_name("shipwatch")
-            .site_addr(addr)
-            .build(),
-        login_limits: app::ssr::auth::throttle::LoginLimits {
-            per_email: 1000,
-            per_client: 1_000_000,
-            ..Default::default()
-        },
-        public_origin: format!("http://{addr}"),
-        session: app::ssr::auth::session::SessionConfig {
-            secure: false,
-            idle_timeout: Duration::from_secs(3600),
-        },
-        stream: app::ssr::state::StreamSettings::default(),
-        stream_buffer: 1024,
-        auth_recheck: Duration::from_secs(2),
-    };
-    let running = server::startup::build_app(pool, config).await?;
-    tokio::spawn(async move {
-        let _ = axum::serve(
-            listener,
-            running.router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await;
-    });
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !running.hub.listener_connected() {
-        anyhow::ensure!(Instant::now() < deadline, "the listener did not connect");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    Ok(addr)
-}
-
-async fn sign_in(base: &str, email: &str) -> anyhow::Result<reqwest::Client> {
-    let client = reqwest::Client::builder().cookie_store(true).build()?;
-    let response = client
-        .post(format!("{base}/api/v1/session"))
-        .header("origin", base)
-        .json(&serde_json::json!({"email": email, "password": PASSWORD}))
-        .send()
-        .await?;
-    anyhow::ensure!(
-        response.status().is_success(),
-        "sign-in as {email}: {}",
-        response.status()
+    println!(
+        "server RSS after writing: {:.1} MiB ({:+.1} MiB while writing)",
+        kib_to_mib(rss_after),
+        kib_to_mib(rss_after) - kib_to_mib(rss_open)
     );
-    Ok(client)
+    anyhow::ensure!(
+        lost == 0 && duplicated == 0,
+        "the stream lost {lost} or duplicated {duplicated} deliveries"
+    );
+    anyhow::ensure!(failed == 0 || args.rate == 0, "{failed} writes failed");
+
+    Ok(format!(
+        "streams={} operators={} instances={} rate={} writes_per_s={:.0} deliveries_per_s={:.0} \
+         p50_ms={} p95_ms={} p99_ms={} max_ms={} server_p50_ms={} server_p99_ms={} notify_p50_ms={} notify_p99_ms={} \
+         rss_open_mib={:.1} rss_per_stream_kib={:.1} lost={lost} duplicated={duplicated} failed={failed}",
+        seeded.viewers.len(),
+        args.operators,
+        servers.len(),
+        args.rate,
+        written as f64 / write_secs,
+        delivered as f64 / write_secs,
+        to_client.ms(0.50),
+        to_client.ms(0.95),
+        to_client.ms(0.99),
+        to_client.ms(1.0),
+        server_share.ms(0.50),
+        server_share.ms(0.99),
+        to_notify.ms(0.50),
+        to_notify.ms(0.99),
+        kib_to_mib(rss_open),
+        per_stream / 1024.0,
+    ))
 }
 
-async fn read_stream(
-    client: reqwest::Client,
-    url: String,
-    index: usize,
-    arrivals: Arrivals,
-    ready: tokio::sync::mpsc::Sender<()>,
-) -> anyhow::Result<()> {
-    let response = client.get(url).send().await?;
-    anyhow::ensure!(response.status().is_success(), "stream: {}", response.status());
-    // The server registers a stream with its hub before answering, so
-    // response headers mean "subscribed".
-    let _ = ready.send(()).await;
-    let mut events = response.bytes_stream().eventsource();
-    while let Some(event) = events.next().await {
-        let event = event?;
-        let now = Instant::now();
-        if event.event == "shipment" {
-            let frame: StreamEvent = serde_json::from_str(&event.data)?;
-            if let Ok(mut all) = arrivals.lock() {
-                all[index].entry(frame.position).or_default().push(now);
-            }
+/// Sorted durations, read by quantile.
+struct Percentiles(Vec<Duration>);
+
+impl Percentiles {
+    fn of(mut values: Vec<Duration>) -> Self {
+        values.sort_unstable();
+        Self(values)
+    }
+
+    fn ms(&self, quantile: f64) -> String {
+        if self.0.is_empty() {
+            return "n/a".into();
+        }
+        let i = ((self.0.len() as f64 - 1.0) * quantile).round() as usize;
+        format!("{:.2}", self.0[i].as_secs_f64() * 1000.0)
+    }
+
+    fn line(&self) -> String {
+        format!(
+            "p50 {} | p95 {} | p99 {} | max {} ms ({} samples)",
+            self.ms(0.50),
+            self.ms(0.95),
+            self.ms(0.99),
+            self.ms(1.0),
+            self.0.len()
+        )
+    }
+}
+
+fn kib_to_mib(kib: Option<u64>) -> f64 {
+    kib.unwrap_or(0) as f64 / 1024.0
+}
+
+/// Raises this process's open-file limit to its hard limit (10,000 streams
+/// need 10,000 sockets here and in the server, which inherits the limit).
+fn raise_open_file_limit() -> u64 {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => limit,
+        Err(error) => {
+            eprintln!("could not raise the open-file limit: {error}");
+            0
         }
     }
-    Ok(())
 }

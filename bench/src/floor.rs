@@ -1,0 +1,93 @@
+//! The floors the server is measured against: a bare LISTEN client on the same
+//! database (how soon PostgreSQL itself tells anyone about a commit), and a
+//! raw `pgbench` INSERT + `pg_notify` rate (how fast this box can commit and
+//! notify at all).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use sqlx::postgres::PgListener;
+
+/// When each stream position's NOTIFY reached a bare listener.
+pub type NotifyTimes = Arc<Mutex<HashMap<i64, Instant>>>;
+
+/// Listens on the app's channel and records arrivals until aborted.
+pub async fn listen(database_url: &str) -> anyhow::Result<(NotifyTimes, tokio::task::JoinHandle<()>)> {
+    let mut listener = PgListener::connect(database_url).await?;
+    listener.listen("shipment_events").await?;
+    let times: NotifyTimes = Arc::default();
+    let record = times.clone();
+    let task = tokio::spawn(async move {
+        while let Ok(notification) = listener.recv().await {
+            let now = Instant::now();
+            let position = serde_json::from_str::<serde_json::Value>(notification.payload())
+                .ok()
+                .and_then(|v| v["position"].as_i64());
+            if let (Some(position), Ok(mut times)) = (position, record.lock()) {
+                times.insert(position, now);
+            }
+        }
+    });
+    Ok((times, task))
+}
+
+/// Transactions per second of `INSERT … ; SELECT pg_notify(…)` with 8 clients
+/// for 10 s, as reported by pgbench.
+pub async fn pgbench(database_url: &str, pool: &sqlx::PgPool) -> anyhow::Result<f64> {
+    sqlx::query("CREATE TABLE IF NOT EXISTS bench_floor (id bigserial PRIMARY KEY, payload text NOT NULL, at timestamptz NOT NULL DEFAULT now())")
+        .execute(pool)
+        .await?;
+    let script = std::env::temp_dir().join(format!("shipwatch-bench-{}.sql", std::process::id()));
+    std::fs::write(
+        &script,
+        "BEGIN;\nINSERT INTO bench_floor (payload) VALUES ('{\"position\":1,\"shipment_id\":1}');\nSELECT pg_notify('bench_floor', '{\"position\":1}');\nCOMMIT;\n",
+    )?;
+    let output = Command::new(pgbench_binary()?)
+        .args(["-n", "-c", "8", "-j", "2", "-T", "10", "-f"])
+        .arg(&script)
+        .arg(database_url)
+        .output()?;
+    let _ = std::fs::remove_file(&script);
+    let text = String::from_utf8_lossy(&output.stdout);
+    anyhow::ensure!(
+        output.status.success(),
+        "pgbench failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    text.lines()
+        .find(|l| l.starts_with("tps = "))
+        .and_then(|l| {
+            l.trim_start_matches("tps = ")
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()
+        })
+        .ok_or_else(|| anyhow::anyhow!("no tps in pgbench's output:\n{text}"))
+}
+
+fn pgbench_binary() -> anyhow::Result<PathBuf> {
+    if let Ok(path) = which("pgbench") {
+        return Ok(path);
+    }
+    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")?
+        .filter_map(|e| Some(e.ok()?.path().join("bin/pgbench")))
+        .filter(|p| p.exists())
+        .collect();
+    found.sort();
+    found.pop().ok_or_else(|| {
+        anyhow::anyhow!("pgbench not found: install PostgreSQL's client tools (Debian: postgresql-15)")
+    })
+}
+
+fn which(name: &str) -> anyhow::Result<PathBuf> {
+    std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .map(|dir| dir.join(name))
+        .find(|p| p.exists())
+        .ok_or_else(|| anyhow::anyhow!("{name} not on PATH"))
+}

@@ -1,0 +1,72 @@
+//! Server instances under test: the real `server` binary, each its own process
+//! on its own loopback port, so the server's memory can be read from
+//! `/proc/<pid>` apart from the harness's clients.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Instance {
+    pub base: String,
+    child: Child,
+}
+
+impl Instance {
+    /// Starts `server serve` against `database_url` and waits until it is ready.
+    pub async fn start(binary: &Path, database_url: &str) -> anyhow::Result<Self> {
+        anyhow::ensure!(
+            binary.exists(),
+            "{} not found: build it first (`cargo build --release -p server`, or pass --server-bin)",
+            binary.display()
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let base = format!("http://127.0.0.1:{port}");
+        let child = Command::new(binary)
+            .arg("serve")
+            .env("DATABASE_URL", database_url)
+            .env("SHIPWATCH_ADDR", format!("127.0.0.1:{port}"))
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .spawn()?;
+        let instance = Self { base, child };
+        let client = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let ready = client.get(format!("{}/readyz", instance.base)).send().await;
+            if ready.is_ok_and(|r| r.status().is_success()) {
+                return Ok(instance);
+            }
+            anyhow::ensure!(
+                Instant::now() < deadline,
+                "{} did not become ready within 60 s",
+                instance.base
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The server process's resident memory in KiB, from `/proc/<pid>/status`.
+    pub fn rss_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    }
+
+    /// Stops the server the way an orchestrator would (SIGTERM), then waits.
+    pub fn stop(mut self) {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(12);
+        while Instant::now() < deadline {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
