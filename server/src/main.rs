@@ -1,3 +1,5 @@
+// Leptos view types nest deeply (see lib.rs).
+#![recursion_limit = "256"]
 use clap::Parser as _;
 
 #[tokio::main]

@@ -114,6 +114,7 @@ pub fn ShipmentListView(
         </div>
         <Pager base query next_page />
     }
+    .into_any()
 }
 
 /// "Watch a shipment": tracking number + destination postal code.

@@ -149,6 +149,7 @@ fn BulkStatusForm(selection: RwSignal<BTreeSet<String>>) -> impl IntoView {
             })}
         </section>
     }
+    .into_any()
 }
 
 /// Open problems, oldest first; refreshed when one is reported or resolved.
@@ -197,6 +198,7 @@ fn ProblemQueue() -> impl IntoView {
             </Transition>
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -257,4 +259,5 @@ fn CreateShipmentForm() -> impl IntoView {
             {form_success(result, |s| format!("Registered {}.", s.tracking_number))}
         </section>
     }
+    .into_any()
 }
