@@ -4,7 +4,9 @@
 
 use leptos::prelude::*;
 
+use crate::api::shipments::list_shipments;
 use crate::domain::{ShipmentList, ShipmentQuery, ShipmentStatus};
+use crate::error::AppError;
 
 /// Counts per status (each a link that filters), then the search form.
 #[component]
@@ -77,9 +79,27 @@ pub fn Pager(base: &'static str, query: ShipmentQuery, next_page: Option<String>
     })
 }
 
-/// The filters of the current URL; a malformed URL falls back to no filters
-/// and says why.
-pub fn query_from_url() -> Memo<Result<ShipmentQuery, String>> {
+/// The filters of the current URL and the page of shipments they select (the
+/// dashboard and the console). A malformed URL loads nothing and says why.
+pub fn shipments_for_url() -> (
+    Memo<Result<ShipmentQuery, String>>,
+    Resource<Result<ShipmentList, AppError>>,
+) {
+    let query = query_from_url();
+    let shipments = Resource::new(
+        move || query.get(),
+        |query| async move {
+            match query {
+                Ok(query) => list_shipments(query).await,
+                Err(message) => Err(AppError::validation("filters", message)),
+            }
+        },
+    );
+    (query, shipments)
+}
+
+/// The filters of the current URL, or why they are not valid.
+fn query_from_url() -> Memo<Result<ShipmentQuery, String>> {
     let params = leptos_router::hooks::use_query_map();
     Memo::new(move |_| {
         params.with(|p| ShipmentQuery::from_params(|name| p.get_str(name)).map_err(|e| e.message))

@@ -6,25 +6,14 @@ use leptos_meta::Title;
 
 use crate::api::account::current_account;
 use crate::api::actions::WatchShipment;
-use crate::api::shipments::list_shipments;
-use crate::components::filters::{query_from_url, Pager, ShipmentFilters};
+use crate::components::filters::{shipments_for_url, Pager, ShipmentFilters};
 use crate::components::form_feedback::{field_error, form_error};
 use crate::components::shipment_table::ShipmentTable;
 use crate::domain::{ShipmentList, ShipmentQuery, ShipmentSummary};
-use crate::error::AppError;
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
-    let query = query_from_url();
-    let shipments = Resource::new(
-        move || query.get(),
-        |query| async move {
-            match query {
-                Ok(query) => list_shipments(query).await,
-                Err(message) => Err(AppError::validation("filters", message)),
-            }
-        },
-    );
+    let (query, shipments) = shipments_for_url();
     let account = Resource::new(|| (), |_| current_account());
     // Set once the browser has taken over the server-rendered page; end-to-end
     // tests wait for it, and CSS can hide controls that need JavaScript.

@@ -10,8 +10,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::actions::{open_problems, ResolveProblem};
-use crate::api::shipments::{list_shipments, CreateShipment, PostStatusBulk};
-use crate::components::filters::query_from_url;
+use crate::api::shipments::{CreateShipment, PostStatusBulk};
+use crate::components::filters::shipments_for_url;
 use crate::components::form_feedback::{field_error, form_error, form_success};
 use crate::domain::{format_timestamp, EventKind, Problem, ShipmentStatus};
 use crate::error::AppError;
@@ -20,16 +20,7 @@ use crate::pages::dashboard::ShipmentListView;
 
 #[component]
 pub fn OperatorPage() -> impl IntoView {
-    let query = query_from_url();
-    let shipments = Resource::new(
-        move || query.get(),
-        |query| async move {
-            match query {
-                Ok(query) => list_shipments(query).await,
-                Err(message) => Err(AppError::validation("filters", message)),
-            }
-        },
-    );
+    let (query, shipments) = shipments_for_url();
     let selection = RwSignal::new(BTreeSet::<String>::new());
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
