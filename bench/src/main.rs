@@ -65,6 +65,13 @@ struct Args {
     /// Also measure the raw `pgbench` INSERT + pg_notify rate (scenario e).
     #[arg(long)]
     pgbench: bool,
+    /// Shipments in the database (at least one per customer stream).
+    #[arg(long, default_value_t = 100)]
+    shipments: usize,
+    /// Also page through the operator's list this many pages deep (50 a page),
+    /// timing each page: keyset paging should cost the same on page 200 as on 1.
+    #[arg(long, default_value_t = 0)]
+    list_pages: usize,
     #[command(flatten)]
     database: server::database::DatabaseArgs,
 }
@@ -91,7 +98,7 @@ async fn main() -> anyhow::Result<()> {
         .await?;
     app::ssr::db::migrate(&pool).await?;
     let setup = Instant::now();
-    let seeded = seed::seed(&pool, customers, args.operators, 100).await?;
+    let seeded = seed::seed(&pool, customers, args.operators, args.shipments).await?;
     println!(
         "seeded {} viewers and {} shipments in {:.1?}",
         seeded.viewers.len(),
@@ -103,7 +110,13 @@ async fn main() -> anyhow::Result<()> {
     for _ in 0..args.instances {
         servers.push(Instance::start(&args.server_bin, &url).await?);
     }
-    let result = run(&args, &pool, &url, &seeded, &servers).await;
+    let mut result = run(&args, &pool, &url, &seeded, &servers).await;
+    if let (Ok(report), true) = (&mut result, args.list_pages > 0) {
+        match time_list_pages(&servers[0].base, &seeded.writer_token, args.list_pages).await {
+            Ok(timing) => report.push_str(&timing),
+            Err(error) => result = Err(error),
+        }
+    }
     for server in servers {
         server.stop();
     }
@@ -377,6 +390,51 @@ async fn run(
         to_notify.ms(0.99),
         kib_to_mib(rss_open),
         per_stream / 1024.0,
+    ))
+}
+
+/// Pages through `GET /api/v1/shipments` as an operator, following
+/// `next_page`, and reports the time of the first and of the deepest page.
+async fn time_list_pages(base: &str, token: &str, pages: usize) -> anyhow::Result<String> {
+    let client = reqwest::Client::new();
+    let mut times = Vec::new();
+    let mut after: Option<String> = None;
+    for _ in 0..pages {
+        let url = match &after {
+            Some(after) => format!("{base}/api/v1/shipments?after={after}"),
+            None => format!("{base}/api/v1/shipments"),
+        };
+        let started = Instant::now();
+        let page: serde_json::Value = client
+            .get(url)
+            .bearer_auth(token)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        times.push(started.elapsed());
+        match page["next_page"].as_str() {
+            Some(next) => after = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    let first = times.first().copied().unwrap_or_default();
+    let last = times.last().copied().unwrap_or_default();
+    let all = Percentiles::of(times.clone());
+    println!(
+        "operator list, {} pages of 50: first {:.2} ms, last {:.2} ms, {}",
+        times.len(),
+        first.as_secs_f64() * 1000.0,
+        last.as_secs_f64() * 1000.0,
+        all.line()
+    );
+    Ok(format!(
+        " list_pages={} list_first_ms={:.2} list_last_ms={:.2} list_p50_ms={}",
+        times.len(),
+        first.as_secs_f64() * 1000.0,
+        last.as_secs_f64() * 1000.0,
+        all.ms(0.5)
     ))
 }
 
