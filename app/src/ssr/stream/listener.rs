@@ -28,6 +28,8 @@ pub async fn run(pool: PgPool, hub: Arc<Hub>) {
         }
         match listen(&pool, &hub, &mut backoff, &mut shutdown).await {
             Ok(()) => return,
+            // Shutting down: the pool closing under us is expected, not news.
+            Err(_) if hub.is_shutting_down() || pool.is_closed() => return,
             Err(error) => {
                 hub.set_listener_connected(false);
                 metrics::counter!("shipwatch_listener_reconnects_total").increment(1);
