@@ -26,7 +26,7 @@ pub async fn list_visible(
         r#"SELECT tracking_number, status AS "status: ShipmentStatus", origin, destination,
                   carrier, eta AS "eta: NaiveDate", last_location, updated_at AS "updated_at: DateTime<Utc>"
            FROM shipments s
-           WHERE shipment_visible_to(s.id, s.owner_id, $1, $2)
+           WHERE ($2 OR shipment_visible_to(s.id, s.owner_id, $1, $2))
              AND ($3::shipment_status IS NULL OR s.status = $3)
              AND ($4::text IS NULL OR strpos(s.tracking_number, $4) > 0)
              AND (NOT $5 OR shipment_needs_attention(s.status, s.updated_at))
@@ -51,6 +51,11 @@ pub async fn list_visible(
 
 /// Counts per status and of shipments needing attention, over everything the
 /// viewer may see.
+///
+/// Both list queries test `$2 OR shipment_visible_to(…)`: the function has a
+/// sub-query, so PostgreSQL cannot inline it and calls it once per row (~6 µs);
+/// for staff, who see everything, the `OR` short-circuits and a count over
+/// 20,000 shipments drops from ~130 ms to a few ms (see BENCHMARKS.md).
 pub async fn visible_counts(
     pool: &PgPool,
     viewer: &CurrentUser,
@@ -59,7 +64,7 @@ pub async fn visible_counts(
         r#"SELECT s.status AS "status: ShipmentStatus", count(*) AS "count!",
                   count(*) FILTER (WHERE shipment_needs_attention(s.status, s.updated_at)) AS "attention!"
            FROM shipments s
-           WHERE shipment_visible_to(s.id, s.owner_id, $1, $2)
+           WHERE ($2 OR shipment_visible_to(s.id, s.owner_id, $1, $2))
            GROUP BY s.status"#,
         viewer.id,
         viewer.role.is_staff(),
