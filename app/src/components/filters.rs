@@ -79,12 +79,14 @@ pub fn Pager(base: &'static str, query: ShipmentQuery, next_page: Option<String>
     })
 }
 
+/// The current URL's filters, or why they are not valid.
+pub type UrlQuery = Memo<Result<ShipmentQuery, String>>;
+/// A page of shipments, or why it could not be loaded.
+pub type ListResult = Result<ShipmentList, AppError>;
+
 /// The filters of the current URL and the page of shipments they select (the
 /// dashboard and the console). A malformed URL loads nothing and says why.
-pub fn shipments_for_url() -> (
-    Memo<Result<ShipmentQuery, String>>,
-    Resource<Result<ShipmentList, AppError>>,
-) {
+pub fn shipments_for_url() -> (UrlQuery, Resource<ListResult>) {
     let query = query_from_url();
     let shipments = Resource::new(
         move || query.get(),
@@ -99,7 +101,7 @@ pub fn shipments_for_url() -> (
 }
 
 /// The filters of the current URL, or why they are not valid.
-fn query_from_url() -> Memo<Result<ShipmentQuery, String>> {
+fn query_from_url() -> UrlQuery {
     let params = leptos_router::hooks::use_query_map();
     Memo::new(move |_| {
         params.with(|p| ShipmentQuery::from_params(|name| p.get_str(name)).map_err(|e| e.message))
