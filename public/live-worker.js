@@ -1,22 +1,29 @@
 // Shipwatch's live stream, shared by every tab of one browser.
 //
-// Each tab connects to this SharedWorker instead of opening its own
-// EventSource, so a browser holds one stream however many tabs are open (HTTP/1.1
-// allows only six connections per origin). The worker lives as long as any tab
-// does: closing any tab, the first one included, loses nothing.
+// Each tab connects to this worker instead of opening its own EventSource, so
+// a browser holds one stream however many tabs are open (HTTP/1.1 allows only
+// six connections per origin). Run as a SharedWorker it lives as long as any
+// tab does: closing any tab, the first one included, loses nothing. Where
+// SharedWorker is missing (Chrome on Android) each tab runs this same script
+// as its own dedicated Worker, so there is one reconnect policy either way.
 //
-// Messages to tabs are JSON strings:
-//   {"type":"state","state":"live"|"reconnecting"|"offline"|"signed_out"}
-//   {"type":"shipment","data":"<the SSE frame's JSON>"}
-//   {"type":"reset"}                       the cursor was unusable: refetch
-// Tabs send "hello <email>" when they start listening and "bye" when they go
-// away. A hello from another account (someone signed in as someone else)
-// restarts the stream and forgets the previous account's frames.
+// Protocol version 1: every message is a JSON string with "v" and "type".
+//   tab → worker  {"v":1,"type":"hello","account":"<email>"}  start listening
+//                 {"v":1,"type":"bye"}                        the tab goes away
+//   worker → tab  {"v":1,"type":"state","state":"live"|"reconnecting"|"offline"|"signed_out"}
+//                 {"v":1,"type":"shipment","data":"<the SSE frame's JSON>"}
+//                 {"v":1,"type":"reset"}                      cursor unusable: refetch
+// Anything else is ignored (and reported on the console). The page's side is
+// `app::live::protocol`. A hello from another account (someone signed in as
+// someone else) restarts the stream and forgets the previous account's frames.
 "use strict";
 
+const PROTOCOL = 1;
 /** Frames kept for tabs that open later: they replay the last few seconds. */
 const RECENT = 500;
 const REPLAY_MS = 15000;
+/** Reconnect delays after the server refused the stream: 2 s, 4 s, … 16 s. */
+const MAX_BACKOFF_MS = 16000;
 
 const ports = new Set();
 const recent = []; // { at, data }
@@ -28,17 +35,34 @@ let retryTimer = null;
 let account = null;
 
 function send(port, message) {
-  port.postMessage(JSON.stringify(message));
+  port.postMessage(JSON.stringify({ v: PROTOCOL, ...message }));
 }
 
 function broadcast(message) {
-  const text = JSON.stringify(message);
-  for (const port of ports) port.postMessage(text);
+  for (const port of ports) send(port, message);
 }
 
 function setState(next) {
   state = next;
   broadcast({ type: "state", state });
+}
+
+/** A tab's message, if it is one this version understands. */
+function parse(raw) {
+  let message;
+  try {
+    message = JSON.parse(String(raw));
+  } catch {
+    message = null;
+  }
+  const valid =
+    message !== null &&
+    typeof message === "object" &&
+    message.v === PROTOCOL &&
+    (message.type === "bye" ||
+      (message.type === "hello" && typeof message.account === "string" && message.account.length <= 254));
+  if (!valid) console.warn("live worker: ignoring an unknown message", raw);
+  return valid ? message : null;
 }
 
 function open() {
@@ -88,7 +112,7 @@ function signedOut() {
 function retryLater() {
   setState("offline");
   failures += 1;
-  const delay = 1000 * Math.min(16, 2 ** Math.min(failures, 4));
+  const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** failures);
   retryTimer = setTimeout(open, delay);
 }
 
@@ -105,14 +129,14 @@ function restartFor(who) {
   state = "reconnecting";
 }
 
-self.onconnect = (connection) => {
-  const port = connection.ports[0];
-  port.onmessage = (message) => {
-    const text = String(message.data);
-    if (text.startsWith("hello ")) {
+/** Serves one tab: a SharedWorker's port, or a dedicated worker's own scope. */
+function attach(port) {
+  port.onmessage = (event) => {
+    const message = parse(event.data);
+    if (message === null) return;
+    if (message.type === "hello") {
       ports.add(port);
-      const who = text.slice("hello ".length);
-      if (who !== account) restartFor(who);
+      if (message.account !== account) restartFor(message.account);
       send(port, { type: "state", state });
       // What arrived just before this tab was listening (its page may have
       // been rendered a moment earlier); applying a frame twice is harmless.
@@ -122,9 +146,18 @@ self.onconnect = (connection) => {
       }
       // The first tab, or a tab after signing in again, starts the stream.
       if (source === null && retryTimer === null) open();
-    } else if (text === "bye") {
+    } else {
       ports.delete(port);
     }
   };
-  port.start();
-};
+}
+
+if (typeof SharedWorkerGlobalScope !== "undefined" && self instanceof SharedWorkerGlobalScope) {
+  self.onconnect = (connection) => {
+    const port = connection.ports[0];
+    attach(port);
+    port.start();
+  };
+} else {
+  attach(self);
+}

@@ -8,7 +8,7 @@ use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::IllegalTransition;
+use crate::domain::{FieldError, IllegalTransition};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
@@ -51,6 +51,15 @@ impl From<IllegalTransition> for AppError {
     }
 }
 
+impl From<FieldError> for AppError {
+    fn from(error: FieldError) -> Self {
+        Self::Validation {
+            field: error.field.to_owned(),
+            message: error.message,
+        }
+    }
+}
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
@@ -67,12 +76,49 @@ impl FromServerFnError for AppError {
 }
 
 #[cfg(feature = "ssr")]
+pub use problem_json::{problem_response, FieldProblem, ProblemDetails};
+
+#[cfg(feature = "ssr")]
 mod problem_json {
-    //! RFC 9457 problem details for the REST API.
+    //! RFC 9457 problem details: how every error leaves the server over HTTP
+    //! (REST handlers, stored idempotent replies), and their OpenAPI schema.
 
     use super::AppError;
-    use axum::http::{header, HeaderValue};
+    use axum::http::{header, HeaderValue, StatusCode};
     use axum::response::{IntoResponse, Response};
+    use serde::Serialize;
+
+    /// An error as `application/problem+json` (RFC 9457). `problem_body`
+    /// builds it; this type documents it in the OpenAPI schema.
+    #[derive(Serialize, utoipa::ToSchema)]
+    pub struct ProblemDetails {
+        #[serde(rename = "type")]
+        pub kind: String,
+        pub title: String,
+        pub status: u16,
+        /// A message for a person; never internal details.
+        pub detail: String,
+        /// Per-field errors, for invalid input.
+        pub errors: Option<Vec<FieldProblem>>,
+    }
+
+    /// One invalid field of a request.
+    #[derive(Serialize, utoipa::ToSchema)]
+    pub struct FieldProblem {
+        pub field: String,
+        pub message: String,
+    }
+
+    /// A problem+json response from a status and a body built by
+    /// [`AppError::problem_body`] (now, or earlier and stored).
+    pub fn problem_response(status: StatusCode, body: &serde_json::Value) -> Response {
+        let mut response = (status, body.to_string()).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        response
+    }
 
     impl AppError {
         /// A short, stable title per kind of problem.
@@ -108,15 +154,11 @@ mod problem_json {
 
     impl IntoResponse for AppError {
         fn into_response(self) -> Response {
-            let status = self.status_code();
-            let mut response = (status, self.problem_body().to_string()).into_response();
-            let headers = response.headers_mut();
-            headers.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/problem+json"),
-            );
+            let mut response = problem_response(self.status_code(), &self.problem_body());
             if let AppError::TooManyRequests { retry_after_secs } = self {
-                headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
             }
             response
         }

@@ -63,8 +63,10 @@ pub fn App() -> impl IntoView {
                     // work without JavaScript (out-of-order needs a script to swap
                     // resolved content in).
                     <Route path=path!("/") view=DashboardPage ssr=SsrMode::InOrder />
-                    <Route path=path!("/operator") view=OperatorPage ssr=SsrMode::InOrder />
-                    <Route path=path!("/admin") view=AdminPage ssr=SsrMode::InOrder />
+                    // Rendered whole before sending, so a visitor without the
+                    // role gets status 403 (see `pages::forbidden`).
+                    <Route path=path!("/operator") view=OperatorPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::InOrder />
                     <Route path=path!("/register") view=RegisterPage ssr=SsrMode::InOrder />
                     // Rendered whole before sending, so a hidden shipment can answer 404.

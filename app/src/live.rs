@@ -4,7 +4,9 @@
 //! All tabs of a browser share one stream: each tab talks to a SharedWorker
 //! (`public/live-worker.js`) that holds the only `EventSource`, so eight tabs
 //! are one connection, and closing any tab loses nothing. Where SharedWorker is
-//! missing (Chrome on Android), the tab opens its own `EventSource`.
+//! missing (Chrome on Android), the tab runs the same script as its own
+//! dedicated Worker: the stream, its resume and its reconnect policy live in
+//! that one script either way. Tab and worker speak `protocol`.
 //!
 //! Events land in a bounded inbox with a running count; a page remembers how
 //! many it has applied and applies the rest, so two events arriving in one
@@ -63,9 +65,6 @@ pub struct LiveFeed {
     /// (events received so far, the most recent ones).
     inbox: RwSignal<(usize, VecDeque<StreamEvent>)>,
     started: StoredValue<bool>,
-    /// The newest position received: where a replacement connection resumes.
-    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-    last_position: StoredValue<Option<i64>>,
 }
 
 impl LiveFeed {
@@ -74,7 +73,6 @@ impl LiveFeed {
             connection: RwSignal::new(Connection::Idle),
             inbox: RwSignal::new((0, VecDeque::new())),
             started: StoredValue::new(false),
-            last_position: StoredValue::new(None),
         };
         provide_context(feed);
         feed
@@ -91,7 +89,7 @@ impl LiveFeed {
         }
         self.started.set_value(true);
         #[cfg(feature = "hydrate")]
-        browser::open(*self, 0);
+        browser::open(*self);
     }
 
     /// Calls `apply` for every event after the first `seen`, returning the new
@@ -109,7 +107,6 @@ impl LiveFeed {
 
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     fn push(&self, event: StreamEvent) {
-        self.last_position.set_value(Some(event.position));
         self.inbox.update(|(total, recent)| {
             *total += 1;
             recent.push_back(event);
@@ -120,148 +117,184 @@ impl LiveFeed {
     }
 }
 
+/// The messages between a tab and the live worker, version 1: JSON strings
+/// with `v` and a `type` tag (see the top of `public/live-worker.js`, the
+/// other side). Anything else is dropped.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+mod protocol {
+    use serde::{Deserialize, Serialize};
+
+    pub const VERSION: u32 = 1;
+
+    /// What a tab tells the worker.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    #[serde(tag = "type", rename_all = "snake_case")]
+    pub enum ToWorker<'a> {
+        /// Start sending to this tab, for this account.
+        Hello { account: &'a str },
+        /// This tab is going away.
+        Bye,
+    }
+
+    /// What the worker tells a tab.
+    #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+    #[serde(tag = "type", rename_all = "snake_case")]
+    pub enum FromWorker {
+        State { state: WorkerState },
+        /// One `event: shipment` frame's data.
+        Shipment { data: String },
+        /// The stream's cursor was unusable: refetch.
+        Reset,
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum WorkerState {
+        Live,
+        Reconnecting,
+        Offline,
+        SignedOut,
+    }
+
+    #[derive(Serialize)]
+    struct Outgoing<'a> {
+        v: u32,
+        #[serde(flatten)]
+        message: &'a ToWorker<'a>,
+    }
+
+    #[derive(Deserialize)]
+    struct Incoming {
+        v: u32,
+        #[serde(flatten)]
+        message: FromWorker,
+    }
+
+    pub fn encode(message: &ToWorker<'_>) -> String {
+        serde_json::to_string(&Outgoing {
+            v: VERSION,
+            message,
+        })
+        .unwrap_or_default()
+    }
+
+    /// A worker message of this version, or `None`.
+    pub fn decode(text: &str) -> Option<FromWorker> {
+        serde_json::from_str::<Incoming>(text)
+            .ok()
+            .filter(|incoming| incoming.v == VERSION)
+            .map(|incoming| incoming.message)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn messages_carry_the_version_and_a_type_tag() {
+            assert_eq!(
+                encode(&ToWorker::Hello { account: "alice@example.com" }),
+                r#"{"v":1,"type":"hello","account":"alice@example.com"}"#
+            );
+            assert_eq!(encode(&ToWorker::Bye), r#"{"v":1,"type":"bye"}"#);
+            assert_eq!(
+                decode(r#"{"v":1,"type":"state","state":"signed_out"}"#),
+                Some(FromWorker::State { state: WorkerState::SignedOut })
+            );
+            assert_eq!(
+                decode(r#"{"v":1,"type":"shipment","data":"{}"}"#),
+                Some(FromWorker::Shipment { data: "{}".to_owned() })
+            );
+            assert_eq!(decode(r#"{"v":1,"type":"reset"}"#), Some(FromWorker::Reset));
+        }
+
+        #[test]
+        fn other_versions_and_unknown_messages_are_dropped() {
+            assert_eq!(decode(r#"{"v":2,"type":"reset"}"#), None);
+            assert_eq!(decode(r#"{"type":"reset"}"#), None);
+            assert_eq!(decode(r#"{"v":1,"type":"state","state":"sleepy"}"#), None);
+            assert_eq!(decode("hello alice"), None);
+        }
+    }
+}
+
 #[cfg(feature = "hydrate")]
 mod browser {
-    use std::time::Duration;
-
-    use serde::Deserialize;
     use wasm_bindgen::closure::Closure;
     use wasm_bindgen::{JsCast as _, JsValue};
-    use web_sys::{EventSource, MessageEvent, SharedWorker, WorkerOptions};
+    use web_sys::{MessageEvent, SharedWorker, Worker, WorkerOptions};
 
+    use super::protocol::{self, FromWorker, ToWorker, WorkerState};
     use super::{Connection, LiveFeed};
     use crate::api::account::current_account;
     use leptos::prelude::*;
 
-    /// A message from the shared worker (see `public/live-worker.js`).
-    #[derive(Deserialize)]
-    #[serde(tag = "type", rename_all = "snake_case")]
-    enum FromWorker {
-        State { state: String },
-        Shipment { data: String },
-        Reset,
+    const SCRIPT: &str = "/live-worker.js";
+
+    /// Joins the browser's shared stream (or, without SharedWorker, a stream
+    /// of this tab's own, run by the same script).
+    pub fn open(feed: LiveFeed) {
+        leptos::task::spawn_local(async move {
+            let account = match current_account().await {
+                Ok(Some(account)) => account.email,
+                Ok(None) => return feed.connection.set(Connection::SignedOut),
+                Err(_) => String::new(),
+            };
+            if join(feed, &account).is_err() {
+                feed.connection.set(Connection::Offline);
+            }
+        });
     }
 
-    /// Joins the browser's shared stream, or opens this tab's own.
-    pub fn open(feed: LiveFeed, failures: u32) {
-        let has_shared_worker =
-            js_sys::Reflect::has(&window(), &JsValue::from_str("SharedWorker")).unwrap_or(false);
-        if has_shared_worker {
-            leptos::task::spawn_local(async move {
-                let account = match current_account().await {
-                    Ok(Some(account)) => account.email,
-                    Ok(None) => return feed.connection.set(Connection::SignedOut),
-                    Err(_) => String::new(),
-                };
-                if join_shared(feed, &account).is_err() {
-                    open_own(feed, failures);
-                }
-            });
-        } else {
-            open_own(feed, failures);
-        }
-    }
-
-    fn join_shared(feed: LiveFeed, account: &str) -> Result<(), JsValue> {
-        let options = WorkerOptions::new();
-        options.set_name("shipwatch-live");
-        let worker = SharedWorker::new_with_worker_options("/live-worker.js", &options)?;
-        let port = worker.port();
-        feed.connection.set(Connection::Reconnecting);
+    fn join(feed: LiveFeed, account: &str) -> Result<(), JsValue> {
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| {
             let Some(text) = message.data().as_string() else {
                 return;
             };
-            match serde_json::from_str::<FromWorker>(&text) {
-                Ok(FromWorker::State { state }) => feed.connection.set(match state.as_str() {
-                    "live" => Connection::Live,
-                    "offline" => Connection::Offline,
-                    "signed_out" => Connection::SignedOut,
-                    _ => Connection::Reconnecting,
+            match protocol::decode(&text) {
+                Some(FromWorker::State { state }) => feed.connection.set(match state {
+                    WorkerState::Live => Connection::Live,
+                    WorkerState::Reconnecting => Connection::Reconnecting,
+                    WorkerState::Offline => Connection::Offline,
+                    WorkerState::SignedOut => Connection::SignedOut,
                 }),
-                Ok(FromWorker::Shipment { data }) => {
+                Some(FromWorker::Shipment { data }) => {
                     if let Ok(event) = serde_json::from_str(&data) {
                         feed.push(event);
                     }
                 }
-                Ok(FromWorker::Reset) => {
+                Some(FromWorker::Reset) => {
                     let _ = window().location().reload();
                 }
-                Err(_) => {}
+                None => leptos::logging::warn!("live: ignoring an unknown message from the worker"),
             }
         });
-        port.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        feed.connection.set(Connection::Reconnecting);
+        let hello = JsValue::from_str(&protocol::encode(&ToWorker::Hello { account }));
+        let bye = JsValue::from_str(&protocol::encode(&ToWorker::Bye));
+        let has_shared_worker =
+            js_sys::Reflect::has(&window(), &JsValue::from_str("SharedWorker")).unwrap_or(false);
+        let post: Box<dyn Fn(&JsValue) -> Result<(), JsValue>> = if has_shared_worker {
+            let options = WorkerOptions::new();
+            options.set_name("shipwatch-live");
+            let port = SharedWorker::new_with_worker_options(SCRIPT, &options)?.port();
+            port.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+            port.start();
+            Box::new(move |message| port.post_message(message))
+        } else {
+            let worker = Worker::new(SCRIPT)?;
+            worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+            Box::new(move |message| worker.post_message(message))
+        };
         on_message.forget();
-        port.start();
-        port.post_message(&JsValue::from_str(&format!("hello {account}")))?;
+        post(&hello)?;
         // Tell the worker when this tab goes away, so it stops writing to it.
-        let leaving = port.clone();
         let on_pagehide = Closure::<dyn FnMut()>::new(move || {
-            let _ = leaving.post_message(&JsValue::from_str("bye"));
+            let _ = post(&bye);
         });
         window().add_event_listener_with_callback("pagehide", on_pagehide.as_ref().unchecked_ref())?;
         on_pagehide.forget();
         Ok(())
-    }
-
-    /// This tab's own stream. The browser itself reconnects after a dropped
-    /// connection (sending Last-Event-ID); if it gives up (an error status),
-    /// we ask whether we are still signed in and, if so, open a new stream
-    /// from our last position after a growing delay.
-    fn open_own(feed: LiveFeed, failures: u32) {
-        let url = match feed.last_position.get_value() {
-            Some(position) => format!("/api/events?after={position}"),
-            None => "/api/events".to_owned(),
-        };
-        let Ok(source) = EventSource::new(&url) else {
-            feed.connection.set(Connection::Offline);
-            return;
-        };
-        if failures == 0 {
-            feed.connection.set(Connection::Reconnecting);
-        }
-
-        let on_open = Closure::<dyn FnMut()>::new(move || feed.connection.set(Connection::Live));
-        source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        on_open.forget();
-
-        let watched = source.clone();
-        let on_error = Closure::<dyn FnMut()>::new(move || {
-            if watched.ready_state() != EventSource::CLOSED {
-                feed.connection.set(Connection::Reconnecting);
-                return;
-            }
-            watched.close();
-            leptos::task::spawn_local(async move {
-                match current_account().await {
-                    Ok(None) => feed.connection.set(Connection::SignedOut),
-                    _ => {
-                        feed.connection.set(Connection::Offline);
-                        let delay = Duration::from_secs(u64::from(2u32.saturating_pow(failures.min(4))));
-                        set_timeout(move || open_own(feed, failures + 1), delay);
-                    }
-                }
-            });
-        });
-        source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        on_error.forget();
-
-        let on_shipment = Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| {
-            if let Some(data) = message.data().as_string() {
-                if let Ok(event) = serde_json::from_str(&data) {
-                    feed.push(event);
-                }
-            }
-        });
-        let _ = source.add_event_listener_with_callback("shipment", on_shipment.as_ref().unchecked_ref());
-        on_shipment.forget();
-
-        // A reset means our cursor is unusable: reload to refetch current state.
-        let on_reset = Closure::<dyn FnMut()>::new(move || {
-            let _ = window().location().reload();
-        });
-        let _ = source.add_event_listener_with_callback("reset", on_reset.as_ref().unchecked_ref());
-        on_reset.forget();
     }
 }
 

@@ -20,12 +20,13 @@
 
 mod floor;
 mod instances;
+mod load;
 mod seed;
 mod streams;
+mod tally;
 
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
@@ -131,7 +132,8 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The measured part; returns the `key=value` summary.
+/// The measured part: open the streams, read memory, write, wait for the
+/// deliveries, check them. Returns the `key=value` summary.
 async fn run(
     args: &Args,
     pool: &sqlx::PgPool,
@@ -140,19 +142,117 @@ async fn run(
     servers: &[Instance],
 ) -> anyhow::Result<String> {
     let rss = || -> Option<u64> { servers.iter().map(Instance::rss_kib).sum() };
-    let head = || async {
-        sqlx::query_scalar::<_, i64>("SELECT position FROM event_stream_head")
-            .fetch_one(pool)
-            .await
-    };
     let rss_empty = rss();
-
     let (notified, listener) = floor::listen(url).await?;
     let client = reqwest::Client::builder().pool_max_idle_per_host(0).build()?;
 
-    // Open every stream, a few hundred at a time (a burst of 10,000 connects
-    // would overflow the listen backlog, which is not what we measure).
     let arrivals = streams::arrivals(seeded.viewers.len());
+    let readers = open_streams(&client, seeded, servers, &arrivals).await?;
+    let stalled = open_stalled(&client, args.stalled, seeded, servers).await?;
+    // Let allocations settle before reading memory.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let rss_open = rss();
+    let open_streams = seeded.viewers.len() + stalled.len();
+    let per_stream_kib = match (rss_empty, rss_open) {
+        (Some(empty), Some(open)) if open_streams > 0 => open.saturating_sub(empty) as f64 / open_streams as f64,
+        _ => 0.0,
+    };
+    println!(
+        "server RSS: {:.1} MiB with no streams, {:.1} MiB with {open_streams} open ({per_stream_kib:.1} KiB per stream)",
+        kib_to_mib(rss_empty),
+        kib_to_mib(rss_open),
+    );
+
+    let start_position = head(pool).await?;
+    let load = load::Load {
+        base: &servers[0].base,
+        token: &seeded.writer_token,
+        shipments: &seeded.shipments,
+        rate: args.rate,
+        writers: args.writers,
+        seconds: args.seconds,
+    };
+    let writes = load::run(&client, load).await?;
+    let expected = tally::expected(pool, start_position, head(pool).await?).await?;
+    tally::wait_for(&arrivals, tally::owed(&seeded.viewers, &expected)).await;
+    let rss_after = rss();
+    for reader in &readers {
+        reader.abort();
+    }
+    listener.abort();
+    drop(stalled);
+
+    let sent_at = tally::sent_at(pool, &writes.sent).await?;
+    let counted = tally::tally(&seeded.viewers, &arrivals, &expected, &sent_at, &notified)?;
+    let post = Percentiles::of(writes.sent.iter().map(|(_, _, took)| *took).collect());
+    let written = expected.len();
+    let secs = writes.seconds;
+    println!(
+        "writes committed: {written} in {secs:.1} s ({:.0}/s), {} failed",
+        written as f64 / secs,
+        writes.failed
+    );
+    println!("deliveries: {} ({:.0}/s)", counted.delivered, counted.delivered as f64 / secs);
+    println!("latency write→client:        {}", counted.to_client.line());
+    println!("  of which server (NOTIFY→client): {}", counted.server_share.line());
+    println!("floor: write→bare LISTEN client: {}", counted.to_notify.line());
+    println!("POST round trip:              {}", post.line());
+    println!("lost: {} | duplicated: {}", counted.lost, counted.duplicated);
+    println!(
+        "server RSS after writing: {:.1} MiB ({:+.1} MiB while writing)",
+        kib_to_mib(rss_after),
+        kib_to_mib(rss_after) - kib_to_mib(rss_open)
+    );
+    anyhow::ensure!(
+        counted.lost == 0 && counted.duplicated == 0,
+        "the stream lost {} or duplicated {} deliveries",
+        counted.lost,
+        counted.duplicated
+    );
+    anyhow::ensure!(writes.failed == 0 || args.rate == 0, "{} writes failed", writes.failed);
+
+    let (to_client, server_share, to_notify) = (&counted.to_client, &counted.server_share, &counted.to_notify);
+    Ok(format!(
+        "streams={} operators={} instances={} rate={} writes_per_s={:.0} deliveries_per_s={:.0} \
+         p50_ms={} p95_ms={} p99_ms={} max_ms={} server_p50_ms={} server_p99_ms={} notify_p50_ms={} notify_p99_ms={} \
+         rss_open_mib={:.1} rss_per_stream_kib={:.1} lost={} duplicated={} failed={}",
+        seeded.viewers.len(),
+        args.operators,
+        servers.len(),
+        args.rate,
+        written as f64 / secs,
+        counted.delivered as f64 / secs,
+        to_client.ms(0.50),
+        to_client.ms(0.95),
+        to_client.ms(0.99),
+        to_client.ms(1.0),
+        server_share.ms(0.50),
+        server_share.ms(0.99),
+        to_notify.ms(0.50),
+        to_notify.ms(0.99),
+        kib_to_mib(rss_open),
+        per_stream_kib,
+        counted.lost,
+        counted.duplicated,
+        writes.failed,
+    ))
+}
+
+async fn head(pool: &sqlx::PgPool) -> anyhow::Result<i64> {
+    Ok(sqlx::query_scalar("SELECT position FROM event_stream_head")
+        .fetch_one(pool)
+        .await?)
+}
+
+/// Opens every viewer's stream, a few hundred at a time (a burst of 10,000
+/// connects would overflow the listen backlog, which is not what we measure),
+/// alternating between the instances.
+async fn open_streams(
+    client: &reqwest::Client,
+    seeded: &seed::Seeded,
+    servers: &[Instance],
+    arrivals: &streams::Arrivals,
+) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
     let opening = Instant::now();
     let permits = Arc::new(tokio::sync::Semaphore::new(256));
     let mut opened = Vec::new();
@@ -171,226 +271,25 @@ async fn run(
         readers.push(open.await?.context("opening a stream")?);
     }
     println!("{} streams open in {:.1?}", readers.len(), opening.elapsed());
+    Ok(readers)
+}
 
+/// Opens `count` operator streams that never read a byte.
+async fn open_stalled(
+    client: &reqwest::Client,
+    count: usize,
+    seeded: &seed::Seeded,
+    servers: &[Instance],
+) -> anyhow::Result<Vec<reqwest::Response>> {
     let mut stalled = Vec::new();
-    if let Some(operator) = seeded
-        .viewers
-        .iter()
-        .find(|v| v.operator)
-        .or(seeded.viewers.first())
-    {
-        for i in 0..args.stalled {
-            let stream_url = format!("{}/api/events", servers[i % servers.len()].base);
-            stalled.push(streams::open_stalled(&client, &stream_url, &operator.token).await?);
-        }
-    }
-    // Let allocations settle before reading memory.
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let rss_open = rss();
-    let open_streams = seeded.viewers.len() + stalled.len();
-    let per_stream = match (rss_empty, rss_open) {
-        (Some(empty), Some(open)) if open_streams > 0 => {
-            (open.saturating_sub(empty) as f64 * 1024.0 / open_streams as f64).round()
-        }
-        _ => 0.0,
+    let Some(operator) = seeded.viewers.iter().find(|v| v.operator).or(seeded.viewers.first()) else {
+        return Ok(stalled);
     };
-    println!(
-        "server RSS: {:.1} MiB with no streams, {:.1} MiB with {open_streams} open ({:.1} KiB per stream)",
-        kib_to_mib(rss_empty),
-        kib_to_mib(rss_open),
-        per_stream / 1024.0
-    );
-
-    // Write through the API.
-    let start_position = head().await?;
-    let sent: Arc<Mutex<Vec<(i64, Instant, Duration)>>> = Arc::default();
-    let failed = Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let started = Instant::now();
-    let until = started + Duration::from_secs(args.seconds);
-    let writers_n = args.writers.max(1) as u64;
-    let writers: Vec<_> = (0..writers_n)
-        .map(|w| {
-            let (client, sent, failed) = (client.clone(), sent.clone(), failed.clone());
-            let (token, numbers) = (seeded.writer_token.clone(), seeded.shipments.clone());
-            let base = servers[0].base.clone();
-            let rate = args.rate;
-            tokio::spawn(async move {
-                let mut k = w;
-                loop {
-                    if rate > 0 {
-                        let due = started + Duration::from_secs_f64(k as f64 / f64::from(rate));
-                        if due >= until {
-                            break;
-                        }
-                        tokio::time::sleep_until(due.into()).await;
-                    } else if Instant::now() >= until {
-                        break;
-                    }
-                    let number = &numbers[(k as usize) % numbers.len()];
-                    let before = Instant::now();
-                    let response = client
-                        .post(format!("{base}/api/v1/shipments/{number}/events"))
-                        .bearer_auth(&token)
-                        .json(&serde_json::json!({"status": "in_transit", "location": format!("Hub {}", k % 17)}))
-                        .send()
-                        .await;
-                    let id = match response {
-                        Ok(r) if r.status().is_success() => r.json::<serde_json::Value>().await.ok().and_then(|v| v["id"].as_i64()),
-                        _ => None,
-                    };
-                    match id {
-                        Some(id) => {
-                            if let Ok(mut s) = sent.lock() {
-                                s.push((id, before, before.elapsed()));
-                            }
-                        }
-                        None => {
-                            failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        }
-                    }
-                    k += writers_n;
-                }
-            })
-        })
-        .collect();
-    for writer in writers {
-        writer.await?;
+    for i in 0..count {
+        let stream_url = format!("{}/api/events", servers[i % servers.len()].base);
+        stalled.push(streams::open_stalled(client, &stream_url, &operator.token).await?);
     }
-    let write_secs = started.elapsed().as_secs_f64().max(0.001);
-    let end_position = head().await?;
-
-    // Who should have received what.
-    let expected: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT e.stream_position, s.owner_id FROM shipment_events e JOIN shipments s ON s.id = e.shipment_id
-         WHERE e.stream_position > $1 AND e.stream_position <= $2 ORDER BY 1",
-    )
-    .bind(start_position)
-    .bind(end_position)
-    .fetch_all(pool)
-    .await?;
-    let wanted: usize = seeded
-        .viewers
-        .iter()
-        .map(|v| expected.iter().filter(|(_, owner)| v.sees(*owner)).count())
-        .sum();
-
-    // Let deliveries drain (bounded wait), then stop the readers.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let delivered: usize = arrivals
-            .iter()
-            .map(|a| a.lock().map(|a| a.len()).unwrap_or(0))
-            .sum();
-        if delivered >= wanted || Instant::now() > deadline {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let rss_after = rss();
-    for reader in &readers {
-        reader.abort();
-    }
-    listener.abort();
-    drop(stalled);
-
-    // When each position's write was sent.
-    let sent = sent.lock().map(|s| s.clone()).unwrap_or_default();
-    let ids: Vec<i64> = sent.iter().map(|(id, _, _)| *id).collect();
-    let positions: HashMap<i64, i64> =
-        sqlx::query_as::<_, (i64, i64)>("SELECT id, stream_position FROM shipment_events WHERE id = ANY($1)")
-            .bind(&ids)
-            .fetch_all(pool)
-            .await?
-            .into_iter()
-            .collect();
-    let sent_at: HashMap<i64, Instant> = sent
-        .iter()
-        .filter_map(|(id, before, _)| Some((*positions.get(id)?, *before)))
-        .collect();
-    let notified = notified.lock().map(|n| n.clone()).unwrap_or_default();
-
-    let (mut to_client, mut server_share, mut to_notify) = (Vec::new(), Vec::new(), Vec::new());
-    let (mut lost, mut duplicated, mut delivered) = (0usize, 0usize, 0usize);
-    for (position, _) in &expected {
-        if let (Some(sent), Some(heard)) = (sent_at.get(position), notified.get(position)) {
-            to_notify.push(heard.saturating_duration_since(*sent));
-        }
-    }
-    for (viewer, received) in seeded.viewers.iter().zip(arrivals.iter()) {
-        let received = received.lock().map(|r| r.clone()).unwrap_or_default();
-        for (position, owner) in &expected {
-            let got = received.get(position);
-            if !viewer.sees(*owner) {
-                anyhow::ensure!(
-                    got.is_none(),
-                    "a stream received position {position}, which it may not see"
-                );
-                continue;
-            }
-            let Some((arrived, times)) = got else {
-                lost += 1;
-                continue;
-            };
-            delivered += *times as usize;
-            duplicated += (*times as usize).saturating_sub(1);
-            if let Some(sent) = sent_at.get(position) {
-                to_client.push(arrived.saturating_duration_since(*sent));
-            }
-            if let Some(heard) = notified.get(position) {
-                server_share.push(arrived.saturating_duration_since(*heard));
-            }
-        }
-    }
-    let post_latency: Vec<Duration> = sent.iter().map(|(_, _, took)| *took).collect();
-    let written = expected.len();
-    let failed = failed.load(std::sync::atomic::Ordering::Relaxed);
-
-    let to_client = Percentiles::of(to_client);
-    let server_share = Percentiles::of(server_share);
-    let to_notify = Percentiles::of(to_notify);
-    let post = Percentiles::of(post_latency);
-    println!(
-        "writes committed: {written} in {write_secs:.1} s ({:.0}/s), {failed} failed",
-        written as f64 / write_secs
-    );
-    println!("deliveries: {delivered} ({:.0}/s)", delivered as f64 / write_secs);
-    println!("latency write→client:        {}", to_client.line());
-    println!("  of which server (NOTIFY→client): {}", server_share.line());
-    println!("floor: write→bare LISTEN client: {}", to_notify.line());
-    println!("POST round trip:              {}", post.line());
-    println!("lost: {lost} | duplicated: {duplicated}");
-    println!(
-        "server RSS after writing: {:.1} MiB ({:+.1} MiB while writing)",
-        kib_to_mib(rss_after),
-        kib_to_mib(rss_after) - kib_to_mib(rss_open)
-    );
-    anyhow::ensure!(
-        lost == 0 && duplicated == 0,
-        "the stream lost {lost} or duplicated {duplicated} deliveries"
-    );
-    anyhow::ensure!(failed == 0 || args.rate == 0, "{failed} writes failed");
-
-    Ok(format!(
-        "streams={} operators={} instances={} rate={} writes_per_s={:.0} deliveries_per_s={:.0} \
-         p50_ms={} p95_ms={} p99_ms={} max_ms={} server_p50_ms={} server_p99_ms={} notify_p50_ms={} notify_p99_ms={} \
-         rss_open_mib={:.1} rss_per_stream_kib={:.1} lost={lost} duplicated={duplicated} failed={failed}",
-        seeded.viewers.len(),
-        args.operators,
-        servers.len(),
-        args.rate,
-        written as f64 / write_secs,
-        delivered as f64 / write_secs,
-        to_client.ms(0.50),
-        to_client.ms(0.95),
-        to_client.ms(0.99),
-        to_client.ms(1.0),
-        server_share.ms(0.50),
-        server_share.ms(0.99),
-        to_notify.ms(0.50),
-        to_notify.ms(0.99),
-        kib_to_mib(rss_open),
-        per_stream / 1024.0,
-    ))
+    Ok(stalled)
 }
 
 /// Pages through `GET /api/v1/shipments` as an operator, following
@@ -439,7 +338,7 @@ async fn time_list_pages(base: &str, token: &str, pages: usize) -> anyhow::Resul
 }
 
 /// Sorted durations, read by quantile.
-struct Percentiles(Vec<Duration>);
+pub struct Percentiles(Vec<Duration>);
 
 impl Percentiles {
     fn of(mut values: Vec<Duration>) -> Self {

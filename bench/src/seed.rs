@@ -3,6 +3,7 @@
 //! plain SQL (thousands of argon2 hashes and sign-ins are not what we measure;
 //! streams and writes authenticate with bearer tokens, as integrations do).
 
+use app::domain::{may_see, Role};
 use sqlx::PgPool;
 
 /// Someone who holds a stream.
@@ -13,9 +14,11 @@ pub struct Viewer {
 }
 
 impl Viewer {
-    /// Whether this viewer may see a shipment owned by `owner_id`.
+    /// Whether this viewer may see a shipment owned by `owner_id` (the app's
+    /// own rule; the harness's shipments have no watchers).
     pub fn sees(&self, owner_id: i64) -> bool {
-        self.operator || self.id == owner_id
+        let role = if self.operator { Role::Operator } else { Role::Customer };
+        may_see(self.id, role, owner_id, &[])
     }
 }
 

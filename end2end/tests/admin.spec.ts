@@ -74,12 +74,41 @@ test("an admin promotes a customer and issues, then revokes, an API token in the
 
 test("customers and operators are kept out of the admin page and API", async ({ page, request, baseURL }) => {
   await signIn(page, "ops@example.com");
-  await page.goto("/admin");
-  await expect(page.getByRole("heading", { name: "This page is for admins" })).toBeVisible();
+  const admin = await page.goto("/admin");
+  expect(admin!.status()).toBe(403);
+  await expect(page.getByRole("heading", { name: "This page is not for your account" })).toBeVisible();
+  await page.getByRole("link", { name: "Go to your shipments" }).click();
+  await expect(page).toHaveURL(/\/$/);
+
+  await page.context().clearCookies();
+  await signIn(page, "alice@example.com");
+  const console = await page.goto("/operator");
+  expect(console!.status()).toBe(403);
+  await expect(page.getByRole("heading", { name: "This page is not for your account" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Operator console" })).toHaveCount(0);
   await request.post("/api/v1/session", {
     data: { email: "alice@example.com", password: "demo-password" },
     headers: { Origin: baseURL! },
   });
   expect((await request.get("/api/v1/tokens")).status()).toBe(403);
   expect((await request.get("/api/v1/users")).status()).toBe(403);
+});
+
+test("an admin reopens a delivered shipment with a reason, and alice's open page shows it live", async ({ browser, baseURL }) => {
+  const alice = await (await browser.newContext({ baseURL })).newPage();
+  await signIn(alice, "alice@example.com");
+  const delivered = await (await alice.request.get("/api/v1/shipments?status=delivered")).json();
+  const number: string = delivered.shipments[0].tracking_number;
+  await alice.goto(`/shipments/${number}`);
+  await expect(alice.getByRole("status").filter({ hasText: "Live" })).toBeVisible();
+
+  const admin = await (await browser.newContext({ baseURL })).newPage();
+  await signIn(admin, ADMIN, ADMIN_PASSWORD);
+  await admin.goto(`/shipments/${number}`);
+  await admin.getByLabel("Reopen as").selectOption("in_transit");
+  await admin.getByLabel("Reason").fill("Parcel found at the Leeds depot");
+  await admin.getByRole("button", { name: "Reopen shipment" }).click();
+
+  await expect(alice.getByText("Reopened: Parcel found at the Leeds depot")).toBeVisible();
+  await expect(alice.getByRole("heading", { level: 1 })).toContainText("In transit");
 });

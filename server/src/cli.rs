@@ -1,13 +1,17 @@
-//! The `server` command line: every way to run and administer Shipwatch.
+//! The `server` command line: every way to run and administer Shipwatch. The
+//! administrative commands are a door to the core like the API: they parse
+//! their arguments with the same domain parsers and call the same actions,
+//! acting as `Viewer::System`, so they cannot do what the API refuses.
 
 use std::io::{BufRead as _, IsTerminal as _};
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
-use app::domain::{Email, NewPassword, Role, ShipmentStatus, TrackingNumber};
+use app::domain::input::{self, StatusPost};
+use app::domain::{NewPassword, NewStatusEvent, Role, Viewer};
 use app::error::AppError;
-use app::ssr::db::status::{record_status_change, StatusChange};
+use app::ssr::actions::{accounts, admin, shipment_in_path, shipments};
 
 use crate::database::DatabaseArgs;
 use crate::embedded_postgres::EmbeddedPostgres;
@@ -131,90 +135,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("database is up to date");
             Ok(())
         }
-        Command::SeedDemo { database } => {
-            let pool = database.connect_and_migrate().await?;
-            let report = app::ssr::demo::seed_demo(&pool).await?;
-            println!(
-                "demo data ready: {} new users, {} new shipments (sign in as alice@example.com, \
-                 bob@example.com or ops@example.com with password `{}`)",
-                report.users_created,
-                report.shipments_created,
-                app::ssr::demo::DEMO_PASSWORD
-            );
-            Ok(())
-        }
+        Command::SeedDemo { database } => seed_demo(&database).await,
         Command::CreateUser {
             email,
             role,
             database,
-        } => {
-            let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
-            let password = read_new_password()?;
-            let pool = database.connect_and_migrate().await?;
-            let hash = app::ssr::auth::password::hash_password(password).await?;
-            let id = app::ssr::db::users::create_user(&pool, &email, &hash, role)
-                .await
-                .map_err(user_facing)?;
-            println!("created {role} {email} (id {id})");
-            Ok(())
-        }
+        } => create_user(&database, &email, role).await,
         Command::SetRole {
             email,
             role,
             database,
-        } => {
-            let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
-            let pool = database.connect_and_migrate().await?;
-            app::ssr::db::users::set_role(&pool, &email, role)
-                .await
-                .map_err(user_facing)?;
-            println!("{email} is now {role}");
-            Ok(())
-        }
+        } => set_role(&database, &email, role).await,
         Command::CreateToken {
             email,
             name,
             database,
-        } => {
-            let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
-            let pool = database.connect_and_migrate().await?;
-            let (id, token) = app::ssr::auth::tokens::create_token(&pool, &email, &name)
-                .await
-                .map_err(user_facing)?;
-            eprintln!("token {id} for {email} (\"{name}\"); store it now, it is not shown again:");
-            println!("{token}");
-            Ok(())
-        }
-        Command::ListTokens { email, database } => {
-            let email = email
-                .map(|e| Email::parse(&e).map_err(|e| anyhow::anyhow!("--email: {e}")))
-                .transpose()?;
-            let pool = database.connect_and_migrate().await?;
-            let tokens = app::ssr::auth::tokens::list_tokens(&pool, email.as_ref())
-                .await
-                .map_err(user_facing)?;
-            if tokens.is_empty() {
-                println!("no tokens");
-            }
-            for t in tokens {
-                let state = match (t.revoked_at, t.last_used_at) {
-                    (Some(at), _) => format!("revoked {}", at.format("%Y-%m-%d %H:%M")),
-                    (None, Some(at)) => format!("last used {}", at.format("%Y-%m-%d %H:%M")),
-                    (None, None) => "never used".to_owned(),
-                };
-                println!(
-                    "{:>5}  {:<30}  {:<30}  created {}  {state}",
-                    t.id,
-                    t.email,
-                    t.name,
-                    t.created_at.format("%Y-%m-%d %H:%M")
-                );
-            }
-            Ok(())
-        }
+        } => create_token(&database, &email, &name).await,
+        Command::ListTokens { email, database } => list_tokens(&database, email.as_deref()).await,
         Command::RevokeToken { id, database } => {
             let pool = database.connect_and_migrate().await?;
-            app::ssr::auth::tokens::revoke_token(&pool, id)
+            admin::revoke_token(&pool, &Viewer::System, id)
                 .await
                 .map_err(user_facing)?;
             println!("token {id} revoked");
@@ -226,56 +166,143 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             location,
             note,
             database,
-        } => {
-            let tracking_number = TrackingNumber::parse(&tracking_number)
-                .map_err(|e| anyhow::anyhow!("--tracking-number: {e}"))?;
-            let status: ShipmentStatus = status.parse()?;
-            let pool = database.connect_and_migrate().await?;
-            let change = StatusChange {
-                status,
-                location,
-                note,
-                occurred_at: None,
-                actor_id: None,
-            };
-            let event = record_status_change(&pool, &tracking_number, &change)
-                .await
-                .map_err(user_facing)?;
-            println!("{tracking_number} is now {status} (event {})", event.id);
-            Ok(())
-        }
+        } => set_status(&database, &tracking_number, &status, location, note).await,
         Command::FreshDatabase { name, database } => {
             let url = database.recreate_sibling(&name).await?;
             println!("{url}");
             Ok(())
         }
-        Command::EmbeddedPostgres { action, data_dir } => {
-            let embedded = EmbeddedPostgres::new(data_dir);
-            match action {
-                EmbeddedAction::Start => {
-                    let url = tokio::task::spawn_blocking(move || embedded.ensure_running()).await??;
-                    println!("{url}");
-                }
-                EmbeddedAction::Stop => {
-                    let stopped = tokio::task::spawn_blocking(move || embedded.stop()).await??;
-                    println!(
-                        "{}",
-                        if stopped {
-                            "embedded PostgreSQL stopped"
-                        } else {
-                            "embedded PostgreSQL was not running"
-                        }
-                    );
-                }
-            }
-            Ok(())
-        }
+        Command::EmbeddedPostgres { action, data_dir } => embedded_postgres(action, data_dir).await,
     }
 }
 
+async fn seed_demo(database: &DatabaseArgs) -> anyhow::Result<()> {
+    let pool = database.connect_and_migrate().await?;
+    let report = app::ssr::demo::seed_demo(&pool).await?;
+    println!(
+        "demo data ready: {} new users, {} new shipments (sign in as alice@example.com, \
+         bob@example.com or ops@example.com with password `{}`)",
+        report.users_created,
+        report.shipments_created,
+        app::ssr::demo::DEMO_PASSWORD
+    );
+    Ok(())
+}
+
+/// Every argument is checked before the password is asked for.
+async fn create_user(database: &DatabaseArgs, email: &str, role: Role) -> anyhow::Result<()> {
+    let email = input::email("email", email).map_err(user_facing)?;
+    let password = read_new_password()?;
+    let pool = database.connect_and_migrate().await?;
+    let id = accounts::create_user(&pool, &Viewer::System, &email, password, role)
+        .await
+        .map_err(user_facing)?;
+    println!("created {role} {email} (id {id})");
+    Ok(())
+}
+
+async fn set_role(database: &DatabaseArgs, email: &str, role: Role) -> anyhow::Result<()> {
+    let email = input::email("email", email).map_err(user_facing)?;
+    let pool = database.connect_and_migrate().await?;
+    admin::change_role(&pool, &Viewer::System, &email, role)
+        .await
+        .map_err(user_facing)?;
+    println!("{email} is now {role}");
+    Ok(())
+}
+
+async fn create_token(database: &DatabaseArgs, email: &str, name: &str) -> anyhow::Result<()> {
+    let email = input::email("email", email).map_err(user_facing)?;
+    let name = input::token_name(name).map_err(user_facing)?;
+    let pool = database.connect_and_migrate().await?;
+    let issued = admin::issue_token(&pool, &Viewer::System, &email, &name)
+        .await
+        .map_err(user_facing)?;
+    eprintln!(
+        "token {} for {email} (\"{name}\"); store it now, it is not shown again:",
+        issued.id
+    );
+    println!("{}", issued.token);
+    Ok(())
+}
+
+async fn list_tokens(database: &DatabaseArgs, email: Option<&str>) -> anyhow::Result<()> {
+    let email = email
+        .map(|e| input::email("email", e))
+        .transpose()
+        .map_err(user_facing)?;
+    let pool = database.connect_and_migrate().await?;
+    let tokens = admin::list_tokens(&pool, &Viewer::System, email.as_ref())
+        .await
+        .map_err(user_facing)?;
+    if tokens.is_empty() {
+        println!("no tokens");
+    }
+    for t in tokens {
+        let state = match (t.revoked_at, t.last_used_at) {
+            (Some(at), _) => format!("revoked {}", at.format("%Y-%m-%d %H:%M")),
+            (None, Some(at)) => format!("last used {}", at.format("%Y-%m-%d %H:%M")),
+            (None, None) => "never used".to_owned(),
+        };
+        println!(
+            "{:>5}  {:<30}  {:<30}  created {}  {state}",
+            t.id,
+            t.email,
+            t.name,
+            t.created_at.format("%Y-%m-%d %H:%M")
+        );
+    }
+    Ok(())
+}
+
+async fn set_status(
+    database: &DatabaseArgs,
+    tracking_number: &str,
+    status: &str,
+    location: Option<String>,
+    note: Option<String>,
+) -> anyhow::Result<()> {
+    let tracking_number = shipment_in_path(tracking_number).map_err(user_facing)?;
+    let raw = NewStatusEvent {
+        status: input::status("status", status).map_err(user_facing)?,
+        location,
+        note,
+        occurred_at: None,
+    };
+    let post = StatusPost::parse(raw, chrono::Utc::now()).map_err(user_facing)?;
+    let pool = database.connect_and_migrate().await?;
+    let event = shipments::post_status(&pool, &Viewer::System, &tracking_number, &post)
+        .await
+        .map_err(user_facing)?;
+    println!("{tracking_number} is now {} (event {})", post.status, event.id);
+    Ok(())
+}
+
+async fn embedded_postgres(action: EmbeddedAction, data_dir: std::path::PathBuf) -> anyhow::Result<()> {
+    let embedded = EmbeddedPostgres::new(data_dir);
+    match action {
+        EmbeddedAction::Start => {
+            let url = tokio::task::spawn_blocking(move || embedded.ensure_running()).await??;
+            println!("{url}");
+        }
+        EmbeddedAction::Stop => {
+            let stopped = tokio::task::spawn_blocking(move || embedded.stop()).await??;
+            println!(
+                "{}",
+                if stopped {
+                    "embedded PostgreSQL stopped"
+                } else {
+                    "embedded PostgreSQL was not running"
+                }
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Turns an `AppError` into a message for the terminal.
-fn user_facing(error: AppError) -> anyhow::Error {
-    match error {
+fn user_facing(error: impl Into<AppError>) -> anyhow::Error {
+    match error.into() {
         AppError::Validation { field, message } => anyhow::anyhow!("{field}: {message}"),
         other => anyhow::anyhow!("{other}"),
     }
@@ -298,5 +325,5 @@ fn read_new_password() -> anyhow::Result<NewPassword> {
             .context("reading the password from standard input")?;
         line.trim_end_matches(['\r', '\n']).to_owned()
     };
-    NewPassword::parse(password).map_err(|e| anyhow::anyhow!("password: {e}; nothing was created"))
+    input::new_password("password", password).map_err(|e| anyhow::anyhow!("{}: {}; nothing was created", e.field, e.message))
 }

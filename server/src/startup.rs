@@ -22,7 +22,7 @@ use sqlx::PgPool;
 
 use app::ssr::auth::session::{self, SessionConfig};
 use app::ssr::auth::throttle::LoginLimits;
-use app::ssr::state::{AppState, StreamSettings};
+use app::ssr::web::{AppState, StreamSettings};
 use app::ssr::stream::{listener, log, sweep, Hub};
 use app::{shell, App};
 
@@ -284,7 +284,7 @@ async fn forget_old_idempotency_keys(pool: PgPool) {
     let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
         every_hour.tick().await;
-        if let Err(error) = app::ssr::idempotency::forget_old(&pool).await {
+        if let Err(error) = app::ssr::actions::idempotency::forget_old(&pool).await {
             tracing::warn!(%error, "could not clean up old idempotency keys");
         }
     }

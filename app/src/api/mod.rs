@@ -1,5 +1,6 @@
-//! Server functions: thin wrappers that find the signed-in user and call the
-//! services below `ssr`, which parse and authorize.
+//! Server functions: one of the core's doors. Each finds who is calling,
+//! parses its arguments into domain input, and calls one action of
+//! `ssr::actions`, which authorizes and acts.
 
 pub mod account;
 pub mod actions;
@@ -19,19 +20,20 @@ pub(crate) fn with_status<T>(result: Result<T, crate::error::AppError>) -> Resul
     result
 }
 
-/// Runs a server function's body as the signed-in user: finds the app state
-/// and the user (401 if none), then reports any error with its HTTP status.
+/// Runs a server function's body as the signed-in viewer: finds the app
+/// state and the viewer (401 if signed out), then reports any error with its
+/// HTTP status.
 #[cfg(feature = "ssr")]
-pub(crate) async fn as_user<T, Fut>(
-    body: impl FnOnce(crate::ssr::state::AppState, crate::ssr::auth::current_user::CurrentUser) -> Fut,
+pub(crate) async fn as_viewer<T, Fut>(
+    body: impl FnOnce(crate::ssr::web::AppState, crate::domain::Viewer) -> Fut,
 ) -> Result<T, crate::error::AppError>
 where
     Fut: std::future::Future<Output = Result<T, crate::error::AppError>>,
 {
     let result = async {
-        let state = crate::ssr::state::AppState::from_context()?;
-        let user = crate::ssr::auth::current_user::from_server_fn().await?;
-        body(state, user).await
+        let state = crate::ssr::web::AppState::from_context()?;
+        let viewer = crate::ssr::web::from_server_fn().await?;
+        body(state, viewer).await
     }
     .await;
     with_status(result)

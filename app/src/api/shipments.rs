@@ -1,24 +1,29 @@
-//! Server functions about shipments: thin, over `ssr::shipments`.
+//! Server functions about shipments: thin, over `ssr::actions::shipments`.
 
 use leptos::prelude::*;
 
-use crate::domain::{
-    BulkOutcome, ShipmentDetail, ShipmentEvent, ShipmentList, ShipmentQuery, ShipmentSummary,
-};
+use crate::domain::{BulkOutcome, ShipmentDetail, ShipmentEvent, ShipmentList, ShipmentQuery, ShipmentSummary};
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::{api::as_user, ssr::shipments};
+use crate::{
+    api::as_viewer,
+    domain::input,
+    ssr::actions::{shipment_in_path, shipments},
+};
 
 /// One page of the shipments the signed-in user may see, filtered.
 #[server(endpoint = "list_shipments")]
 pub async fn list_shipments(query: ShipmentQuery) -> Result<ShipmentList, AppError> {
-    as_user(|state, user| async move { shipments::list(&state.pool, &user, &query).await }).await
+    as_viewer(|state, viewer| async move { shipments::list(&state.pool, &viewer, &query).await }).await
 }
 
 /// One shipment with its timeline, if the signed-in user may see it.
 #[server(endpoint = "get_shipment")]
 pub async fn get_shipment(tracking_number: String) -> Result<ShipmentDetail, AppError> {
-    as_user(|state, user| async move { shipments::detail(&state.pool, &user, &tracking_number).await }).await
+    as_viewer(|state, viewer| async move {
+        shipments::detail(&state.pool, &viewer, &shipment_in_path(&tracking_number)?).await
+    })
+    .await
 }
 
 /// Posts a status event (operators and admins); the change reaches every
@@ -30,15 +35,16 @@ pub async fn post_status(
     location: Option<String>,
     note: Option<String>,
 ) -> Result<ShipmentEvent, AppError> {
-    as_user(|state, user| async move {
-        let status = status.parse().map_err(|e| AppError::validation("status", e))?;
-        let event = crate::domain::NewStatusEvent {
-            status,
+    as_viewer(|state, viewer| async move {
+        let number = shipment_in_path(&tracking_number)?;
+        let raw = crate::domain::NewStatusEvent {
+            status: input::status("status", &status)?,
             location,
             note,
             occurred_at: None,
         };
-        shipments::post_status(&state.pool, &user, &tracking_number, event).await
+        let post = input::StatusPost::parse(raw, chrono::Utc::now())?;
+        shipments::post_status(&state.pool, &viewer, &number, &post).await
     })
     .await
 }
@@ -51,15 +57,15 @@ pub async fn post_status_bulk(
     location: Option<String>,
     note: Option<String>,
 ) -> Result<Vec<BulkOutcome>, AppError> {
-    as_user(|state, user| async move {
-        let status = status.parse().map_err(|e| AppError::validation("status", e))?;
-        let update = crate::domain::BulkStatusUpdate {
+    as_viewer(|state, viewer| async move {
+        let raw = crate::domain::BulkStatusUpdate {
             tracking_numbers,
-            status,
+            status: input::status("status", &status)?,
             location,
             note,
         };
-        shipments::post_status_bulk(&state.pool, &user, update).await
+        let bulk = input::BulkStatusPost::parse(raw, chrono::Utc::now())?;
+        shipments::post_status_bulk(&state.pool, &viewer, &bulk).await
     })
     .await
 }
@@ -75,26 +81,29 @@ pub async fn create_shipment(
     carrier: String,
     eta: Option<String>,
 ) -> Result<ShipmentSummary, AppError> {
-    as_user(|state, user| async move {
-        let eta = eta
-            .as_deref()
-            .map(str::trim)
-            .filter(|e| !e.is_empty())
-            .map(|e| {
-                e.parse::<chrono::NaiveDate>()
-                    .map_err(|_| AppError::validation("eta", "enter the date as YYYY-MM-DD"))
-            })
-            .transpose()?;
-        let new = crate::domain::NewShipment {
+    as_viewer(|state, viewer| async move {
+        let draft = input::ShipmentDraft::parse(crate::domain::NewShipment {
             tracking_number,
             owner_email,
             origin,
             destination,
             destination_postal_code,
             carrier,
-            eta,
-        };
-        shipments::create(&state.pool, &user, new).await
+            eta: input::optional_date("eta", eta.as_deref())?,
+        })?;
+        shipments::create(&state.pool, &viewer, &draft).await
+    })
+    .await
+}
+
+/// Moves a delivered, returned, lost or cancelled shipment back into its
+/// journey, with the reason on its timeline (admins).
+#[server(endpoint = "reopen_shipment")]
+pub async fn reopen_shipment(tracking_number: String, status: String, reason: String) -> Result<ShipmentEvent, AppError> {
+    as_viewer(|state, viewer| async move {
+        let number = shipment_in_path(&tracking_number)?;
+        let reopening = input::Reopening::parse(input::status("status", &status)?, &reason)?;
+        shipments::reopen(&state.pool, &viewer, &number, &reopening).await
     })
     .await
 }

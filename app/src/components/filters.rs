@@ -13,24 +13,21 @@ use crate::error::AppError;
 pub fn ShipmentFilters(base: &'static str, query: ShipmentQuery, list: ShipmentList) -> impl IntoView {
     let link = move |q: ShipmentQuery| format!("{base}{}", q.to_query_string(None));
     let current = |active: bool| if active { Some("page") } else { None };
-    let unfiltered = query.status.is_none() && !query.attention && query.search.is_none();
+    let unfiltered = !query.is_filtered();
     let all = ShipmentQuery::default();
-    let attention = ShipmentQuery {
-        attention: true,
-        ..Default::default()
-    };
+    let attention = ShipmentQuery::needing_attention();
     view! {
         <nav class="status-counts" aria-label="Shipments by status">
             <a href=link(all) aria-current=current(unfiltered)>
                 "All " <span class="count">{list.total}</span>
             </a>
-            <a href=link(attention) class="attention" aria-current=current(query.attention && query.status.is_none())>
+            <a href=link(attention) class="attention" aria-current=current(query.attention() && query.status().is_none())>
                 "Needs attention " <span class="count">{list.needs_attention}</span>
             </a>
             {list.counts.iter().map(|c| {
-                let q = ShipmentQuery { status: Some(c.status), ..Default::default() };
+                let q = ShipmentQuery::in_status(c.status);
                 view! {
-                    <a href=link(q) aria-current=current(query.status == Some(c.status) && !query.attention && query.search.is_none())>
+                    <a href=link(q) aria-current=current(query.status() == Some(c.status) && !query.attention() && query.search().is_none())>
                         {c.status.label()} " " <span class="count">{c.count}</span>
                     </a>
                 }
@@ -40,19 +37,19 @@ pub fn ShipmentFilters(base: &'static str, query: ShipmentQuery, list: ShipmentL
             <div class="field">
                 <label for="filter-q">"Tracking number"</label>
                 <input id="filter-q" name="q" type="search" autocomplete="off" placeholder="e.g. SW1000"
-                    value=query.search.clone().unwrap_or_default() />
+                    value=query.search().unwrap_or_default().to_owned() />
             </div>
             <div class="field">
                 <label for="filter-status">"Status"</label>
                 <select id="filter-status" name="status">
-                    <option value="" selected=query.status.is_none()>"Any status"</option>
+                    <option value="" selected=query.status().is_none()>"Any status"</option>
                     {ShipmentStatus::ALL.iter().map(|s| view! {
-                        <option value=s.as_str() selected=query.status == Some(*s)>{s.label()}</option>
+                        <option value=s.as_str() selected=query.status() == Some(*s)>{s.label()}</option>
                     }).collect_view()}
                 </select>
             </div>
             <div class="field checkbox">
-                <input id="filter-attention" name="attention" type="checkbox" value="1" checked=query.attention />
+                <input id="filter-attention" name="attention" type="checkbox" value="1" checked=query.attention() />
                 <label for="filter-attention">"Needs attention"</label>
             </div>
             <button type="submit">"Apply filters"</button>
@@ -65,7 +62,7 @@ pub fn ShipmentFilters(base: &'static str, query: ShipmentQuery, list: ShipmentL
 #[component]
 pub fn Pager(base: &'static str, query: ShipmentQuery, next_page: Option<String>) -> impl IntoView {
     let first = query
-        .after
+        .after()
         .is_some()
         .then(|| format!("{base}{}", query.to_query_string(None)));
     let next = next_page.map(|after| format!("{base}{}", query.to_query_string(Some(&after))));

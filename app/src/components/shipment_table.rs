@@ -27,7 +27,7 @@ pub fn ShipmentTable(
     let feed = LiveFeed::expect();
     feed.connect();
     let seen = StoredValue::new(0usize);
-    let first_page = query.after.is_none();
+    let first_page = query.after().is_none();
     Effect::new(move |_| {
         let now_seen = feed.drain(seen.get_value(), |frame| {
             let changed = frame.shipment.clone();

@@ -1,31 +1,80 @@
 //! Lists of shipments: the filters shared by the dashboard, the operator
 //! console and `GET /api/v1/shipments`, and the page they return.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::visibility::needs_attention;
 use super::{ShipmentStatus, ShipmentSummary};
-
-/// A shipment with no update for this long needs attention (unless its journey
-/// has ended). The database function `shipment_needs_attention` says the same.
-pub const STALE_AFTER_HOURS: i64 = 48;
 
 /// Page sizes: the default, and the most a client may ask for.
 pub const DEFAULT_PAGE_SIZE: u32 = 50;
 pub const MAX_PAGE_SIZE: u32 = 200;
 
-/// Which shipments a list shows. Built from a query string with
-/// [`ShipmentQuery::from_params`], so `/`, `/operator` and the API agree.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Which shipments a list shows. It can only be built by its parser
+/// ([`ShipmentQuery::from_params`]; also when it arrives as JSON) or by the
+/// named filters below, so `/`, `/operator` and the API agree on every rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "QueryParams", into = "QueryParams")]
 pub struct ShipmentQuery {
-    pub status: Option<ShipmentStatus>,
+    status: Option<ShipmentStatus>,
     /// Part of a tracking number, upper-case, letters and digits only.
-    pub search: Option<String>,
+    search: Option<String>,
     /// Only shipments that need attention.
-    pub attention: bool,
-    /// The page cursor returned as `next_page` by the previous page.
-    pub after: Option<String>,
-    pub limit: u32,
+    attention: bool,
+    /// Where the previous page ended.
+    after: Option<PageCursor>,
+    limit: u32,
+}
+
+impl Default for ShipmentQuery {
+    fn default() -> Self {
+        Self {
+            status: None,
+            search: None,
+            attention: false,
+            after: None,
+            limit: DEFAULT_PAGE_SIZE,
+        }
+    }
+}
+
+/// A query's parameters as the query string spells them: how a query travels
+/// between browser and server.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct QueryParams {
+    status: Option<String>,
+    q: Option<String>,
+    attention: Option<String>,
+    after: Option<String>,
+    limit: Option<String>,
+}
+
+impl TryFrom<QueryParams> for ShipmentQuery {
+    type Error = String;
+    fn try_from(params: QueryParams) -> Result<Self, Self::Error> {
+        ShipmentQuery::from_params(|name| match name {
+            "status" => params.status.as_deref(),
+            "q" => params.q.as_deref(),
+            "attention" => params.attention.as_deref(),
+            "after" => params.after.as_deref(),
+            "limit" => params.limit.as_deref(),
+            _ => None,
+        })
+        .map_err(|e| format!("{}: {}", e.field, e.message))
+    }
+}
+
+impl From<ShipmentQuery> for QueryParams {
+    fn from(query: ShipmentQuery) -> Self {
+        QueryParams {
+            status: query.status.map(|s| s.as_str().to_owned()),
+            q: query.search,
+            attention: query.attention.then(|| "1".to_owned()),
+            after: query.after.map(|a| a.encode()),
+            limit: Some(query.limit.to_string()),
+        }
+    }
 }
 
 /// Why a query string could not become a [`ShipmentQuery`]: the parameter and
@@ -67,13 +116,14 @@ impl ShipmentQuery {
             })
             .transpose()?;
         let attention = matches!(value("attention"), Some("1" | "true" | "on" | "yes"));
-        let after = value("after").map(str::to_owned);
-        if let Some(after) = &after {
-            PageCursor::decode(after).ok_or_else(|| QueryError {
-                field: "after",
-                message: "this page link is not valid; start again from the first page".to_owned(),
-            })?;
-        }
+        let after = value("after")
+            .map(|raw| {
+                PageCursor::decode(raw).ok_or_else(|| QueryError {
+                    field: "after",
+                    message: "this page link is not valid; start again from the first page".to_owned(),
+                })
+            })
+            .transpose()?;
         let limit = match value("limit") {
             None => DEFAULT_PAGE_SIZE,
             Some(raw) => raw
@@ -92,6 +142,47 @@ impl ShipmentQuery {
             after,
             limit,
         })
+    }
+
+    /// Every shipment in one status.
+    pub fn in_status(status: ShipmentStatus) -> Self {
+        Self {
+            status: Some(status),
+            ..Self::default()
+        }
+    }
+
+    /// Every shipment that needs attention.
+    pub fn needing_attention() -> Self {
+        Self {
+            attention: true,
+            ..Self::default()
+        }
+    }
+
+    pub fn status(&self) -> Option<ShipmentStatus> {
+        self.status
+    }
+
+    pub fn search(&self) -> Option<&str> {
+        self.search.as_deref()
+    }
+
+    pub fn attention(&self) -> bool {
+        self.attention
+    }
+
+    pub fn after(&self) -> Option<&PageCursor> {
+        self.after.as_ref()
+    }
+
+    pub fn limit(&self) -> u32 {
+        self.limit
+    }
+
+    /// Whether any filter is set (paging aside).
+    pub fn is_filtered(&self) -> bool {
+        self.status.is_some() || self.attention || self.search.is_some()
     }
 
     /// The query string that reproduces these filters (without the page
@@ -127,12 +218,6 @@ impl ShipmentQuery {
                 .is_none_or(|q| shipment.tracking_number.as_str().contains(q))
             && (!self.attention || needs_attention(shipment.status, shipment.updated_at, now))
     }
-}
-
-/// Exception, failed attempt, or no update for 48 hours on a journey that has
-/// not ended.
-pub fn needs_attention(status: ShipmentStatus, updated_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {
-    status.needs_attention() || (!status.is_final() && now - updated_at > Duration::hours(STALE_AFTER_HOURS))
 }
 
 /// Where a page ends, in the list's order (most recently updated first, then
@@ -197,21 +282,18 @@ mod tests {
         let query = params(&[("status", ""), ("q", " "), ("after", "")]).expect("valid");
         assert_eq!(
             query,
-            ShipmentQuery {
-                limit: DEFAULT_PAGE_SIZE,
-                ..Default::default()
-            }
+            ShipmentQuery::default()
         );
     }
 
     #[test]
     fn search_is_normalised_and_checked() {
         assert_eq!(
-            params(&[("q", "sw 12a")]).expect("valid").search.as_deref(),
+            params(&[("q", "sw 12a")]).expect("valid").search(),
             Some("SW12A")
         );
         assert_eq!(
-            params(&[("q", "SW-1")]).expect("valid").search.as_deref(),
+            params(&[("q", "SW-1")]).expect("valid").search(),
             Some("SW1")
         );
         assert_eq!(params(&[("q", "SW/1")]).expect_err("refused").field, "q");
@@ -241,13 +323,12 @@ mod tests {
     }
 
     #[test]
-    fn attention_means_trouble_or_silence_on_an_open_journey() {
-        let now = Utc::now();
-        let old = now - Duration::hours(49);
-        assert!(needs_attention(ShipmentStatus::Exception, now, now));
-        assert!(needs_attention(ShipmentStatus::AttemptFailed, now, now));
-        assert!(needs_attention(ShipmentStatus::InTransit, old, now));
-        assert!(!needs_attention(ShipmentStatus::InTransit, now, now));
-        assert!(!needs_attention(ShipmentStatus::Delivered, old, now));
+    fn a_query_travels_as_its_parameters_and_is_parsed_again() {
+        let query = params(&[("status", "in_transit"), ("q", "sw1"), ("attention", "1"), ("limit", "20")])
+            .expect("valid");
+        let json = serde_json::to_string(&query).expect("serialises");
+        assert_eq!(serde_json::from_str::<ShipmentQuery>(&json).expect("parses"), query);
+        let forged = r#"{"status":null,"q":"SW/1","attention":null,"after":null,"limit":"5000"}"#;
+        assert!(serde_json::from_str::<ShipmentQuery>(forged).is_err());
     }
 }

@@ -1,18 +1,21 @@
 //! Pure domain types, no I/O: compiled for the server and for the browser.
 
 mod email;
+pub mod input;
 mod listing;
 mod password;
 mod role;
 mod shipment;
 mod status;
 mod tracking_number;
+mod viewer;
+mod visibility;
 mod work;
 
 pub use email::{Email, EmailError};
+pub use input::FieldError;
 pub use listing::{
-    needs_attention, PageCursor, QueryError, ShipmentList, ShipmentQuery, StatusCount, DEFAULT_PAGE_SIZE,
-    MAX_PAGE_SIZE, STALE_AFTER_HOURS,
+    PageCursor, QueryError, ShipmentList, ShipmentQuery, StatusCount, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE,
 };
 pub use password::{NewPassword, PasswordError};
 pub use role::{Role, UnknownRole};
@@ -22,6 +25,8 @@ pub use shipment::{
 };
 pub use status::{IllegalTransition, ShipmentStatus, UnknownStatus};
 pub use tracking_number::{TrackingNumber, TrackingNumberError};
+pub use viewer::{CurrentUser, Viewer};
+pub use visibility::{may_see, needs_attention, STALE_AFTER_HOURS};
 pub use work::{
     BulkOutcome, BulkStatusUpdate, IssuedToken, NewShipment, Problem, TokenInfo, UserInfo, ViewerRights,
 };

@@ -126,6 +126,12 @@ impl ShipmentStatus {
         }
     }
 
+    /// Whether an admin may reopen a shipment from `self` to `to`: only a
+    /// final status can be reopened, and only to one where the journey goes on.
+    pub fn can_reopen_to(self, to: ShipmentStatus) -> bool {
+        self.is_final() && !to.is_final()
+    }
+
     /// The statuses an operator may choose next, in lifecycle order.
     pub fn next_statuses(self) -> Vec<ShipmentStatus> {
         Self::ALL

@@ -15,6 +15,9 @@ pub struct ViewerRights {
     pub owns: bool,
     pub watches: bool,
     pub is_staff: bool,
+    /// Admins may also reopen a delivered, returned, lost or cancelled shipment.
+    #[serde(default)]
+    pub is_admin: bool,
 }
 
 /// A problem someone reported on a shipment.
@@ -59,13 +62,23 @@ pub struct BulkStatusUpdate {
 /// What happened to one shipment of a bulk update: each row's transition is
 /// checked on its own, so some may succeed while others are refused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct BulkOutcome {
-    pub tracking_number: String,
-    /// The recorded event, when the change was made.
-    pub event: Option<ShipmentEvent>,
-    /// Why not, when it was refused.
-    pub error: Option<String>,
+pub enum BulkOutcome {
+    /// The change was made.
+    Recorded { tracking_number: String, event: ShipmentEvent },
+    /// The change was refused, and why (a message for a person).
+    Refused { tracking_number: String, error: String },
+}
+
+impl BulkOutcome {
+    pub fn tracking_number(&self) -> &str {
+        match self {
+            BulkOutcome::Recorded { tracking_number, .. } | BulkOutcome::Refused { tracking_number, .. } => {
+                tracking_number
+            }
+        }
+    }
 }
 
 /// An account as the admin page lists it.

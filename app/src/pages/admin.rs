@@ -6,10 +6,20 @@ use leptos_meta::Title;
 use crate::api::admin::{list_tokens, list_users, ChangeRole, IssueToken, RevokeToken};
 use crate::components::form_feedback::{field_error, form_error};
 use crate::domain::{format_timestamp, Role, TokenInfo, UserInfo};
-use crate::error::AppError;
+use crate::pages::forbidden::{Audience, OnlyFor};
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
+    view! {
+        <Title text="Admin" />
+        <OnlyFor audience=Audience::Admins>
+            <AdminTools />
+        </OnlyFor>
+    }
+}
+
+#[component]
+fn AdminTools() -> impl IntoView {
     let change_role = ServerAction::<ChangeRole>::new();
     let issue = ServerAction::<IssueToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
@@ -22,19 +32,12 @@ pub fn AdminPage() -> impl IntoView {
     Effect::new(move |_| hydrated.set(true));
 
     view! {
-        <Title text="Admin" />
         <section class="admin" data-hydrated=move || hydrated.get().to_string()>
             <h1>"Admin"</h1>
             <Transition fallback=|| view! { <p class="loading" role="status">"Loading accounts…"</p> }>
                 {move || Suspend::new(async move {
                     match users.await {
                         Ok(users) => view! { <UsersTable users change_role /> }.into_any(),
-                        Err(AppError::Forbidden) => view! {
-                            <div class="empty-state">
-                                <h2>"This page is for admins"</h2>
-                                <p><a href="/">"See your shipments"</a></p>
-                            </div>
-                        }.into_any(),
                         Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
                     }
                 })}

@@ -73,7 +73,7 @@ pub fn ShipmentListView(
             }
         });
     }
-    let filtered = query.status.is_some() || query.attention || query.search.is_some();
+    let filtered = query.is_filtered();
     let empty = move || rows.with(Vec::is_empty);
     let next_page = list.next_page.clone();
     view! {

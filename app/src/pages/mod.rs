@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod dashboard;
+pub mod forbidden;
 pub mod login;
 pub mod not_found;
 pub mod operator;

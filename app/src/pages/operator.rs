@@ -13,20 +13,29 @@ use crate::api::actions::{open_problems, ResolveProblem};
 use crate::api::shipments::{CreateShipment, PostStatusBulk};
 use crate::components::filters::shipments_for_url;
 use crate::components::form_feedback::{field_error, form_error, form_success};
-use crate::domain::{format_timestamp, EventKind, Problem, ShipmentStatus};
-use crate::error::AppError;
+use crate::domain::{format_timestamp, BulkOutcome, EventKind, Problem, ShipmentStatus};
 use crate::live::LiveFeed;
 use crate::pages::dashboard::ShipmentListView;
+use crate::pages::forbidden::{Audience, OnlyFor};
 
 #[component]
 pub fn OperatorPage() -> impl IntoView {
+    view! {
+        <Title text="Operator console" />
+        <OnlyFor audience=Audience::Staff>
+            <Console />
+        </OnlyFor>
+    }
+}
+
+#[component]
+fn Console() -> impl IntoView {
     let (query, shipments) = shipments_for_url();
     let selection = RwSignal::new(BTreeSet::<String>::new());
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
 
     view! {
-        <Title text="Operator console" />
         <section class="console" data-hydrated=move || hydrated.get().to_string()>
             <h1>"Operator console"</h1>
             <Suspense fallback=|| view! { <p class="loading" role="status">"Loading shipments…"</p> }>
@@ -43,12 +52,6 @@ pub fn OperatorPage() -> impl IntoView {
                                     <ProblemQueue />
                                     <CreateShipmentForm />
                                 </aside>
-                            </div>
-                        }.into_any(),
-                        Err(AppError::Forbidden) => view! {
-                            <div class="empty-state">
-                                <h2>"This page is for operators"</h2>
-                                <p>"Your account cannot post status changes. " <a href="/">"See your shipments"</a>"."</p>
                             </div>
                         }.into_any(),
                         Err(error) => view! {
@@ -86,8 +89,8 @@ fn BulkStatusForm(selection: RwSignal<BTreeSet<String>>) -> impl IntoView {
             selection.set(
                 outcomes
                     .iter()
-                    .filter(|o| o.error.is_some())
-                    .map(|o| o.tracking_number.clone())
+                    .filter(|o| matches!(o, BulkOutcome::Refused { .. }))
+                    .map(|o| o.tracking_number().to_owned())
                     .collect(),
             );
         }
@@ -118,18 +121,20 @@ fn BulkStatusForm(selection: RwSignal<BTreeSet<String>>) -> impl IntoView {
             {form_error(result, &[])}
             {move || result.with(|r| match r {
                 Some(Ok(outcomes)) => {
-                    let done = outcomes.iter().filter(|o| o.event.is_some()).count();
+                    let done = outcomes.iter().filter(|o| matches!(o, BulkOutcome::Recorded { .. })).count();
                     Some(view! {
                         <div class="bulk-outcome" role="status">
                             <p>{format!("{done} of {} updated.", outcomes.len())}</p>
                             <ul>
                                 {outcomes.iter().map(|o| {
-                                    let (class, text) = match &o.error {
-                                        None => ("ok", "updated".to_owned()),
-                                        Some(e) => ("refused", e.clone()),
+                                    let (class, text) = match o {
+                                        BulkOutcome::Recorded { .. } => ("ok", "updated".to_owned()),
+                                        BulkOutcome::Refused { error, .. } => ("refused", error.clone()),
                                     };
-                                    view! { <li class=class data-tracking-number=o.tracking_number.clone()>
-                                        <strong>{o.tracking_number.clone()}</strong>": "{text}
+                                    let number = o.tracking_number().to_owned();
+                                    let shown = number.clone();
+                                    view! { <li class=class data-tracking-number=number>
+                                        <strong>{shown}</strong>": "{text}
                                     </li> }
                                 }).collect_view()}
                             </ul>

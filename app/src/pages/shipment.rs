@@ -7,10 +7,10 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::actions::{ReportProblem, SetInstructions, UnwatchShipment};
-use crate::api::shipments::{get_shipment, PostStatus};
+use crate::api::shipments::{get_shipment, PostStatus, ReopenShipment};
 use crate::components::form_feedback::{field_error, form_error, form_success};
 use crate::components::status_badge::StatusBadge;
-use crate::domain::{format_timestamp, EventKind, Problem, ShipmentDetail, ShipmentEvent};
+use crate::domain::{format_timestamp, EventKind, Problem, ShipmentDetail, ShipmentEvent, ShipmentStatus};
 use crate::error::AppError;
 use crate::live::LiveFeed;
 
@@ -93,7 +93,7 @@ fn ShipmentView(detail: ShipmentDetail) -> impl IntoView {
             </dl>
             {(rights.watches && !rights.owns).then(|| view! { <UnwatchForm number=number.clone() /> })}
             <InstructionsSection number=number.clone() owns=rights.owns instructions />
-            {is_staff.then(|| view! { <PostStatusForm number=number.clone() summary /> })}
+            {is_staff.then(|| view! { <PostStatusForm number=number.clone() summary is_admin=rights.is_admin /> })}
             <ProblemsSection number=number.clone() problems />
             <h2>"Timeline"</h2>
             <ol class="timeline">
@@ -106,8 +106,9 @@ fn ShipmentView(detail: ShipmentDetail) -> impl IntoView {
 }
 
 /// The operator's form: offers only the statuses the lifecycle allows next.
+/// When the journey has ended, an admin gets the reopen form instead.
 #[component]
-fn PostStatusForm(number: String, summary: RwSignal<crate::domain::ShipmentSummary>) -> impl IntoView {
+fn PostStatusForm(number: String, summary: RwSignal<crate::domain::ShipmentSummary>, is_admin: bool) -> impl IntoView {
     let action = ServerAction::<PostStatus>::new();
     let result = action.value();
     view! {
@@ -115,8 +116,10 @@ fn PostStatusForm(number: String, summary: RwSignal<crate::domain::ShipmentSumma
             <h2 id="post-status-heading">"Post a status"</h2>
             {move || {
                 let next = summary.with(|s| s.status.next_statuses());
-                if next.is_empty() {
-                    view! { <p class="aside">"This shipment's journey has ended; there is no next status."</p> }.into_any()
+                if next.is_empty() && is_admin {
+                    view! { <ReopenForm number=number.clone() /> }.into_any()
+                } else if next.is_empty() {
+                    view! { <p class="aside">"This shipment's journey has ended; there is no next status. Only an admin can reopen it."</p> }.into_any()
                 } else {
                     let number = number.clone();
                     view! {
@@ -137,6 +140,30 @@ fn PostStatusForm(number: String, summary: RwSignal<crate::domain::ShipmentSumma
             }}
             {form_error(result, &[])}
         </section>
+    }
+}
+
+/// An admin moving a final shipment back into its journey, with a reason
+/// that goes on the timeline.
+#[component]
+fn ReopenForm(number: String) -> impl IntoView {
+    let action = ServerAction::<ReopenShipment>::new();
+    let result = action.value();
+    let open = ShipmentStatus::ALL.into_iter().filter(|s| !s.is_final());
+    view! {
+        <p class="aside">"This shipment's journey has ended. As an admin you can reopen it; the reason is recorded on its timeline."</p>
+        <ActionForm action attr:class="stacked-form">
+            <input type="hidden" name="tracking_number" value=number />
+            <label for="reopen-status">"Reopen as"</label>
+            <select id="reopen-status" name="status" required>
+                {open.map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
+            </select>
+            <label for="reopen-reason">"Reason"</label>
+            <textarea id="reopen-reason" name="reason" rows="2" required maxlength="500"></textarea>
+            {field_error(result, "reason")}
+            <button type="submit" class="primary">"Reopen shipment"</button>
+        </ActionForm>
+        {form_error(result, &["reason"])}
     }
 }
 

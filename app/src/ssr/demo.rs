@@ -7,8 +7,9 @@ use anyhow::Context as _;
 use chrono::{DateTime, Duration, Utc};
 use sqlx::{PgConnection, PgPool};
 
-use crate::domain::{Email, NewPassword, Role, ShipmentStatus};
+use crate::domain::{Email, EventKind, NewPassword, Role, ShipmentStatus};
 use crate::ssr::auth::password::hash_password;
+use crate::ssr::db::events::{self, NewEvent};
 
 use ShipmentStatus::*;
 
@@ -210,17 +211,19 @@ impl DemoShipment {
         };
 
         for (status, location, note, at) in &self.history {
-            sqlx::query!(
-                r#"INSERT INTO shipment_events (shipment_id, kind, status, location, note, occurred_at, recorded_at, actor_id)
-                   VALUES ($1, 'status', $2, $3, $4, $5, $5, $6)"#,
-                shipment_id,
-                *status as ShipmentStatus,
-                location.as_deref(),
-                *note,
-                at as _,
-                operator_id,
+            events::append(
+                &mut *conn,
+                NewEvent {
+                    shipment_id,
+                    kind: EventKind::Status,
+                    status: Some(*status),
+                    location: location.as_deref(),
+                    note: *note,
+                    occurred_at: Some(*at),
+                    recorded_at: Some(*at),
+                    actor_id: Some(operator_id),
+                },
             )
-            .execute(&mut *conn)
             .await?;
         }
         Ok(true)

@@ -1,13 +1,29 @@
-//! Server-only code: database access, password hashing, demo data.
-//! Nothing here is compiled into the browser bundle.
+//! The server-side core: everything that touches the database, hashes a
+//! password or holds a stream. Nothing here is compiled into the browser
+//! bundle.
+//!
+//! It is layered; each layer may use the layers listed before it (and
+//! `crate::domain`, `crate::error`), never one listed after it:
+//!
+//! 1. `db` — storage: the pool, migrations, queries on shared tables, the one
+//!    event append.
+//! 2. `auth` — passwords, sessions, API tokens, credentials, sign-in
+//!    throttling, and the authorization policy.
+//! 3. `stream` — the live stream: LISTEN, the hub, the event log, each
+//!    client's feed, the credential sweep.
+//! 4. `actions` — one function per thing a viewer can do, and idempotency.
+//! 5. `demo` — the demo data set.
+//! 6. `web` — the HTTP edge: app state and request extractors.
+//!
+//! The test `layers::imports_point_down_the_layers` holds the code to this
+//! order and finds any import cycle between the core's files.
 
-pub mod admin;
+pub mod actions;
 pub mod auth;
 pub mod db;
 pub mod demo;
-pub mod idempotency;
-pub mod problems;
-pub mod shipments;
-pub mod state;
 pub mod stream;
-pub mod watching;
+pub mod web;
+
+#[cfg(test)]
+mod layers;

@@ -7,9 +7,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
 
+use app::domain::input;
 use app::error::AppError;
-use app::ssr::auth::{accounts, session};
-use app::ssr::state::AppState;
+use app::ssr::actions::accounts;
+use app::ssr::auth::session;
+use app::ssr::web::AppState;
 
 use super::extract::ClientIp;
 use super::guards::urlencode;
@@ -67,7 +69,12 @@ pub struct RegisterForm {
 }
 
 pub async fn register(State(state): State<AppState>, Form(form): Form<RegisterForm>) -> Response {
-    match accounts::register(&state.pool, &form.email, form.password).await {
+    let RegisterForm { email, password } = form;
+    let registered = match (input::email("email", &email), input::new_password("password", password)) {
+        (Ok(parsed_email), Ok(password)) => accounts::register(&state.pool, &parsed_email, password).await,
+        (Err(error), _) | (_, Err(error)) => Err(error.into()),
+    };
+    match registered {
         Ok(user) => {
             Redirect::to(&format!("/login?registered=1&email={}", urlencode(&user.email))).into_response()
         }
@@ -75,7 +82,7 @@ pub async fn register(State(state): State<AppState>, Form(form): Form<RegisterFo
             "/register?field={}&error={}&email={}",
             urlencode(&field),
             urlencode(&message),
-            urlencode(&form.email)
+            urlencode(&email)
         ))
         .into_response(),
         Err(other) => {

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 
-use app::ssr::state::AppState;
+use app::ssr::web::AppState;
 
 /// `/healthz`: the process is up and serving HTTP.
 pub async fn alive() -> impl IntoResponse {

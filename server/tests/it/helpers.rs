@@ -7,7 +7,7 @@ use app::ssr::auth::session::SessionConfig;
 use app::ssr::auth::throttle::LoginLimits;
 use std::sync::Arc;
 
-use app::ssr::state::StreamSettings;
+use app::ssr::web::StreamSettings;
 use app::ssr::stream::Hub;
 use leptos::config::LeptosOptions;
 use reqwest::header::ORIGIN;

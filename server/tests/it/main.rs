@@ -6,9 +6,11 @@ mod helpers;
 
 mod accounts;
 mod authorization;
+mod doors;
 mod health;
 mod pages;
 mod product;
+mod rules;
 mod schema;
 mod seed;
 mod status_changes;

@@ -349,8 +349,10 @@ async fn bulk_updates_report_each_row_and_illegal_moves_are_409(pool: PgPool) {
     assert_eq!(outcomes.len(), 5);
     for (outcome, number) in outcomes.iter().zip(&selected).take(4) {
         assert_eq!(outcome["tracking_number"], number.as_str());
+        assert_eq!(outcome["outcome"], "recorded");
         assert_eq!(outcome["event"]["status"], "out_for_delivery");
     }
+    assert_eq!(outcomes[4]["outcome"], "refused");
     let refused = outcomes[4]["error"]
         .as_str()
         .expect("the delivered one is refused");

@@ -1,17 +1,17 @@
 use app::domain::{ShipmentStatus, TrackingNumber};
 use app::error::AppError;
-use app::ssr::db::status::{record_status_change, StatusChange};
+use app::domain::input::StatusPost;
+use app::ssr::db::status::{record_status_change, Rule};
 use sqlx::PgPool;
 
 use crate::helpers::shipments_of;
 
-fn change(status: ShipmentStatus) -> StatusChange {
-    StatusChange {
+fn change(status: ShipmentStatus) -> StatusPost {
+    StatusPost {
         status,
         location: Some("Depot 7".into()),
         note: None,
         occurred_at: None,
-        actor_id: None,
     }
 }
 
@@ -43,7 +43,7 @@ async fn a_legal_change_appends_an_event_and_moves_the_summary(pool: PgPool) {
     let number = shipments_in(&pool, "out_for_delivery").await.remove(0);
     let (_, before) = status_and_events(&pool, &number).await;
 
-    let event = record_status_change(&pool, &number, &change(ShipmentStatus::Delivered))
+    let event = record_status_change(&pool, &number, &change(ShipmentStatus::Delivered), None, Rule::Ordinary)
         .await
         .expect("legal");
     assert_eq!(event.status, Some(ShipmentStatus::Delivered));
@@ -61,7 +61,7 @@ async fn an_illegal_change_is_refused_naming_both_states_and_writes_nothing(pool
     let number = shipments_in(&pool, "delivered").await.remove(0);
     let before = status_and_events(&pool, &number).await;
 
-    let error = record_status_change(&pool, &number, &change(ShipmentStatus::InTransit))
+    let error = record_status_change(&pool, &number, &change(ShipmentStatus::InTransit), None, Rule::Ordinary)
         .await
         .expect_err("illegal");
     let AppError::Conflict(message) = error else {
@@ -90,7 +90,7 @@ async fn the_database_itself_refuses_an_illegal_update_naming_both_states(pool: 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn an_unknown_tracking_number_is_not_found(pool: PgPool) {
     let number = TrackingNumber::parse("SW0000000000").expect("valid");
-    let error = record_status_change(&pool, &number, &change(ShipmentStatus::InTransit))
+    let error = record_status_change(&pool, &number, &change(ShipmentStatus::InTransit), None, Rule::Ordinary)
         .await
         .expect_err("unknown");
     assert!(matches!(error, AppError::NotFound(_)), "{error:?}");
@@ -113,8 +113,8 @@ async fn of_two_concurrent_conflicting_changes_exactly_one_succeeds(pool: PgPool
             change(ShipmentStatus::ReturningToSender),
         );
         let (a, b) = tokio::join!(
-            record_status_change(&pool, number, &deliver),
-            record_status_change(&pool, number, &send_back),
+            record_status_change(&pool, number, &deliver, None, Rule::Ordinary),
+            record_status_change(&pool, number, &send_back, None, Rule::Ordinary),
         );
         let (winner, loser) = match (a, b) {
             (Ok(winner), Err(loser)) | (Err(loser), Ok(winner)) => (winner, loser),

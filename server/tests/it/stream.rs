@@ -4,7 +4,8 @@ use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
 use app::domain::{ShipmentStatus, StreamEvent, TrackingNumber};
-use app::ssr::db::status::{record_status_change, StatusChange};
+use app::domain::input::StatusPost;
+use app::ssr::db::status::{record_status_change, Rule};
 use eventsource_stream::Eventsource as _;
 use futures::StreamExt as _;
 use reqwest::header::{AUTHORIZATION, ORIGIN};
@@ -86,14 +87,13 @@ async fn head(pool: &PgPool) -> i64 {
 
 /// A legal, repeatable change: in_transit → in_transit at a new location.
 async fn scan(pool: &PgPool, number: &TrackingNumber, note: &str) -> i64 {
-    let change = StatusChange {
+    let change = StatusPost {
         status: ShipmentStatus::InTransit,
         location: Some("Hub".into()),
         note: Some(note.into()),
         occurred_at: None,
-        actor_id: None,
     };
-    record_status_change(pool, number, &change).await.expect("scan");
+    record_status_change(pool, number, &change, None, Rule::Ordinary).await.expect("scan");
     sqlx::query_scalar("SELECT max(stream_position) FROM shipment_events")
         .fetch_one(pool)
         .await

@@ -1,15 +1,15 @@
-//! Who is asking, and what they may do.
+//! Who is asking, and what they may do. Above storage, below the stream and
+//! the actions.
 //!
 //! * `password` — argon2id hashing, off the async runtime.
-//! * `accounts` — registration and sign-in (with throttling), shared by the
-//!   forms, the JSON API and the CLI.
-//! * `current_user` — the axum extractor: session cookie or bearer token.
 //! * `session` — the cookie session layer (tower-sessions, stored in Postgres).
 //! * `tokens` — API tokens for integrations.
-//! * `policy` — the one place that answers "may this user do that".
+//! * `credential` — what proved who a request is (session or token), kept by
+//!   long-lived streams so their authorization can be re-checked.
+//! * `throttle` — sign-in failure counting.
+//! * `policy` — the one place that answers "may this viewer do that".
 
-pub mod accounts;
-pub mod current_user;
+pub mod credential;
 pub mod password;
 pub mod policy;
 pub mod session;

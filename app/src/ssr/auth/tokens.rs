@@ -11,10 +11,8 @@ use rand::RngCore as _;
 use sha2::{Digest as _, Sha256};
 use sqlx::PgPool;
 
-use crate::domain::{Email, Role};
+use crate::domain::{CurrentUser, Email, Role};
 use crate::error::AppError;
-
-use super::current_user::CurrentUser;
 
 const PREFIX: &str = "swt_";
 
@@ -34,18 +32,12 @@ fn hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
-/// Issues a token for the account with this email; returns (id, token).
+/// Issues a token for the account with this email; returns (id, token). The
+/// name is already checked (`domain::input`).
 pub async fn create_token(pool: &PgPool, email: &Email, name: &str) -> Result<(i64, String), AppError> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(AppError::validation(
-            "name",
-            "give the token a name of 1 to 100 characters",
-        ));
-    }
     let user_id = crate::ssr::db::users::find_user_id(pool, email)
         .await?
-        .ok_or_else(|| AppError::NotFound(format!("an account for {email}")))?;
+        .ok_or_else(|| AppError::validation("email", "there is no account with this email address"))?;
     let (token, token_hash) = mint();
     let id = sqlx::query_scalar!(
         "INSERT INTO api_tokens (user_id, name, token_hash) VALUES ($1, $2, $3) RETURNING id",

@@ -1,9 +1,17 @@
-//! Database access. Every query lives below this module, checked at compile
-//! time against the committed `.sqlx/` cache.
+//! Storage, the bottom layer of the core: the pool, the migrations, and the
+//! queries on the tables every concern shares — shipments, their events (one
+//! append for all writers), users, problems and watchers. Tables that belong
+//! to a single concern are queried by that concern alone: sessions, API tokens
+//! and sign-in failures by `auth`, the event log's replay and the credential
+//! sweep by `stream`, idempotency keys by `actions::idempotency`. Every query
+//! is checked at compile time against the committed `.sqlx/` cache.
 
+pub mod events;
+pub mod problems;
 pub mod shipments;
 pub mod status;
 pub mod users;
+pub mod watchers;
 
 use std::time::Duration;
 

@@ -3,24 +3,26 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 
+use crate::domain::input::ShipmentDraft;
 use crate::domain::{
-    EventKind, PageCursor, ShipmentEvent, ShipmentQuery, ShipmentStatus, ShipmentSummary, StatusCount,
-    TrackingNumber,
+    EventKind, ShipmentEvent, ShipmentQuery, ShipmentStatus, ShipmentSummary, StatusCount, TrackingNumber,
+    Viewer,
 };
 use crate::error::AppError;
-use crate::ssr::auth::current_user::CurrentUser;
+
+use super::events::{self, NewEvent};
 
 /// One page of the shipments `viewer` may see that match `query`, most
 /// recently updated first, plus one row to tell whether another page follows.
 /// Visibility is decided in SQL by `shipment_visible_to` (see
-/// `ssr::auth::policy`), the attention rule by `shipment_needs_attention`.
-#[tracing::instrument(skip_all, fields(user_id = viewer.id))]
+/// `domain::may_see`), the attention rule by `shipment_needs_attention`.
+#[tracing::instrument(skip_all, fields(user_id = viewer.user_id()))]
 pub async fn list_visible(
     pool: &PgPool,
-    viewer: &CurrentUser,
+    viewer: &Viewer,
     query: &ShipmentQuery,
-    after: Option<&PageCursor>,
 ) -> Result<Vec<ShipmentSummary>, AppError> {
+    let after = query.after();
     sqlx::query_as!(
         SummaryRow,
         r#"SELECT tracking_number, status AS "status: ShipmentStatus", origin, destination,
@@ -33,14 +35,14 @@ pub async fn list_visible(
              AND ($6::timestamptz IS NULL OR (s.updated_at, s.tracking_number) < ($6, $7::text))
            ORDER BY s.updated_at DESC, s.tracking_number DESC
            LIMIT $8"#,
-        viewer.id,
-        viewer.role.is_staff(),
-        query.status as Option<ShipmentStatus>,
-        query.search.as_deref(),
-        query.attention,
+        viewer.user_id().unwrap_or_default(),
+        viewer.is_staff(),
+        query.status() as Option<ShipmentStatus>,
+        query.search(),
+        query.attention(),
         after.map(|a| a.updated_at) as _,
         after.map(|a| a.tracking_number.as_str()),
-        i64::from(query.limit) + 1,
+        i64::from(query.limit()) + 1,
     )
     .fetch_all(pool)
     .await?
@@ -56,18 +58,15 @@ pub async fn list_visible(
 /// sub-query, so PostgreSQL cannot inline it and calls it once per row (~6 µs);
 /// for staff, who see everything, the `OR` short-circuits and a count over
 /// 20,000 shipments drops from ~130 ms to a few ms (see BENCHMARKS.md).
-pub async fn visible_counts(
-    pool: &PgPool,
-    viewer: &CurrentUser,
-) -> Result<(Vec<StatusCount>, i64), AppError> {
+pub async fn visible_counts(pool: &PgPool, viewer: &Viewer) -> Result<(Vec<StatusCount>, i64), AppError> {
     let rows = sqlx::query!(
         r#"SELECT s.status AS "status: ShipmentStatus", count(*) AS "count!",
                   count(*) FILTER (WHERE shipment_needs_attention(s.status, s.updated_at)) AS "attention!"
            FROM shipments s
            WHERE ($2 OR shipment_visible_to(s.id, s.owner_id, $1, $2))
            GROUP BY s.status"#,
-        viewer.id,
-        viewer.role.is_staff(),
+        viewer.user_id().unwrap_or_default(),
+        viewer.is_staff(),
     )
     .fetch_all(pool)
     .await?;
@@ -84,21 +83,12 @@ pub async fn visible_counts(
 }
 
 /// A shipment's summary and its timeline, newest first. The caller has already
-/// checked visibility (`policy::visible_shipment_id`).
+/// checked visibility (`auth::policy::visible_shipment_id`).
 pub async fn detail(
     pool: &PgPool,
     shipment_id: i64,
 ) -> Result<(ShipmentSummary, Vec<ShipmentEvent>), AppError> {
-    let summary = sqlx::query_as!(
-        SummaryRow,
-        r#"SELECT tracking_number, status AS "status: ShipmentStatus", origin, destination,
-                  carrier, eta AS "eta: NaiveDate", last_location, updated_at AS "updated_at: DateTime<Utc>"
-           FROM shipments WHERE id = $1"#,
-        shipment_id
-    )
-    .fetch_one(pool)
-    .await?
-    .into_summary()?;
+    let summary = summary_of(pool, shipment_id).await?;
     let tracking_number = summary.tracking_number.clone();
     let events = sqlx::query!(
         r#"SELECT e.id, e.kind AS "kind: EventKind", e.status AS "status: ShipmentStatus",
@@ -123,6 +113,20 @@ pub async fn detail(
     })
     .collect();
     Ok((summary, events))
+}
+
+/// One shipment's summary row.
+async fn summary_of(executor: impl sqlx::PgExecutor<'_>, shipment_id: i64) -> Result<ShipmentSummary, AppError> {
+    sqlx::query_as!(
+        SummaryRow,
+        r#"SELECT tracking_number, status AS "status: ShipmentStatus", origin, destination,
+                  carrier, eta AS "eta: NaiveDate", last_location, updated_at AS "updated_at: DateTime<Utc>"
+           FROM shipments WHERE id = $1"#,
+        shipment_id
+    )
+    .fetch_one(executor)
+    .await?
+    .into_summary()
 }
 
 /// A `shipments` row as the summary queries select it; also built by the live
@@ -162,35 +166,26 @@ pub(crate) fn stored_tracking_number(raw: &str) -> Result<TrackingNumber, AppErr
     })
 }
 
-/// A new shipment's row, already validated.
-pub struct ShipmentRow<'a> {
-    pub tracking_number: &'a TrackingNumber,
-    pub owner_id: i64,
-    pub origin: &'a str,
-    pub destination: &'a str,
-    pub postal_code: &'a str,
-    pub carrier: &'a str,
-    pub eta: Option<NaiveDate>,
-    pub actor_id: i64,
-}
-
 /// Inserts a shipment in `pending` with that first status event, in one
 /// transaction. A taken tracking number is a validation error on that field.
-pub async fn create(pool: &PgPool, row: &ShipmentRow<'_>) -> Result<ShipmentSummary, AppError> {
+pub async fn create(
+    pool: &PgPool,
+    draft: &ShipmentDraft,
+    owner_id: i64,
+    actor_id: Option<i64>,
+) -> Result<ShipmentSummary, AppError> {
     let mut tx = pool.begin().await?;
-    let created = sqlx::query_as!(
-        SummaryRow,
+    let shipment_id = sqlx::query_scalar!(
         r#"INSERT INTO shipments (tracking_number, owner_id, origin, destination, destination_postal_code, carrier, eta)
            VALUES ($1, $2, $3, $4, $5, $6, $7)
-           RETURNING tracking_number, status AS "status: ShipmentStatus", origin, destination,
-                     carrier, eta AS "eta: NaiveDate", last_location, updated_at AS "updated_at: DateTime<Utc>""#,
-        row.tracking_number.as_str(),
-        row.owner_id,
-        row.origin,
-        row.destination,
-        row.postal_code,
-        row.carrier,
-        row.eta as _,
+           RETURNING id"#,
+        draft.tracking_number.as_str(),
+        owner_id,
+        draft.origin,
+        draft.destination,
+        draft.postal_code,
+        draft.carrier,
+        draft.eta as _,
     )
     .fetch_one(&mut *tx)
     .await
@@ -201,14 +196,21 @@ pub async fn create(pool: &PgPool, row: &ShipmentRow<'_>) -> Result<ShipmentSumm
             error.into()
         }
     })?;
-    sqlx::query!(
-        r#"INSERT INTO shipment_events (shipment_id, kind, status, note, actor_id)
-           SELECT id, 'status', 'pending', 'Shipment registered', $2 FROM shipments WHERE tracking_number = $1"#,
-        row.tracking_number.as_str(),
-        row.actor_id,
+    events::append(
+        &mut tx,
+        NewEvent {
+            shipment_id,
+            kind: EventKind::Status,
+            status: Some(ShipmentStatus::Pending),
+            location: None,
+            note: Some("Shipment registered"),
+            occurred_at: None,
+            recorded_at: None,
+            actor_id,
+        },
     )
-    .execute(&mut *tx)
     .await?;
+    let created = summary_of(&mut *tx, shipment_id).await?;
     tx.commit().await?;
-    created.into_summary()
+    Ok(created)
 }

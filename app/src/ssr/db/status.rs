@@ -7,22 +7,23 @@
 //! against the status that won, so two operators can never produce an illegal
 //! sequence and the summary never disagrees with the log.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use sqlx::PgPool;
 
+use crate::domain::input::StatusPost;
 use crate::domain::{EventKind, ShipmentEvent, ShipmentStatus, TrackingNumber};
 use crate::error::AppError;
 
-/// A status event as an operator or integration submits it.
-#[derive(Debug, Clone)]
-pub struct StatusChange {
-    pub status: ShipmentStatus,
-    pub location: Option<String>,
-    pub note: Option<String>,
-    /// When it happened; `None` means now.
-    pub occurred_at: Option<DateTime<Utc>>,
-    /// The user making the change; `None` for system-generated events.
-    pub actor_id: Option<i64>,
+use super::events::{self, NewEvent};
+
+/// Which rule a change follows.
+#[derive(Debug, Clone, Copy)]
+pub enum Rule<'a> {
+    /// The transition table.
+    Ordinary,
+    /// An admin reopening a final shipment, with the reason (recorded on the
+    /// timeline, and set for the database trigger that would refuse it).
+    Reopen { reason: &'a str },
 }
 
 /// How often a lost compare-and-set is re-checked before giving up. Each retry
@@ -33,16 +34,16 @@ const MAX_ATTEMPTS: usize = 3;
 /// Appends a status event and moves the shipment's summary, atomically.
 ///
 /// Errors: `NotFound` for an unknown tracking number, `Conflict` (naming both
-/// states) when the transition is not allowed from the shipment's status at the
+/// states) when the move is not allowed from the shipment's status at the
 /// moment of writing.
-#[tracing::instrument(skip_all, fields(tracking_number = %tracking_number, to = %change.status))]
+#[tracing::instrument(skip_all, fields(tracking_number = %tracking_number, to = %post.status))]
 pub async fn record_status_change(
     pool: &PgPool,
     tracking_number: &TrackingNumber,
-    change: &StatusChange,
+    post: &StatusPost,
+    actor_id: Option<i64>,
+    rule: Rule<'_>,
 ) -> Result<ShipmentEvent, AppError> {
-    let location = clean(change.location.as_deref());
-    let note = clean(change.note.as_deref());
     for _ in 0..MAX_ATTEMPTS {
         let mut tx = pool.begin().await?;
         let current = sqlx::query!(
@@ -53,9 +54,27 @@ pub async fn record_status_change(
         .await?
         .ok_or_else(|| AppError::NotFound(format!("shipment {tracking_number}")))?;
 
-        current.status.transition_to(change.status)?;
+        let note = match rule {
+            Rule::Ordinary => {
+                current.status.transition_to(post.status)?;
+                post.note.clone()
+            }
+            Rule::Reopen { reason } => {
+                if !current.status.can_reopen_to(post.status) {
+                    return Err(AppError::Conflict(format!(
+                        "only a delivered, returned, lost or cancelled shipment can be reopened; \
+                         {tracking_number} is `{}`",
+                        current.status
+                    )));
+                }
+                sqlx::query_scalar!(r#"SELECT set_config('shipwatch.reopen_reason', $1, true) AS "set!""#, reason)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                Some(format!("Reopened: {reason}"))
+            }
+        };
 
-        let occurred_at = change.occurred_at.unwrap_or_else(Utc::now);
+        let occurred_at = post.occurred_at.unwrap_or_else(Utc::now);
         let swapped = sqlx::query_scalar!(
             r#"UPDATE shipments
                SET status = $2,
@@ -64,8 +83,8 @@ pub async fn record_status_change(
                WHERE id = $1 AND status = $5
                RETURNING id"#,
             current.id,
-            change.status as ShipmentStatus,
-            location.as_deref(),
+            post.status as ShipmentStatus,
+            post.location.as_deref(),
             occurred_at as _,
             current.status as ShipmentStatus,
         )
@@ -78,39 +97,34 @@ pub async fn record_status_change(
             continue;
         }
 
-        let event = sqlx::query!(
-            r#"INSERT INTO shipment_events (shipment_id, kind, status, location, note, occurred_at, actor_id)
-               VALUES ($1, 'status', $2, $3, $4, $5, $6)
-               RETURNING id, occurred_at AS "occurred_at: DateTime<Utc>",
-                         COALESCE((SELECT email FROM users WHERE id = $6), 'system') AS "actor!""#,
-            current.id,
-            change.status as ShipmentStatus,
-            location.as_deref(),
-            note.as_deref(),
-            occurred_at as _,
-            change.actor_id,
+        let appended = events::append(
+            &mut tx,
+            NewEvent {
+                shipment_id: current.id,
+                kind: EventKind::Status,
+                status: Some(post.status),
+                location: post.location.as_deref(),
+                note: note.as_deref(),
+                occurred_at: Some(occurred_at),
+                recorded_at: None,
+                actor_id,
+            },
         )
-        .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
 
         return Ok(ShipmentEvent {
-            id: event.id,
+            id: appended.id,
             tracking_number: tracking_number.clone(),
             kind: EventKind::Status,
-            status: Some(change.status),
-            location,
+            status: Some(post.status),
+            location: post.location.clone(),
             note,
-            occurred_at: event.occurred_at,
-            actor: event.actor,
+            occurred_at: appended.occurred_at,
+            actor: appended.actor,
         });
     }
     Err(AppError::Conflict(format!(
         "shipment {tracking_number} is being changed by others right now; reload and try again"
     )))
-}
-
-/// Trims free text and treats blank as absent.
-fn clean(text: Option<&str>) -> Option<String> {
-    text.map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned)
 }

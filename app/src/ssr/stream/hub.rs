@@ -15,8 +15,8 @@ use std::time::Instant;
 
 use tokio::sync::{mpsc, watch};
 
-use crate::domain::Role;
-use crate::ssr::auth::current_user::CurrentUser;
+use crate::domain::{may_see, CurrentUser, Role};
+use crate::ssr::auth::credential::Credential;
 
 /// One committed event, serialised once and shared by every recipient.
 #[derive(Debug)]
@@ -29,19 +29,11 @@ pub struct StreamItem {
 }
 
 impl StreamItem {
-    /// The routing rule of `shipment_visible_to`, on ids already in memory.
+    /// Whether a viewer may see this event (the visibility rule, on ids
+    /// already in memory).
     pub fn visible_to(&self, user_id: i64, role: Role) -> bool {
-        role.is_staff() || self.owner_id == user_id || self.watchers.contains(&user_id)
+        may_see(user_id, role, self.owner_id, &self.watchers)
     }
-}
-
-/// What authenticated a stream, re-checked periodically by the sweeper.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Credential {
-    /// A browser session (its id in `tower_sessions.session`).
-    Session(String),
-    /// An API token (its row id in `api_tokens`).
-    Token(i64),
 }
 
 struct Subscriber {
@@ -51,7 +43,7 @@ struct Subscriber {
     sender: mpsc::Sender<Arc<StreamItem>>,
 }
 
-/// Why a stream ended, for logs and metrics.
+/// Why streams are being closed (for the log line).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Closed {
     /// The client fell more than a buffer behind.
@@ -64,7 +56,6 @@ pub enum Closed {
 
 pub struct Hub {
     subscribers: RwLock<HashMap<u64, Subscriber>>,
-    closed_reasons: RwLock<HashMap<u64, Closed>>,
     next_id: AtomicU64,
     /// The last position dispatched (the listener's cursor).
     last_position: AtomicI64,
@@ -81,20 +72,10 @@ pub struct Subscription {
     pub shutdown: watch::Receiver<bool>,
 }
 
-impl Subscription {
-    /// Why the hub closed this stream, once `receiver` has returned `None`.
-    pub fn closed_reason(&self) -> Option<Closed> {
-        self.hub.closed_reasons.read().ok()?.get(&self.id).copied()
-    }
-}
-
 impl Drop for Subscription {
     fn drop(&mut self) {
         if let Ok(mut subscribers) = self.hub.subscribers.write() {
             subscribers.remove(&self.id);
-        }
-        if let Ok(mut reasons) = self.hub.closed_reasons.write() {
-            reasons.remove(&self.id);
         }
         metrics::gauge!("shipwatch_open_streams").decrement(1.0);
     }
@@ -106,7 +87,6 @@ impl Hub {
         let (shutdown, _) = watch::channel(false);
         Arc::new(Self {
             subscribers: RwLock::new(HashMap::new()),
-            closed_reasons: RwLock::new(HashMap::new()),
             next_id: AtomicU64::new(1),
             last_position: AtomicI64::new(start_position),
             listener_connected: AtomicBool::new(false),
@@ -166,11 +146,7 @@ impl Hub {
 
     /// Ends the given streams: dropping the sender ends their receiver.
     pub fn close(&self, ids: &[u64], reason: Closed) {
-        if let Ok(mut reasons) = self.closed_reasons.write() {
-            for id in ids {
-                reasons.insert(*id, reason);
-            }
-        }
+        tracing::debug!(streams = ids.len(), ?reason, "closing streams");
         if let Ok(mut subscribers) = self.subscribers.write() {
             for id in ids {
                 subscribers.remove(id);
@@ -275,6 +251,5 @@ mod tests {
         assert_eq!(slow.receiver.recv().await.map(|i| i.position), Some(1));
         assert_eq!(slow.receiver.recv().await.map(|i| i.position), Some(2));
         assert!(slow.receiver.recv().await.is_none(), "closed after its buffer");
-        assert_eq!(slow.closed_reason(), Some(Closed::Lagged));
     }
 }

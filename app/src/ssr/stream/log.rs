@@ -6,9 +6,8 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 
-use crate::domain::{EventKind, ShipmentEvent, ShipmentStatus, StreamEvent};
+use crate::domain::{CurrentUser, EventKind, ShipmentEvent, ShipmentStatus, StreamEvent};
 use crate::error::AppError;
-use crate::ssr::auth::current_user::CurrentUser;
 use crate::ssr::db::shipments::SummaryRow;
 
 use super::hub::StreamItem;

@@ -12,8 +12,9 @@ use std::time::Duration;
 use sqlx::PgPool;
 
 use crate::domain::Role;
+use crate::ssr::auth::credential::Credential;
 
-use super::hub::{Closed, Credential, Hub};
+use super::hub::{Closed, Hub};
 
 /// Runs until the hub shuts down.
 pub async fn run(pool: PgPool, hub: Arc<Hub>, every: Duration) {

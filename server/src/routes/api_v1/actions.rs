@@ -1,5 +1,5 @@
 //! `/api/v1` endpoints for watching, delivery instructions and problems: thin,
-//! over `app::ssr::watching` and `app::ssr::problems`.
+//! over `app::ssr::actions::{watching, problems}`.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -7,13 +7,11 @@ use axum::Json;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use app::domain::{Problem, ShipmentSummary};
-use app::error::AppError;
-use app::ssr::auth::current_user::CurrentUser;
-use app::ssr::state::AppState;
-use app::ssr::{problems, watching};
+use app::domain::{input, Problem, ShipmentSummary, Viewer};
+use app::error::{AppError, ProblemDetails};
+use app::ssr::actions::{problems, shipment_in_path, watching};
+use app::ssr::web::AppState;
 
-use super::openapi::ProblemDetails;
 use crate::routes::extract::ApiJson;
 
 #[derive(Deserialize, ToSchema)]
@@ -30,10 +28,11 @@ pub struct WatchRequest {
               (status = 422, body = ProblemDetails)))]
 pub async fn watch(
     State(state): State<AppState>,
-    user: CurrentUser,
+    viewer: Viewer,
     ApiJson(body): ApiJson<WatchRequest>,
 ) -> Result<(StatusCode, Json<ShipmentSummary>), AppError> {
-    let summary = watching::watch(&state.pool, &user, &body.tracking_number, &body.postal_code).await?;
+    let proof = input::WatchProof::parse(&body.tracking_number, &body.postal_code)?;
+    let summary = watching::watch(&state.pool, &viewer, &proof).await?;
     Ok((StatusCode::CREATED, Json(summary)))
 }
 
@@ -42,10 +41,10 @@ pub async fn watch(
     params(("tracking_number" = String, Path)), responses((status = 204), (status = 401, body = ProblemDetails)))]
 pub async fn unwatch(
     State(state): State<AppState>,
-    user: CurrentUser,
+    viewer: Viewer,
     Path(tracking_number): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    watching::unwatch(&state.pool, &user, &tracking_number).await?;
+    watching::unwatch(&state.pool, &viewer, &shipment_in_path(&tracking_number)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -62,11 +61,13 @@ pub struct InstructionsRequest {
               (status = 404, body = ProblemDetails), (status = 422, body = ProblemDetails)))]
 pub async fn set_instructions(
     State(state): State<AppState>,
-    user: CurrentUser,
+    viewer: Viewer,
     Path(tracking_number): Path<String>,
     ApiJson(body): ApiJson<InstructionsRequest>,
 ) -> Result<StatusCode, AppError> {
-    watching::set_instructions(&state.pool, &user, &tracking_number, &body.instructions).await?;
+    let number = shipment_in_path(&tracking_number)?;
+    let instructions = input::instructions(&body.instructions)?;
+    watching::set_instructions(&state.pool, &viewer, &number, instructions.as_deref()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -83,11 +84,13 @@ pub struct ProblemReport {
               (status = 422, body = ProblemDetails)))]
 pub async fn report_problem(
     State(state): State<AppState>,
-    user: CurrentUser,
+    viewer: Viewer,
     Path(tracking_number): Path<String>,
     ApiJson(body): ApiJson<ProblemReport>,
 ) -> Result<(StatusCode, Json<Problem>), AppError> {
-    let problem = problems::report(&state.pool, &user, &tracking_number, &body.description).await?;
+    let number = shipment_in_path(&tracking_number)?;
+    let description = input::problem_description(&body.description)?;
+    let problem = problems::report(&state.pool, &viewer, &number, &description).await?;
     Ok((StatusCode::CREATED, Json(problem)))
 }
 
@@ -96,9 +99,9 @@ pub async fn report_problem(
     responses((status = 200, body = Vec<Problem>), (status = 403, body = ProblemDetails)))]
 pub async fn open_problems(
     State(state): State<AppState>,
-    user: CurrentUser,
+    viewer: Viewer,
 ) -> Result<Json<Vec<Problem>>, AppError> {
-    Ok(Json(problems::open_problems(&state.pool, &user).await?))
+    Ok(Json(problems::open_problems(&state.pool, &viewer).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -114,10 +117,11 @@ pub struct Resolution {
               (status = 404, description = "no such open problem", body = ProblemDetails)))]
 pub async fn resolve_problem(
     State(state): State<AppState>,
-    user: CurrentUser,
+    viewer: Viewer,
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<Resolution>,
 ) -> Result<StatusCode, AppError> {
-    problems::resolve(&state.pool, &user, id, &body.resolution).await?;
+    let resolution = input::resolution(&body.resolution)?;
+    problems::resolve(&state.pool, &viewer, id, &resolution).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,5 +1,5 @@
 //! `/api/v1` endpoints for admins: roles and API tokens. Thin, over
-//! `app::ssr::admin`.
+//! `app::ssr::actions::admin`.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -7,13 +7,11 @@ use axum::Json;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use app::domain::{IssuedToken, Role, TokenInfo, UserInfo};
-use app::error::AppError;
-use app::ssr::admin;
-use app::ssr::auth::current_user::CurrentUser;
-use app::ssr::state::AppState;
+use app::domain::{input, IssuedToken, Role, TokenInfo, UserInfo, Viewer};
+use app::error::{AppError, ProblemDetails};
+use app::ssr::actions::admin;
+use app::ssr::web::AppState;
 
-use super::openapi::ProblemDetails;
 use crate::routes::extract::ApiJson;
 
 /// Every account (admins).
@@ -21,9 +19,9 @@ use crate::routes::extract::ApiJson;
     responses((status = 200, body = Vec<UserInfo>), (status = 403, body = ProblemDetails)))]
 pub async fn list_users(
     State(state): State<AppState>,
-    user: CurrentUser,
+    viewer: Viewer,
 ) -> Result<Json<Vec<UserInfo>>, AppError> {
-    Ok(Json(admin::list_users(&state.pool, &user).await?))
+    Ok(Json(admin::list_users(&state.pool, &viewer).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -37,11 +35,12 @@ pub struct RoleChange {
     responses((status = 204), (status = 403, body = ProblemDetails), (status = 404, body = ProblemDetails)))]
 pub async fn change_role(
     State(state): State<AppState>,
-    user: CurrentUser,
+    viewer: Viewer,
     Path(email): Path<String>,
     ApiJson(body): ApiJson<RoleChange>,
 ) -> Result<StatusCode, AppError> {
-    admin::change_role(&state.pool, &user, &email, body.role).await?;
+    let email = input::email("email", &email)?;
+    admin::change_role(&state.pool, &viewer, &email, body.role).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -50,9 +49,9 @@ pub async fn change_role(
     responses((status = 200, body = Vec<TokenInfo>), (status = 403, body = ProblemDetails)))]
 pub async fn list_tokens(
     State(state): State<AppState>,
-    user: CurrentUser,
+    viewer: Viewer,
 ) -> Result<Json<Vec<TokenInfo>>, AppError> {
-    Ok(Json(admin::list_tokens(&state.pool, &user).await?))
+    Ok(Json(admin::list_tokens(&state.pool, &viewer, None).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -69,10 +68,12 @@ pub struct TokenRequest {
               (status = 422, body = ProblemDetails)))]
 pub async fn issue_token(
     State(state): State<AppState>,
-    user: CurrentUser,
+    viewer: Viewer,
     ApiJson(body): ApiJson<TokenRequest>,
 ) -> Result<(StatusCode, Json<IssuedToken>), AppError> {
-    let issued = admin::issue_token(&state.pool, &user, &body.email, &body.name).await?;
+    let email = input::email("email", &body.email)?;
+    let name = input::token_name(&body.name)?;
+    let issued = admin::issue_token(&state.pool, &viewer, &email, &name).await?;
     Ok((StatusCode::CREATED, Json(issued)))
 }
 
@@ -81,9 +82,9 @@ pub async fn issue_token(
     responses((status = 204), (status = 403, body = ProblemDetails), (status = 404, body = ProblemDetails)))]
 pub async fn revoke_token(
     State(state): State<AppState>,
-    user: CurrentUser,
+    viewer: Viewer,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, AppError> {
-    admin::revoke_token(&state.pool, &user, id).await?;
+    admin::revoke_token(&state.pool, &viewer, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,5 +1,6 @@
-//! The JSON API (`/api/v1`): thin handlers over the same services the UI uses.
-//! Errors are `application/problem+json`.
+//! The JSON API (`/api/v1`): a door to the core. Each handler parses its request
+//! into `domain::input` and calls one action of `app::ssr::actions`; errors are
+//! `application/problem+json`.
 
 mod actions;
 mod admin;
@@ -11,7 +12,7 @@ mod users;
 use axum::routing::{delete, get, post, put};
 use axum::Router;
 
-use app::ssr::state::AppState;
+use app::ssr::web::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -28,6 +29,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/shipments/{tracking_number}/events",
             post(shipments::post_status),
+        )
+        .route(
+            "/shipments/{tracking_number}/reopen",
+            post(shipments::reopen),
         )
         .route(
             "/shipments/{tracking_number}/instructions",

@@ -3,9 +3,8 @@
 //! drift from the code.
 
 use axum::Json;
-use serde::Serialize;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
+use utoipa::{Modify, OpenApi};
 
 use super::{actions, admin, session, shipments, users};
 use crate::routes::events;
@@ -22,7 +21,7 @@ use crate::routes::events;
     paths(
         session::sign_in, session::whoami, session::sign_out, users::register,
         shipments::list, shipments::create, shipments::detail, shipments::post_status,
-        shipments::post_status_bulk,
+        shipments::post_status_bulk, shipments::reopen,
         actions::watch, actions::unwatch, actions::set_instructions, actions::report_problem,
         actions::open_problems, actions::resolve_problem,
         admin::list_users, admin::change_role, admin::list_tokens, admin::issue_token, admin::revoke_token,
@@ -54,40 +53,4 @@ impl Modify for Security {
             ))),
         );
     }
-}
-
-/// An error (RFC 9457 problem details).
-#[derive(Serialize, ToSchema)]
-pub struct ProblemDetails {
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub title: String,
-    pub status: u16,
-    /// A message for a person; never internal details.
-    pub detail: String,
-    /// Per-field errors, for invalid input.
-    pub errors: Option<Vec<FieldError>>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
-
-/// The filters of `GET /api/v1/shipments` (all optional).
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)] // Only describes the query string; the handler reads it with `ShipmentQuery::from_params`.
-pub struct ListParams {
-    /// Only this status (e.g. `in_transit`).
-    status: Option<String>,
-    /// Part of a tracking number.
-    q: Option<String>,
-    /// `1`: only shipments needing attention (exception, failed attempt, or no update for 48 h).
-    attention: Option<String>,
-    /// The `next_page` of the previous page.
-    after: Option<String>,
-    /// Page size, 1–200 (default 50).
-    limit: Option<u32>,
 }

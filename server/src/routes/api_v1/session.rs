@@ -1,3 +1,5 @@
+//! `/api/v1/session`: sign in, who am I, sign out.
+
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -5,10 +7,11 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use app::domain::Account;
-use app::error::AppError;
-use app::ssr::auth::current_user::CurrentUser;
-use app::ssr::auth::{accounts, session};
-use app::ssr::state::AppState;
+use app::error::{AppError, ProblemDetails};
+use app::domain::CurrentUser;
+use app::ssr::actions::accounts;
+use app::ssr::auth::session;
+use app::ssr::web::AppState;
 
 use crate::routes::extract::{ApiJson, ClientIp};
 
@@ -20,8 +23,8 @@ pub struct Credentials {
 
 /// `POST /api/v1/session`: sign in; the response sets the session cookie.
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = Credentials, security(),
-    responses((status = 200, body = Account), (status = 401, body = super::openapi::ProblemDetails),
-              (status = 429, description = "too many failed attempts", body = super::openapi::ProblemDetails)))]
+    responses((status = 200, body = Account), (status = 401, body = ProblemDetails),
+              (status = 429, description = "too many failed attempts", body = ProblemDetails)))]
 pub async fn sign_in(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
@@ -45,7 +48,7 @@ pub async fn sign_in(
 
 /// `GET /api/v1/session`: who is signed in.
 #[utoipa::path(get, path = "/api/v1/session", tag = "session",
-    responses((status = 200, body = Account), (status = 401, body = super::openapi::ProblemDetails)))]
+    responses((status = 200, body = Account), (status = 401, body = ProblemDetails)))]
 pub async fn whoami(user: CurrentUser) -> Json<Account> {
     Json(Account {
         email: user.email,
@@ -55,7 +58,7 @@ pub async fn whoami(user: CurrentUser) -> Json<Account> {
 
 /// `DELETE /api/v1/session`: sign out; the session is deleted server-side.
 #[utoipa::path(delete, path = "/api/v1/session", tag = "session",
-    responses((status = 204), (status = 401, body = super::openapi::ProblemDetails)))]
+    responses((status = 204), (status = 401, body = ProblemDetails)))]
 pub async fn sign_out(_user: CurrentUser, session: Session) -> Result<StatusCode, AppError> {
     session::sign_out(&session).await?;
     Ok(StatusCode::NO_CONTENT)

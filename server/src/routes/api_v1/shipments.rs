@@ -1,4 +1,5 @@
-//! `/api/v1/shipments…`: lists, detail, creation and status events.
+//! `/api/v1/shipments…`: lists, detail, creation, status events and reopening.
+//! Thin, over `app::ssr::actions::shipments`.
 
 use std::collections::HashMap;
 
@@ -6,19 +7,37 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
 
+use app::domain::input::{BulkStatusPost, Reopening, ShipmentDraft, StatusPost};
 use app::domain::{
     BulkOutcome, BulkStatusUpdate, NewShipment, NewStatusEvent, ShipmentDetail, ShipmentEvent, ShipmentList,
-    ShipmentQuery, ShipmentSummary,
+    ShipmentQuery, ShipmentStatus, ShipmentSummary, Viewer,
 };
-use app::error::AppError;
-use app::ssr::auth::current_user::CurrentUser;
-use app::ssr::idempotency::{self, Claim};
-use app::ssr::shipments;
-use app::ssr::state::AppState;
+use app::error::{problem_response, AppError, ProblemDetails};
+use app::ssr::actions::idempotency::{IdempotencyKey, Reply};
+use app::ssr::actions::{shipment_in_path, shipments};
+use app::ssr::web::AppState;
 
-use super::openapi::{ListParams, ProblemDetails};
 use crate::routes::extract::ApiJson;
+
+/// The filters of `GET /api/v1/shipments` (all optional).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // Only describes the query string; the handler reads it with `ShipmentQuery::from_params`.
+pub struct ListParams {
+    /// Only this status (e.g. `in_transit`).
+    status: Option<String>,
+    /// Part of a tracking number.
+    q: Option<String>,
+    /// `1`: only shipments needing attention (exception, failed attempt, or no update for 48 h).
+    attention: Option<String>,
+    /// The `next_page` of the previous page.
+    after: Option<String>,
+    /// Page size, 1–200 (default 50).
+    limit: Option<u32>,
+}
 
 /// The shipments the caller may see, filtered, one page at a time.
 #[utoipa::path(get, path = "/api/v1/shipments", tag = "shipments", params(ListParams),
@@ -26,12 +45,12 @@ use crate::routes::extract::ApiJson;
               (status = 422, description = "a filter is not valid", body = ProblemDetails)))]
 pub async fn list(
     State(state): State<AppState>,
-    user: CurrentUser,
+    viewer: Viewer,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<ShipmentList>, AppError> {
     let query = ShipmentQuery::from_params(|name| params.get(name).map(String::as_str))
         .map_err(|e| AppError::validation(e.field, e.message))?;
-    Ok(Json(shipments::list(&state.pool, &user, &query).await?))
+    Ok(Json(shipments::list(&state.pool, &viewer, &query).await?))
 }
 
 /// Registers a shipment for a customer (operators and admins).
@@ -40,12 +59,13 @@ pub async fn list(
               (status = 422, body = ProblemDetails)))]
 pub async fn create(
     State(state): State<AppState>,
-    user: CurrentUser,
+    viewer: Viewer,
     ApiJson(new): ApiJson<NewShipment>,
 ) -> Result<(StatusCode, Json<ShipmentSummary>), AppError> {
+    let draft = ShipmentDraft::parse(new)?;
     Ok((
         StatusCode::CREATED,
-        Json(shipments::create(&state.pool, &user, new).await?),
+        Json(shipments::create(&state.pool, &viewer, &draft).await?),
     ))
 }
 
@@ -56,12 +76,11 @@ pub async fn create(
               (status = 404, description = "no such shipment, or not yours to see", body = ProblemDetails)))]
 pub async fn detail(
     State(state): State<AppState>,
-    user: CurrentUser,
+    viewer: Viewer,
     Path(tracking_number): Path<String>,
 ) -> Result<Json<ShipmentDetail>, AppError> {
-    Ok(Json(
-        shipments::detail(&state.pool, &user, &tracking_number).await?,
-    ))
+    let number = shipment_in_path(&tracking_number)?;
+    Ok(Json(shipments::detail(&state.pool, &viewer, &number).await?))
 }
 
 /// Posts a status event (operators and admins). With an `Idempotency-Key`
@@ -77,48 +96,30 @@ pub async fn detail(
               (status = 422, body = ProblemDetails)))]
 pub async fn post_status(
     State(state): State<AppState>,
-    user: CurrentUser,
+    viewer: Viewer,
     Path(tracking_number): Path<String>,
     headers: HeaderMap,
     ApiJson(event): ApiJson<NewStatusEvent>,
 ) -> Result<Response, AppError> {
+    let number = shipment_in_path(&tracking_number)?;
+    let post = StatusPost::parse(event, chrono::Utc::now())?;
     let Some(key) = headers.get("idempotency-key") else {
-        let event = shipments::post_status(&state.pool, &user, &tracking_number, event).await?;
+        let event = shipments::post_status(&state.pool, &viewer, &number, &post).await?;
         return Ok((StatusCode::CREATED, Json(event)).into_response());
     };
-    let key = key
-        .to_str()
-        .map_err(|_| AppError::validation("Idempotency-Key", "use ASCII characters only"))?;
-    let body = serde_json::to_vec(&event).map_err(|e| anyhow::anyhow!("fingerprinting a request: {e}"))?;
-    let request_hash = idempotency::fingerprint(&[b"post_status", tracking_number.as_bytes(), &body]);
-    if let Claim::Replay { status, body } = idempotency::claim(&state.pool, &user, key, &request_hash).await?
-    {
-        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-        return Ok(stored_response(status, body));
-    }
-    let (status, body) = match shipments::post_status(&state.pool, &user, &tracking_number, event).await {
-        Ok(event) => (
-            StatusCode::CREATED,
-            serde_json::to_value(&event).unwrap_or_default(),
-        ),
-        Err(error) => (error.status_code(), error.problem_body()),
-    };
-    idempotency::store(&state.pool, &user, key, status.as_u16(), &body).await?;
-    Ok(stored_response(status, body))
+    // A header that is not visible ASCII reads as empty, which the key refuses.
+    let key = IdempotencyKey::parse(key.to_str().unwrap_or_default())?;
+    let reply = shipments::post_status_once(&state.pool, &viewer, &number, &post, &key).await?;
+    Ok(reply_response(reply))
 }
 
-/// A response rebuilt from what the idempotency table holds: problems keep
-/// their content type.
-fn stored_response(status: StatusCode, body: serde_json::Value) -> Response {
+/// A reply as the idempotency store holds it: problems keep their content type.
+fn reply_response(reply: Reply) -> Response {
+    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
     if status.is_success() {
-        (status, Json(body)).into_response()
+        (status, Json(reply.body)).into_response()
     } else {
-        let mut response = (status, body.to_string()).into_response();
-        response.headers_mut().insert(
-            axum::http::header::CONTENT_TYPE,
-            axum::http::HeaderValue::from_static("application/problem+json"),
-        );
-        response
+        problem_response(status, &reply.body)
     }
 }
 
@@ -129,10 +130,37 @@ fn stored_response(status: StatusCode, body: serde_json::Value) -> Response {
               (status = 422, body = ProblemDetails)))]
 pub async fn post_status_bulk(
     State(state): State<AppState>,
-    user: CurrentUser,
+    viewer: Viewer,
     ApiJson(update): ApiJson<BulkStatusUpdate>,
 ) -> Result<Json<Vec<BulkOutcome>>, AppError> {
-    Ok(Json(
-        shipments::post_status_bulk(&state.pool, &user, update).await?,
-    ))
+    let bulk = BulkStatusPost::parse(update, chrono::Utc::now())?;
+    Ok(Json(shipments::post_status_bulk(&state.pool, &viewer, &bulk).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ReopenRequest {
+    /// Where the journey goes on (any status that is not final).
+    status: ShipmentStatus,
+    /// Why, for the timeline (up to 500 characters).
+    reason: String,
+}
+
+/// Reopens a delivered, returned, lost or cancelled shipment (admins). The
+/// reason is recorded on its timeline.
+#[utoipa::path(post, path = "/api/v1/shipments/{tracking_number}/reopen", tag = "shipments",
+    params(("tracking_number" = String, Path)), request_body = ReopenRequest,
+    responses((status = 201, body = ShipmentEvent), (status = 403, body = ProblemDetails),
+              (status = 404, body = ProblemDetails),
+              (status = 409, description = "the shipment is not in a final status", body = ProblemDetails),
+              (status = 422, body = ProblemDetails)))]
+pub async fn reopen(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(tracking_number): Path<String>,
+    ApiJson(body): ApiJson<ReopenRequest>,
+) -> Result<(StatusCode, Json<ShipmentEvent>), AppError> {
+    let number = shipment_in_path(&tracking_number)?;
+    let reopening = Reopening::parse(body.status, &body.reason)?;
+    let event = shipments::reopen(&state.pool, &viewer, &number, &reopening).await?;
+    Ok((StatusCode::CREATED, Json(event)))
 }

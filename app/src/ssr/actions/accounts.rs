@@ -1,36 +1,48 @@
-//! Registration and sign-in: the logic behind the forms, the JSON API and the
-//! CLI, written once.
+//! Accounts: registration and sign-in (the forms, the JSON API), and creating
+//! an account with any role (an admin, or the system from the command line).
 
 use std::net::IpAddr;
 
 use sqlx::PgPool;
 use tokio::sync::OnceCell;
 
-use crate::domain::{Email, NewPassword, Role};
+use crate::domain::{CurrentUser, Email, NewPassword, Role, Viewer};
 use crate::error::AppError;
-
-use super::current_user::CurrentUser;
-use super::password::{hash_password, verify_password};
-use super::throttle::{self, LoginLimits};
+use crate::ssr::auth::password::{hash_password, verify_password};
+use crate::ssr::auth::policy;
+use crate::ssr::auth::throttle::{self, LoginLimits};
+use crate::ssr::db;
 
 /// Creates a customer account (registration never creates staff).
-pub async fn register(pool: &PgPool, email: &str, password: String) -> Result<CurrentUser, AppError> {
-    let email = Email::parse(email).map_err(|e| AppError::validation("email", e))?;
-    let password = NewPassword::parse(password).map_err(|e| AppError::validation("password", e))?;
+pub async fn register(pool: &PgPool, email: &Email, password: NewPassword) -> Result<CurrentUser, AppError> {
     let hash = hash_password(password).await?;
-    let id = crate::ssr::db::users::create_user(pool, &email, &hash, Role::Customer).await?;
+    let id = db::users::create_user(pool, email, &hash, Role::Customer).await?;
     Ok(CurrentUser {
         id,
-        email: email.into(),
+        email: email.to_string(),
         role: Role::Customer,
     })
 }
 
+/// Creates an account with a chosen role (admins; the system).
+pub async fn create_user(
+    pool: &PgPool,
+    viewer: &Viewer,
+    email: &Email,
+    password: NewPassword,
+    role: Role,
+) -> Result<i64, AppError> {
+    policy::require_admin(viewer)?;
+    let hash = hash_password(password).await?;
+    db::users::create_user(pool, email, &hash, role).await
+}
+
 /// Checks an email and password, subject to login throttling.
 ///
-/// Unknown email and wrong password give the same error after the same work
-/// (an argon2 verification against a dummy hash), so neither the answer nor
-/// its timing tells whether an account exists.
+/// The email is taken as typed: an unparseable one is a failed attempt like
+/// any other. Unknown email and wrong password give the same error after the
+/// same work (an argon2 verification against a dummy hash), so neither the
+/// answer nor its timing tells whether an account exists.
 pub async fn sign_in(
     pool: &PgPool,
     limits: &LoginLimits,
@@ -41,29 +53,19 @@ pub async fn sign_in(
     let throttle_key = email_input.trim().to_lowercase();
     throttle::check(pool, limits, &throttle_key, client).await?;
 
-    let account =
-        match Email::parse(email_input) {
-            Ok(email) => sqlx::query!(
-                r#"SELECT id, email, role AS "role: Role", password_hash FROM users WHERE lower(email) = $1"#,
-                email.as_str()
-            )
-            .fetch_optional(pool)
-            .await?,
-            Err(_) => None,
-        };
+    let account = match Email::parse(email_input) {
+        Ok(email) => db::users::find_with_password(pool, &email).await?,
+        Err(_) => None,
+    };
     let stored_hash = match &account {
-        Some(account) => account.password_hash.clone(),
+        Some((_, hash)) => hash.clone(),
         None => dummy_hash().await?.to_owned(),
     };
     let matches = verify_password(password, stored_hash).await?;
     match account {
-        Some(account) if matches => {
+        Some((user, _)) if matches => {
             throttle::reset(pool, &throttle_key).await?;
-            Ok(CurrentUser {
-                id: account.id,
-                email: account.email,
-                role: account.role,
-            })
+            Ok(user)
         }
         _ => {
             throttle::record_failure(pool, limits, &throttle_key, client).await?;

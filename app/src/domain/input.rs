@@ -1,0 +1,321 @@
+//! What people submit, parsed once: each type's constructor holds every rule
+//! for its fields (lengths, formats, time bounds), so the server-side core
+//! receives only input that is already valid, whichever door it came through
+//! (server function, REST, HTML form, command line).
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+
+use serde::Serialize;
+
+use super::{BulkStatusUpdate, Email, NewPassword, NewShipment, NewStatusEvent, ShipmentStatus, TrackingNumber};
+
+/// Why one field was refused: the field's name and a message for a person.
+/// The server reports it as a 422 naming the field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &'static str, message: impl ToString) -> Self {
+        Self {
+            field,
+            message: message.to_string(),
+        }
+    }
+}
+
+/// Longest accepted texts, in characters.
+pub const MAX_LOCATION: usize = 200;
+pub const MAX_NOTE: usize = 2000;
+pub const MAX_PLACE: usize = 100;
+pub const MAX_CARRIER: usize = 60;
+pub const MAX_INSTRUCTIONS: usize = 500;
+pub const MAX_PROBLEM: usize = 2000;
+pub const MAX_REASON: usize = 500;
+pub const MAX_TOKEN_NAME: usize = 100;
+pub const MAX_POSTAL_CODE: usize = 16;
+/// Most shipments one bulk update may change.
+pub const MAX_BULK: usize = 200;
+/// An event may be dated this far ahead of the server's clock (scanner clocks
+/// drift) …
+pub const MAX_FUTURE_MINUTES: i64 = 10;
+/// … and this far back (late uploads from a depot that was offline).
+pub const MAX_PAST_DAYS: i64 = 365;
+
+/// A required one-line text, trimmed, at most `max` characters.
+pub fn required_text(field: &'static str, value: &str, max: usize) -> Result<String, FieldError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(FieldError::new(field, format!("enter the {}", field.replace('_', " "))));
+    }
+    bounded(field, value, max).map(str::to_owned)
+}
+
+/// Optional text, trimmed; blank means absent.
+pub fn optional_text(field: &'static str, value: Option<&str>, max: usize) -> Result<Option<String>, FieldError> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        Some(value) => bounded(field, value, max).map(|v| Some(v.to_owned())),
+        None => Ok(None),
+    }
+}
+
+fn bounded<'a>(field: &'static str, value: &'a str, max: usize) -> Result<&'a str, FieldError> {
+    if value.chars().count() > max {
+        return Err(FieldError::new(
+            field,
+            format!("{} is too long: at most {max} characters", field.replace('_', " ")),
+        ));
+    }
+    Ok(value)
+}
+
+/// Postal codes compare without spaces and case ("sw1a 1aa" = "SW1A1AA").
+pub fn postal_code(field: &'static str, raw: &str) -> Result<String, FieldError> {
+    let code: String = raw
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_uppercase();
+    if code.is_empty() || code.chars().count() > MAX_POSTAL_CODE {
+        return Err(FieldError::new(field, "enter the destination's postal code"));
+    }
+    Ok(code)
+}
+
+pub fn tracking_number(field: &'static str, raw: &str) -> Result<TrackingNumber, FieldError> {
+    TrackingNumber::parse(raw).map_err(|e| FieldError::new(field, e))
+}
+
+pub fn email(field: &'static str, raw: &str) -> Result<Email, FieldError> {
+    Email::parse(raw).map_err(|e| FieldError::new(field, e))
+}
+
+pub fn status(field: &'static str, raw: &str) -> Result<ShipmentStatus, FieldError> {
+    raw.trim().parse().map_err(|e| FieldError::new(field, e))
+}
+
+pub fn new_password(field: &'static str, raw: String) -> Result<NewPassword, FieldError> {
+    NewPassword::parse(raw).map_err(|e| FieldError::new(field, e))
+}
+
+/// Delivery instructions; blank removes them.
+pub fn instructions(raw: &str) -> Result<Option<String>, FieldError> {
+    optional_text("instructions", Some(raw), MAX_INSTRUCTIONS)
+}
+
+/// What is wrong with a shipment, as its reporter describes it.
+pub fn problem_description(raw: &str) -> Result<String, FieldError> {
+    required_text("description", raw, MAX_PROBLEM)
+}
+
+/// What was done about a problem.
+pub fn resolution(raw: &str) -> Result<String, FieldError> {
+    required_text("resolution", raw, MAX_PROBLEM)
+}
+
+/// What an API token is for ("scanner at depot 3").
+pub fn token_name(raw: &str) -> Result<String, FieldError> {
+    required_text("name", raw, MAX_TOKEN_NAME)
+}
+
+/// A status event, ready to record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatusPost {
+    pub status: ShipmentStatus,
+    pub location: Option<String>,
+    pub note: Option<String>,
+    /// When it happened; `None` means now.
+    pub occurred_at: Option<DateTime<Utc>>,
+}
+
+impl StatusPost {
+    pub fn parse(raw: NewStatusEvent, now: DateTime<Utc>) -> Result<Self, FieldError> {
+        if let Some(at) = raw.occurred_at {
+            if at > now + Duration::minutes(MAX_FUTURE_MINUTES) {
+                return Err(FieldError::new("occurred_at", "this time is in the future"));
+            }
+            if at < now - Duration::days(MAX_PAST_DAYS) {
+                return Err(FieldError::new(
+                    "occurred_at",
+                    format!("this time is more than {MAX_PAST_DAYS} days ago"),
+                ));
+            }
+        }
+        Ok(Self {
+            status: raw.status,
+            location: optional_text("location", raw.location.as_deref(), MAX_LOCATION)?,
+            note: optional_text("note", raw.note.as_deref(), MAX_NOTE)?,
+            occurred_at: raw.occurred_at,
+        })
+    }
+}
+
+/// One status for many shipments. The numbers stay as given: each row is
+/// parsed and checked on its own, and reported on its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkStatusPost {
+    pub tracking_numbers: Vec<String>,
+    pub post: StatusPost,
+}
+
+impl BulkStatusPost {
+    pub fn parse(raw: BulkStatusUpdate, now: DateTime<Utc>) -> Result<Self, FieldError> {
+        if raw.tracking_numbers.is_empty() {
+            return Err(FieldError::new("tracking_numbers", "select at least one shipment"));
+        }
+        if raw.tracking_numbers.len() > MAX_BULK {
+            return Err(FieldError::new(
+                "tracking_numbers",
+                format!("at most {MAX_BULK} shipments at once"),
+            ));
+        }
+        if raw.tracking_numbers.iter().any(|n| n.len() > 4 * TrackingNumber::MAX_LEN) {
+            return Err(FieldError::new("tracking_numbers", "a tracking number is far too long"));
+        }
+        let post = StatusPost::parse(
+            NewStatusEvent {
+                status: raw.status,
+                location: raw.location,
+                note: raw.note,
+                occurred_at: None,
+            },
+            now,
+        )?;
+        Ok(Self {
+            tracking_numbers: raw.tracking_numbers,
+            post,
+        })
+    }
+}
+
+/// A shipment to register, every field checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShipmentDraft {
+    pub tracking_number: TrackingNumber,
+    pub owner_email: Email,
+    pub origin: String,
+    pub destination: String,
+    pub postal_code: String,
+    pub carrier: String,
+    pub eta: Option<NaiveDate>,
+}
+
+impl ShipmentDraft {
+    pub fn parse(raw: NewShipment) -> Result<Self, FieldError> {
+        Ok(Self {
+            tracking_number: tracking_number("tracking_number", &raw.tracking_number)?,
+            owner_email: email("owner_email", &raw.owner_email)?,
+            origin: required_text("origin", &raw.origin, MAX_PLACE)?,
+            destination: required_text("destination", &raw.destination, MAX_PLACE)?,
+            postal_code: postal_code("destination_postal_code", &raw.destination_postal_code)?,
+            carrier: required_text("carrier", &raw.carrier, MAX_CARRIER)?,
+            eta: raw.eta,
+        })
+    }
+}
+
+/// The proof that someone knows a shipment: its number and destination postcode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatchProof {
+    pub tracking_number: TrackingNumber,
+    pub postal_code: String,
+}
+
+impl WatchProof {
+    pub fn parse(tracking_number_raw: &str, postal_code_raw: &str) -> Result<Self, FieldError> {
+        Ok(Self {
+            tracking_number: tracking_number("tracking_number", tracking_number_raw)?,
+            postal_code: postal_code("postal_code", postal_code_raw)?,
+        })
+    }
+}
+
+/// An admin moving a shipment out of a final status, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reopening {
+    pub status: ShipmentStatus,
+    pub reason: String,
+}
+
+impl Reopening {
+    pub fn parse(status: ShipmentStatus, reason: &str) -> Result<Self, FieldError> {
+        if status.is_final() {
+            return Err(FieldError::new(
+                "status",
+                "reopen to a status where the journey goes on, not a final one",
+            ));
+        }
+        Ok(Self {
+            status,
+            reason: required_text("reason", reason, MAX_REASON)?,
+        })
+    }
+}
+
+/// An ETA as a form sends it: blank, or `YYYY-MM-DD`.
+pub fn optional_date(field: &'static str, raw: Option<&str>) -> Result<Option<NaiveDate>, FieldError> {
+    raw.map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(|e| {
+            e.parse::<NaiveDate>()
+                .map_err(|_| FieldError::new(field, "enter the date as YYYY-MM-DD"))
+        })
+        .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texts_are_trimmed_bounded_and_blank_means_absent() {
+        assert_eq!(optional_text("note", Some("  "), 5), Ok(None));
+        assert_eq!(optional_text("note", Some(" hi "), 5), Ok(Some("hi".to_owned())));
+        assert_eq!(optional_text("note", Some("toolong"), 5).map_err(|e| e.field), Err("note"));
+        assert_eq!(required_text("origin", " ", 5).map_err(|e| e.message), Err("enter the origin".to_owned()));
+    }
+
+    #[test]
+    fn postal_codes_ignore_spaces_and_case() {
+        assert_eq!(postal_code("p", "sw1a 1aa"), Ok("SW1A1AA".to_owned()));
+        assert!(postal_code("p", "   ").is_err());
+        assert!(postal_code("p", &"9".repeat(17)).is_err());
+    }
+
+    #[test]
+    fn events_may_not_be_dated_far_in_the_future_or_past() {
+        let now = Utc::now();
+        let at = |offset: Duration| NewStatusEvent {
+            status: ShipmentStatus::InTransit,
+            location: None,
+            note: None,
+            occurred_at: Some(now + offset),
+        };
+        assert!(StatusPost::parse(at(Duration::minutes(5)), now).is_ok());
+        assert!(StatusPost::parse(at(Duration::hours(1)), now).is_err());
+        assert!(StatusPost::parse(at(-Duration::days(30)), now).is_ok());
+        assert!(StatusPost::parse(at(-Duration::days(400)), now).is_err());
+    }
+
+    #[test]
+    fn a_reopening_needs_a_reason_and_a_non_final_status() {
+        assert!(Reopening::parse(ShipmentStatus::InTransit, "parcel found at depot").is_ok());
+        assert_eq!(Reopening::parse(ShipmentStatus::InTransit, " ").map_err(|e| e.field), Err("reason"));
+        assert_eq!(Reopening::parse(ShipmentStatus::Delivered, "why").map_err(|e| e.field), Err("status"));
+    }
+
+    #[test]
+    fn a_bulk_update_names_one_to_two_hundred_shipments() {
+        let raw = |n: usize| BulkStatusUpdate {
+            tracking_numbers: vec!["SW1000001".to_owned(); n],
+            status: ShipmentStatus::InTransit,
+            location: None,
+            note: None,
+        };
+        assert!(BulkStatusPost::parse(raw(0), Utc::now()).is_err());
+        assert!(BulkStatusPost::parse(raw(200), Utc::now()).is_ok());
+        assert!(BulkStatusPost::parse(raw(201), Utc::now()).is_err());
+    }
+}

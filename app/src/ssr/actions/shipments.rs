@@ -1,0 +1,164 @@
+//! What can be done with shipments: lists, a shipment's page, status events
+//! (one or many), registering a shipment, and an admin's reopening.
+
+use chrono::Utc;
+use sqlx::PgPool;
+
+use crate::domain::input::{BulkStatusPost, Reopening, ShipmentDraft, StatusPost};
+use crate::domain::{
+    BulkOutcome, PageCursor, Role, ShipmentDetail, ShipmentEvent, ShipmentList, ShipmentQuery, ShipmentSummary,
+    TrackingNumber, Viewer, ViewerRights,
+};
+use crate::error::AppError;
+use crate::ssr::auth::policy;
+use crate::ssr::db;
+use crate::ssr::db::status::Rule;
+
+use super::idempotency::{self, IdempotencyKey, Reply};
+
+/// One page of the shipments the viewer may see that match `query`, with the
+/// counts per status of everything they may see.
+pub async fn list(pool: &PgPool, viewer: &Viewer, query: &ShipmentQuery) -> Result<ShipmentList, AppError> {
+    let mut shipments = db::shipments::list_visible(pool, viewer, query).await?;
+    let limit = query.limit() as usize;
+    let next_page = if shipments.len() > limit {
+        shipments.truncate(limit);
+        shipments.last().map(|last| {
+            PageCursor {
+                updated_at: last.updated_at,
+                tracking_number: last.tracking_number.to_string(),
+            }
+            .encode()
+        })
+    } else {
+        None
+    };
+    let (counts, needs_attention) = db::shipments::visible_counts(pool, viewer).await?;
+    Ok(ShipmentList {
+        shipments,
+        total: counts.iter().map(|c| c.count).sum(),
+        counts,
+        needs_attention,
+        next_page,
+    })
+}
+
+/// One shipment with its timeline; 404 if it does not exist or is not the
+/// viewer's to see (the same answer, so existence is not revealed).
+pub async fn detail(
+    pool: &PgPool,
+    viewer: &Viewer,
+    tracking_number: &TrackingNumber,
+) -> Result<ShipmentDetail, AppError> {
+    let id = policy::visible_shipment_id(pool, viewer, tracking_number).await?;
+    let (shipment, timeline) = db::shipments::detail(pool, id).await?;
+    let relation = db::watchers::relation(pool, id, viewer.user_id()).await?;
+    let open_problems = db::problems::open(pool, Some(id)).await?;
+    Ok(ShipmentDetail {
+        shipment,
+        timeline,
+        delivery_instructions: relation.delivery_instructions,
+        destination_postal_code: (relation.owns || viewer.is_staff())
+            .then_some(relation.destination_postal_code),
+        open_problems,
+        rights: ViewerRights {
+            owns: relation.owns,
+            watches: relation.watches,
+            is_staff: viewer.is_staff(),
+            is_admin: viewer.role() == Role::Admin,
+        },
+    })
+}
+
+/// Posts a status event (operators, admins, the system).
+pub async fn post_status(
+    pool: &PgPool,
+    viewer: &Viewer,
+    tracking_number: &TrackingNumber,
+    post: &StatusPost,
+) -> Result<ShipmentEvent, AppError> {
+    policy::require_staff(viewer)?;
+    // Staff see every shipment, so no visibility query here: on the hot write
+    // path it only cost a round trip. An unknown number is still a 404, from
+    // the write itself.
+    db::status::record_status_change(pool, tracking_number, post, viewer.user_id(), Rule::Ordinary).await
+}
+
+/// [`post_status`] made safe to retry: with a key, a repeat of the same
+/// request gets the first reply and records nothing new. The key is claimed
+/// only after the viewer is known to be allowed and the input is valid.
+pub async fn post_status_once(
+    pool: &PgPool,
+    viewer: &Viewer,
+    tracking_number: &TrackingNumber,
+    post: &StatusPost,
+    key: &IdempotencyKey,
+) -> Result<Reply, AppError> {
+    policy::require_staff(viewer)?;
+    let fingerprint = idempotency::fingerprint(&"post_status", &(tracking_number, post))?;
+    idempotency::once(pool, viewer, key, &fingerprint, 201, || {
+        post_status(pool, viewer, tracking_number, post)
+    })
+    .await
+}
+
+/// One status for many shipments (staff). Each row is its own transaction and
+/// its own transition check: the outcome is reported per row, in the order
+/// given, and a refused row does not stop the others.
+pub async fn post_status_bulk(
+    pool: &PgPool,
+    viewer: &Viewer,
+    bulk: &BulkStatusPost,
+) -> Result<Vec<BulkOutcome>, AppError> {
+    policy::require_staff(viewer)?;
+    let mut outcomes = Vec::with_capacity(bulk.tracking_numbers.len());
+    for number in &bulk.tracking_numbers {
+        let result = match super::shipment_in_path(number) {
+            Ok(tracking_number) => post_status(pool, viewer, &tracking_number, &bulk.post).await,
+            Err(error) => Err(error),
+        };
+        outcomes.push(match result {
+            Ok(event) => BulkOutcome::Recorded {
+                tracking_number: number.clone(),
+                event,
+            },
+            Err(AppError::Internal) => return Err(AppError::Internal),
+            Err(error) => BulkOutcome::Refused {
+                tracking_number: number.clone(),
+                error: error.to_string(),
+            },
+        });
+    }
+    Ok(outcomes)
+}
+
+/// Registers a shipment for a customer (staff). It starts `pending`, with that
+/// first status on its timeline.
+pub async fn create(pool: &PgPool, viewer: &Viewer, draft: &ShipmentDraft) -> Result<ShipmentSummary, AppError> {
+    policy::require_staff(viewer)?;
+    let owner_id = db::users::find_user_id(pool, &draft.owner_email)
+        .await?
+        .ok_or_else(|| AppError::validation("owner_email", "there is no account with this email address"))?;
+    db::shipments::create(pool, draft, owner_id, viewer.user_id()).await
+}
+
+/// Moves a delivered, returned, lost or cancelled shipment back into its
+/// journey (admins only), recording the reason on the timeline.
+pub async fn reopen(
+    pool: &PgPool,
+    viewer: &Viewer,
+    tracking_number: &TrackingNumber,
+    reopening: &Reopening,
+) -> Result<ShipmentEvent, AppError> {
+    policy::require_admin(viewer)?;
+    let post = StatusPost {
+        status: reopening.status,
+        location: None,
+        note: None,
+        occurred_at: Some(Utc::now()),
+    };
+    let rule = Rule::Reopen {
+        reason: &reopening.reason,
+    };
+    db::status::record_status_change(pool, tracking_number, &post, viewer.user_id(), rule).await
+}

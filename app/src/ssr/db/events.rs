@@ -1,0 +1,61 @@
+//! Appending to a shipment's history: the one place that writes
+//! `shipment_events`. Status changes, problems, instructions, registration,
+//! reopening and the demo seed all come through here, so the stream position,
+//! the NOTIFY (both set by triggers) and the actor are applied identically.
+
+use chrono::{DateTime, Utc};
+use sqlx::PgConnection;
+
+use crate::domain::{EventKind, ShipmentStatus};
+use crate::error::AppError;
+
+/// An entry to append. Runs inside the caller's transaction, so the event
+/// commits together with the change it records.
+#[derive(Debug, Clone)]
+pub struct NewEvent<'a> {
+    pub shipment_id: i64,
+    pub kind: EventKind,
+    /// The status moved to (status events only).
+    pub status: Option<ShipmentStatus>,
+    pub location: Option<&'a str>,
+    pub note: Option<&'a str>,
+    /// When it happened; `None` means now.
+    pub occurred_at: Option<DateTime<Utc>>,
+    /// When it was recorded; `None` means now (the demo seed back-dates it).
+    pub recorded_at: Option<DateTime<Utc>>,
+    /// Who did it; `None` for the system.
+    pub actor_id: Option<i64>,
+}
+
+/// What the database assigned to an appended event.
+#[derive(Debug, Clone)]
+pub struct Appended {
+    pub id: i64,
+    pub occurred_at: DateTime<Utc>,
+    /// The actor's display name: an email address, or "system".
+    pub actor: String,
+}
+
+pub async fn append(conn: &mut PgConnection, event: NewEvent<'_>) -> Result<Appended, AppError> {
+    let row = sqlx::query!(
+        r#"INSERT INTO shipment_events (shipment_id, kind, status, location, note, occurred_at, recorded_at, actor_id)
+           VALUES ($1, $2, $3, $4, $5, COALESCE($6, now()), COALESCE($7, now()), $8)
+           RETURNING id, occurred_at AS "occurred_at: DateTime<Utc>",
+                     COALESCE((SELECT email FROM users WHERE id = $8), 'system') AS "actor!""#,
+        event.shipment_id,
+        event.kind as EventKind,
+        event.status as Option<ShipmentStatus>,
+        event.location,
+        event.note,
+        event.occurred_at as _,
+        event.recorded_at as _,
+        event.actor_id,
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(Appended {
+        id: row.id,
+        occurred_at: row.occurred_at,
+        actor: row.actor,
+    })
+}

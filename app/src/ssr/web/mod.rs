@@ -1,0 +1,10 @@
+//! The HTTP edge of the core, its top layer: the state every request handler
+//! and server function can reach, and how a request proves who it is (the
+//! extractors). The doors (`crate::api` server functions, the server crate's
+//! routes) build on this.
+
+pub mod extract;
+pub mod state;
+
+pub use extract::{from_server_fn, has_bearer_token};
+pub use state::{AppState, StreamSettings};
