@@ -140,9 +140,13 @@ mod protocol {
     #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
     #[serde(tag = "type", rename_all = "snake_case")]
     pub enum FromWorker {
-        State { state: WorkerState },
+        State {
+            state: WorkerState,
+        },
         /// One `event: shipment` frame's data.
-        Shipment { data: String },
+        Shipment {
+            data: String,
+        },
         /// The stream's cursor was unusable: refetch.
         Reset,
     }
@@ -171,11 +175,7 @@ mod protocol {
     }
 
     pub fn encode(message: &ToWorker<'_>) -> String {
-        serde_json::to_string(&Outgoing {
-            v: VERSION,
-            message,
-        })
-        .unwrap_or_default()
+        serde_json::to_string(&Outgoing { v: VERSION, message }).unwrap_or_default()
     }
 
     /// A worker message of this version, or `None`.
@@ -193,17 +193,23 @@ mod protocol {
         #[test]
         fn messages_carry_the_version_and_a_type_tag() {
             assert_eq!(
-                encode(&ToWorker::Hello { account: "alice@example.com" }),
+                encode(&ToWorker::Hello {
+                    account: "alice@example.com"
+                }),
                 r#"{"v":1,"type":"hello","account":"alice@example.com"}"#
             );
             assert_eq!(encode(&ToWorker::Bye), r#"{"v":1,"type":"bye"}"#);
             assert_eq!(
                 decode(r#"{"v":1,"type":"state","state":"signed_out"}"#),
-                Some(FromWorker::State { state: WorkerState::SignedOut })
+                Some(FromWorker::State {
+                    state: WorkerState::SignedOut
+                })
             );
             assert_eq!(
                 decode(r#"{"v":1,"type":"shipment","data":"{}"}"#),
-                Some(FromWorker::Shipment { data: "{}".to_owned() })
+                Some(FromWorker::Shipment {
+                    data: "{}".to_owned()
+                })
             );
             assert_eq!(decode(r#"{"v":1,"type":"reset"}"#), Some(FromWorker::Reset));
         }

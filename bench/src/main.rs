@@ -154,7 +154,9 @@ async fn run(
     let rss_open = rss();
     let open_streams = seeded.viewers.len() + stalled.len();
     let per_stream_kib = match (rss_empty, rss_open) {
-        (Some(empty), Some(open)) if open_streams > 0 => open.saturating_sub(empty) as f64 / open_streams as f64,
+        (Some(empty), Some(open)) if open_streams > 0 => {
+            open.saturating_sub(empty) as f64 / open_streams as f64
+        }
         _ => 0.0,
     };
     println!(
@@ -192,9 +194,16 @@ async fn run(
         written as f64 / secs,
         writes.failed
     );
-    println!("deliveries: {} ({:.0}/s)", counted.delivered, counted.delivered as f64 / secs);
+    println!(
+        "deliveries: {} ({:.0}/s)",
+        counted.delivered,
+        counted.delivered as f64 / secs
+    );
     println!("latency write→client:        {}", counted.to_client.line());
-    println!("  of which server (NOTIFY→client): {}", counted.server_share.line());
+    println!(
+        "  of which server (NOTIFY→client): {}",
+        counted.server_share.line()
+    );
     println!("floor: write→bare LISTEN client: {}", counted.to_notify.line());
     println!("POST round trip:              {}", post.line());
     println!("lost: {} | duplicated: {}", counted.lost, counted.duplicated);
@@ -209,9 +218,14 @@ async fn run(
         counted.lost,
         counted.duplicated
     );
-    anyhow::ensure!(writes.failed == 0 || args.rate == 0, "{} writes failed", writes.failed);
+    anyhow::ensure!(
+        writes.failed == 0 || args.rate == 0,
+        "{} writes failed",
+        writes.failed
+    );
 
-    let (to_client, server_share, to_notify) = (&counted.to_client, &counted.server_share, &counted.to_notify);
+    let (to_client, server_share, to_notify) =
+        (&counted.to_client, &counted.server_share, &counted.to_notify);
     Ok(format!(
         "streams={} operators={} instances={} rate={} writes_per_s={:.0} deliveries_per_s={:.0} \
          p50_ms={} p95_ms={} p99_ms={} max_ms={} server_p50_ms={} server_p99_ms={} notify_p50_ms={} notify_p99_ms={} \
@@ -282,7 +296,12 @@ async fn open_stalled(
     servers: &[Instance],
 ) -> anyhow::Result<Vec<reqwest::Response>> {
     let mut stalled = Vec::new();
-    let Some(operator) = seeded.viewers.iter().find(|v| v.operator).or(seeded.viewers.first()) else {
+    let Some(operator) = seeded
+        .viewers
+        .iter()
+        .find(|v| v.operator)
+        .or(seeded.viewers.first())
+    else {
         return Ok(stalled);
     };
     for i in 0..count {

@@ -17,7 +17,11 @@ impl Viewer {
     /// Whether this viewer may see a shipment owned by `owner_id` (the app's
     /// own rule; the harness's shipments have no watchers).
     pub fn sees(&self, owner_id: i64) -> bool {
-        let role = if self.operator { Role::Operator } else { Role::Customer };
+        let role = if self.operator {
+            Role::Operator
+        } else {
+            Role::Customer
+        };
         may_see(self.id, role, owner_id, &[])
     }
 }

@@ -88,7 +88,11 @@ pub fn tally(
     let to_notify = expected
         .iter()
         .filter_map(|(position, _)| {
-            Some(notified.get(position)?.saturating_duration_since(*sent_at.get(position)?))
+            Some(
+                notified
+                    .get(position)?
+                    .saturating_duration_since(*sent_at.get(position)?),
+            )
         })
         .collect();
     for (viewer, received) in viewers.iter().zip(arrivals.iter()) {

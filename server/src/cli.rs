@@ -325,5 +325,6 @@ fn read_new_password() -> anyhow::Result<NewPassword> {
             .context("reading the password from standard input")?;
         line.trim_end_matches(['\r', '\n']).to_owned()
     };
-    input::new_password("password", password).map_err(|e| anyhow::anyhow!("{}: {}; nothing was created", e.field, e.message))
+    input::new_password("password", password)
+        .map_err(|e| anyhow::anyhow!("{}: {}; nothing was created", e.field, e.message))
 }

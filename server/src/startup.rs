@@ -22,8 +22,8 @@ use sqlx::PgPool;
 
 use app::ssr::auth::session::{self, SessionConfig};
 use app::ssr::auth::throttle::LoginLimits;
-use app::ssr::web::{AppState, StreamSettings};
 use app::ssr::stream::{listener, log, sweep, Hub};
+use app::ssr::web::{AppState, StreamSettings};
 use app::{shell, App};
 
 use crate::database::DatabaseArgs;

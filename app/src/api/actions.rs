@@ -14,7 +14,10 @@ use crate::{
 
 /// Watches a shipment by tracking number and destination postal code.
 #[server(endpoint = "watch_shipment")]
-pub async fn watch_shipment(tracking_number: String, postal_code: String) -> Result<ShipmentSummary, AppError> {
+pub async fn watch_shipment(
+    tracking_number: String,
+    postal_code: String,
+) -> Result<ShipmentSummary, AppError> {
     as_viewer(|state, viewer| async move {
         let proof = input::WatchProof::parse(&tracking_number, &postal_code)?;
         watching::watch(&state.pool, &viewer, &proof).await

@@ -2,7 +2,9 @@
 
 use leptos::prelude::*;
 
-use crate::domain::{BulkOutcome, ShipmentDetail, ShipmentEvent, ShipmentList, ShipmentQuery, ShipmentSummary};
+use crate::domain::{
+    BulkOutcome, ShipmentDetail, ShipmentEvent, ShipmentList, ShipmentQuery, ShipmentSummary,
+};
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::{
@@ -99,7 +101,11 @@ pub async fn create_shipment(
 /// Moves a delivered, returned, lost or cancelled shipment back into its
 /// journey, with the reason on its timeline (admins).
 #[server(endpoint = "reopen_shipment")]
-pub async fn reopen_shipment(tracking_number: String, status: String, reason: String) -> Result<ShipmentEvent, AppError> {
+pub async fn reopen_shipment(
+    tracking_number: String,
+    status: String,
+    reason: String,
+) -> Result<ShipmentEvent, AppError> {
     as_viewer(|state, viewer| async move {
         let number = shipment_in_path(&tracking_number)?;
         let reopening = input::Reopening::parse(input::status("status", &status)?, &reason)?;

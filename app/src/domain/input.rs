@@ -7,7 +7,9 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use serde::Serialize;
 
-use super::{BulkStatusUpdate, Email, NewPassword, NewShipment, NewStatusEvent, ShipmentStatus, TrackingNumber};
+use super::{
+    BulkStatusUpdate, Email, NewPassword, NewShipment, NewStatusEvent, ShipmentStatus, TrackingNumber,
+};
 
 /// Why one field was refused: the field's name and a message for a person.
 /// The server reports it as a 422 naming the field.
@@ -48,13 +50,20 @@ pub const MAX_PAST_DAYS: i64 = 365;
 pub fn required_text(field: &'static str, value: &str, max: usize) -> Result<String, FieldError> {
     let value = value.trim();
     if value.is_empty() {
-        return Err(FieldError::new(field, format!("enter the {}", field.replace('_', " "))));
+        return Err(FieldError::new(
+            field,
+            format!("enter the {}", field.replace('_', " ")),
+        ));
     }
     bounded(field, value, max).map(str::to_owned)
 }
 
 /// Optional text, trimmed; blank means absent.
-pub fn optional_text(field: &'static str, value: Option<&str>, max: usize) -> Result<Option<String>, FieldError> {
+pub fn optional_text(
+    field: &'static str,
+    value: Option<&str>,
+    max: usize,
+) -> Result<Option<String>, FieldError> {
     match value.map(str::trim).filter(|v| !v.is_empty()) {
         Some(value) => bounded(field, value, max).map(|v| Some(v.to_owned())),
         None => Ok(None),
@@ -65,7 +74,10 @@ fn bounded<'a>(field: &'static str, value: &'a str, max: usize) -> Result<&'a st
     if value.chars().count() > max {
         return Err(FieldError::new(
             field,
-            format!("{} is too long: at most {max} characters", field.replace('_', " ")),
+            format!(
+                "{} is too long: at most {max} characters",
+                field.replace('_', " ")
+            ),
         ));
     }
     Ok(value)
@@ -163,7 +175,10 @@ pub struct BulkStatusPost {
 impl BulkStatusPost {
     pub fn parse(raw: BulkStatusUpdate, now: DateTime<Utc>) -> Result<Self, FieldError> {
         if raw.tracking_numbers.is_empty() {
-            return Err(FieldError::new("tracking_numbers", "select at least one shipment"));
+            return Err(FieldError::new(
+                "tracking_numbers",
+                "select at least one shipment",
+            ));
         }
         if raw.tracking_numbers.len() > MAX_BULK {
             return Err(FieldError::new(
@@ -171,8 +186,15 @@ impl BulkStatusPost {
                 format!("at most {MAX_BULK} shipments at once"),
             ));
         }
-        if raw.tracking_numbers.iter().any(|n| n.len() > 4 * TrackingNumber::MAX_LEN) {
-            return Err(FieldError::new("tracking_numbers", "a tracking number is far too long"));
+        if raw
+            .tracking_numbers
+            .iter()
+            .any(|n| n.len() > 4 * TrackingNumber::MAX_LEN)
+        {
+            return Err(FieldError::new(
+                "tracking_numbers",
+                "a tracking number is far too long",
+            ));
         }
         let post = StatusPost::parse(
             NewStatusEvent {
@@ -273,8 +295,14 @@ mod tests {
     fn texts_are_trimmed_bounded_and_blank_means_absent() {
         assert_eq!(optional_text("note", Some("  "), 5), Ok(None));
         assert_eq!(optional_text("note", Some(" hi "), 5), Ok(Some("hi".to_owned())));
-        assert_eq!(optional_text("note", Some("toolong"), 5).map_err(|e| e.field), Err("note"));
-        assert_eq!(required_text("origin", " ", 5).map_err(|e| e.message), Err("enter the origin".to_owned()));
+        assert_eq!(
+            optional_text("note", Some("toolong"), 5).map_err(|e| e.field),
+            Err("note")
+        );
+        assert_eq!(
+            required_text("origin", " ", 5).map_err(|e| e.message),
+            Err("enter the origin".to_owned())
+        );
     }
 
     #[test]
@@ -302,8 +330,14 @@ mod tests {
     #[test]
     fn a_reopening_needs_a_reason_and_a_non_final_status() {
         assert!(Reopening::parse(ShipmentStatus::InTransit, "parcel found at depot").is_ok());
-        assert_eq!(Reopening::parse(ShipmentStatus::InTransit, " ").map_err(|e| e.field), Err("reason"));
-        assert_eq!(Reopening::parse(ShipmentStatus::Delivered, "why").map_err(|e| e.field), Err("status"));
+        assert_eq!(
+            Reopening::parse(ShipmentStatus::InTransit, " ").map_err(|e| e.field),
+            Err("reason")
+        );
+        assert_eq!(
+            Reopening::parse(ShipmentStatus::Delivered, "why").map_err(|e| e.field),
+            Err("status")
+        );
     }
 
     #[test]

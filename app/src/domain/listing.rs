@@ -280,22 +280,13 @@ mod tests {
     #[test]
     fn empty_form_fields_mean_no_filter() {
         let query = params(&[("status", ""), ("q", " "), ("after", "")]).expect("valid");
-        assert_eq!(
-            query,
-            ShipmentQuery::default()
-        );
+        assert_eq!(query, ShipmentQuery::default());
     }
 
     #[test]
     fn search_is_normalised_and_checked() {
-        assert_eq!(
-            params(&[("q", "sw 12a")]).expect("valid").search(),
-            Some("SW12A")
-        );
-        assert_eq!(
-            params(&[("q", "SW-1")]).expect("valid").search(),
-            Some("SW1")
-        );
+        assert_eq!(params(&[("q", "sw 12a")]).expect("valid").search(), Some("SW12A"));
+        assert_eq!(params(&[("q", "SW-1")]).expect("valid").search(), Some("SW1"));
         assert_eq!(params(&[("q", "SW/1")]).expect_err("refused").field, "q");
     }
 
@@ -324,10 +315,18 @@ mod tests {
 
     #[test]
     fn a_query_travels_as_its_parameters_and_is_parsed_again() {
-        let query = params(&[("status", "in_transit"), ("q", "sw1"), ("attention", "1"), ("limit", "20")])
-            .expect("valid");
+        let query = params(&[
+            ("status", "in_transit"),
+            ("q", "sw1"),
+            ("attention", "1"),
+            ("limit", "20"),
+        ])
+        .expect("valid");
         let json = serde_json::to_string(&query).expect("serialises");
-        assert_eq!(serde_json::from_str::<ShipmentQuery>(&json).expect("parses"), query);
+        assert_eq!(
+            serde_json::from_str::<ShipmentQuery>(&json).expect("parses"),
+            query
+        );
         let forged = r#"{"status":null,"q":"SW/1","attention":null,"after":null,"limit":"5000"}"#;
         assert!(serde_json::from_str::<ShipmentQuery>(forged).is_err());
     }

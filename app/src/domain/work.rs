@@ -66,7 +66,10 @@ pub struct BulkStatusUpdate {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum BulkOutcome {
     /// The change was made.
-    Recorded { tracking_number: String, event: ShipmentEvent },
+    Recorded {
+        tracking_number: String,
+        event: ShipmentEvent,
+    },
     /// The change was refused, and why (a message for a person).
     Refused { tracking_number: String, error: String },
 }

@@ -108,7 +108,11 @@ fn ShipmentView(detail: ShipmentDetail) -> impl IntoView {
 /// The operator's form: offers only the statuses the lifecycle allows next.
 /// When the journey has ended, an admin gets the reopen form instead.
 #[component]
-fn PostStatusForm(number: String, summary: RwSignal<crate::domain::ShipmentSummary>, is_admin: bool) -> impl IntoView {
+fn PostStatusForm(
+    number: String,
+    summary: RwSignal<crate::domain::ShipmentSummary>,
+    is_admin: bool,
+) -> impl IntoView {
     let action = ServerAction::<PostStatus>::new();
     let result = action.value();
     view! {

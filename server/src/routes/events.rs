@@ -32,7 +32,14 @@ pub async fn stream(
     auth: Authenticated,
 ) -> Result<Response, AppError> {
     let last_event_id = headers.get("last-event-id").and_then(|v| v.to_str().ok());
-    let mut feed = Feed::open(&state.hub, &state.pool, auth, last_event_id, params.after.as_deref()).await?;
+    let mut feed = Feed::open(
+        &state.hub,
+        &state.pool,
+        auth,
+        last_event_id,
+        params.after.as_deref(),
+    )
+    .await?;
     let retry = state.stream.retry;
 
     let events = async_stream::stream! {

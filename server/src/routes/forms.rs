@@ -70,7 +70,10 @@ pub struct RegisterForm {
 
 pub async fn register(State(state): State<AppState>, Form(form): Form<RegisterForm>) -> Response {
     let RegisterForm { email, password } = form;
-    let registered = match (input::email("email", &email), input::new_password("password", password)) {
+    let registered = match (
+        input::email("email", &email),
+        input::new_password("password", password),
+    ) {
         (Ok(parsed_email), Ok(password)) => accounts::register(&state.pool, &parsed_email, password).await,
         (Err(error), _) | (_, Err(error)) => Err(error.into()),
     };

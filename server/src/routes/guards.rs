@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 
 use app::error::AppError;
-use app::ssr::web::has_bearer_token;
 use app::ssr::auth::session::USER_ID_KEY;
+use app::ssr::web::has_bearer_token;
 use app::ssr::web::AppState;
 
 /// Refuses (403) a state-changing request that is not authenticated by a bearer

@@ -26,7 +26,10 @@ async fn the_command_line_refuses_an_overlong_email_with_the_apis_message(pool: 
     assert_eq!(email.len(), 300);
 
     let api = app
-        .post_json("/api/v1/users", json!({"email": email, "password": "a good long password"}))
+        .post_json(
+            "/api/v1/users",
+            json!({"email": email, "password": "a good long password"}),
+        )
         .await;
     assert_eq!(api.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let api: Value = api.json().await.expect("problem");
@@ -51,12 +54,59 @@ async fn the_command_line_refuses_an_overlong_email_with_the_apis_message(pool: 
     let output = cli.wait_with_output().expect("finish");
     assert!(!output.status.success(), "refused");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains(&format!("email: {message}")), "CLI said: {stderr}");
+    assert!(
+        stderr
+            .lines()
+            .any(|line| line == format!("error: email: {message}")),
+        "CLI said: {stderr}"
+    );
     let created: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
         .fetch_one(&app.pool)
         .await
         .expect("count");
     assert_eq!(created, 0);
+}
+
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn the_command_line_refuses_an_overlong_location_as_the_api_does(pool: PgPool) {
+    let app = seeded(pool).await;
+    let ops = app.as_user("ops@example.com").await;
+    let number = shipments_of(&app.pool, "%", "in_transit")
+        .await
+        .remove(0)
+        .to_string();
+    let location = "L".repeat(201);
+    let api = ops
+        .post_json(
+            &format!("/api/v1/shipments/{number}/events"),
+            json!({"status": "in_transit", "location": location}),
+        )
+        .await;
+    assert_eq!(api.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let api: Value = api.json().await.expect("problem");
+    assert_eq!(api["errors"][0]["field"], "location");
+    let message = api["detail"].as_str().expect("detail");
+
+    let output = Command::new(env!("CARGO_BIN_EXE_server"))
+        .args([
+            "set-status",
+            "--tracking-number",
+            &number,
+            "--status",
+            "in_transit",
+        ])
+        .args(["--location", &location])
+        .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/nowhere")
+        .output()
+        .expect("run server set-status");
+    assert!(!output.status.success(), "refused");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr
+            .lines()
+            .any(|line| line == format!("error: location: {message}")),
+        "CLI said: {stderr}"
+    );
 }
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
@@ -69,9 +119,15 @@ async fn pages_for_one_role_answer_403_to_everyone_else(pool: PgPool) {
         let page = who.get(path).await;
         assert_eq!(page.status(), StatusCode::FORBIDDEN, "{path}");
         let html = page.text().await.expect("html");
-        assert!(html.contains("This page is not for your account"), "{path}: {html}");
+        assert!(
+            html.contains("This page is not for your account"),
+            "{path}: {html}"
+        );
         assert!(html.contains("href=\"/\""), "{path} links home");
-        assert!(!html.contains("Operator console") && !html.contains("Accounts"), "{path} shows no tools");
+        assert!(
+            !html.contains("Operator console") && !html.contains("Accounts"),
+            "{path} shows no tools"
+        );
     }
     let console = ops.get("/operator").await;
     assert_eq!(console.status(), StatusCode::OK);
@@ -84,26 +140,44 @@ async fn an_admin_reopens_a_delivered_shipment_with_a_reason_others_may_not(pool
     let email = Email::parse("ops@example.com").expect("email");
     let ops = app.as_user("ops@example.com").await;
     let delivered = shipments_of(&app.pool, "alice@example.com", "delivered").await;
-    let number = delivered.first().expect("a delivered shipment of alice's").to_string();
+    let number = delivered
+        .first()
+        .expect("a delivered shipment of alice's")
+        .to_string();
     let path = format!("/api/v1/shipments/{number}/reopen");
     let body = json!({"status": "in_transit", "reason": "Parcel found at the Leeds depot"});
 
     // An operator may not; neither may the owner.
-    assert_eq!(ops.post_json(&path, body.clone()).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        ops.post_json(&path, body.clone()).await.status(),
+        StatusCode::FORBIDDEN
+    );
     let alice = app.as_user("alice@example.com").await;
-    assert_eq!(alice.post_json(&path, body.clone()).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        alice.post_json(&path, body.clone()).await.status(),
+        StatusCode::FORBIDDEN
+    );
 
     app::ssr::db::users::set_role(&app.pool, &email, Role::Admin)
         .await
         .expect("promote");
     // Alice is watching her stream when it happens.
-    let stream = alice.client.get(app.url("/api/events")).send().await.expect("stream");
+    let stream = alice
+        .client
+        .get(app.url("/api/events"))
+        .send()
+        .await
+        .expect("stream");
     assert_eq!(stream.status(), StatusCode::OK);
     let mut events = Box::pin(stream.bytes_stream().eventsource());
 
-    let no_reason = ops.post_json(&path, json!({"status": "in_transit", "reason": " "})).await;
+    let no_reason = ops
+        .post_json(&path, json!({"status": "in_transit", "reason": " "}))
+        .await;
     assert_eq!(no_reason.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let final_again = ops.post_json(&path, json!({"status": "lost", "reason": "why"})).await;
+    let final_again = ops
+        .post_json(&path, json!({"status": "lost", "reason": "why"}))
+        .await;
     assert_eq!(final_again.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
     let reopened = ops.post_json(&path, body.clone()).await;
@@ -119,7 +193,10 @@ async fn an_admin_reopens_a_delivered_shipment_with_a_reason_others_may_not(pool
         .await
         .expect("detail");
     assert_eq!(detail["shipment"]["status"], "in_transit");
-    assert_eq!(detail["timeline"][0]["note"], "Reopened: Parcel found at the Leeds depot");
+    assert_eq!(
+        detail["timeline"][0]["note"],
+        "Reopened: Parcel found at the Leeds depot"
+    );
 
     let arrived = tokio::time::timeout(Duration::from_secs(5), async {
         while let Some(Ok(frame)) = events.next().await {

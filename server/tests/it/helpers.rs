@@ -7,8 +7,8 @@ use app::ssr::auth::session::SessionConfig;
 use app::ssr::auth::throttle::LoginLimits;
 use std::sync::Arc;
 
-use app::ssr::web::StreamSettings;
 use app::ssr::stream::Hub;
+use app::ssr::web::StreamSettings;
 use leptos::config::LeptosOptions;
 use reqwest::header::ORIGIN;
 use reqwest::redirect::Policy;

@@ -161,7 +161,7 @@ async fn watching_needs_the_right_postcode_and_reveals_nothing_otherwise(pool: P
     let detail = json(alice.get(&format!("/api/v1/shipments/{bobs}")).await).await;
     assert_eq!(
         detail["rights"],
-        json!({"owns": false, "watches": true, "is_staff": false})
+        json!({"owns": false, "watches": true, "is_staff": false, "is_admin": false})
     );
     assert_eq!(
         detail["destination_postal_code"],

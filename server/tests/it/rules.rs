@@ -23,7 +23,13 @@ async fn user(pool: &PgPool, email: &str, role: Role) -> CurrentUser {
     }
 }
 
-async fn shipment(pool: &PgPool, number: &str, owner: i64, status: ShipmentStatus, updated_at: DateTime<Utc>) -> i64 {
+async fn shipment(
+    pool: &PgPool,
+    number: &str,
+    owner: i64,
+    status: ShipmentStatus,
+    updated_at: DateTime<Utc>,
+) -> i64 {
     sqlx::query_scalar(
         "INSERT INTO shipments (tracking_number, owner_id, origin, destination, destination_postal_code, carrier, status, updated_at)
          VALUES ($1, $2, 'Leeds', 'York', 'YO1', 'Carrier', $3::text::shipment_status, $4) RETURNING id",
@@ -66,7 +72,8 @@ async fn sql_and_rust_agree_on_who_may_see_a_shipment_in_every_case(pool: PgPool
                 let in_rust = may_see(viewer.id, viewer.role, owner.id, &[watcher.id]);
                 assert_eq!(in_sql, in_rust, "{} on {number} ({status})", viewer.email);
                 // The policy the actions ask gives the same answer.
-                let by_policy = policy::visible_shipment_id(&pool, &Viewer::User(viewer.clone()), &number).await;
+                let by_policy =
+                    policy::visible_shipment_id(&pool, &Viewer::User(viewer.clone()), &number).await;
                 assert_eq!(by_policy.is_ok(), in_rust, "policy: {} on {number}", viewer.email);
                 cases += 1;
             }
@@ -78,7 +85,10 @@ async fn sql_and_rust_agree_on_who_may_see_a_shipment_in_every_case(pool: PgPool
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn sql_and_rust_agree_on_which_shipments_need_attention(pool: PgPool) {
     let owner = user(&pool, "owner@example.com", Role::Customer).await;
-    let now: DateTime<Utc> = sqlx::query_scalar("SELECT now()").fetch_one(&pool).await.expect("now");
+    let now: DateTime<Utc> = sqlx::query_scalar("SELECT now()")
+        .fetch_one(&pool)
+        .await
+        .expect("now");
     // Well clear of the 48-hour line on both sides, so the seconds between
     // the two clocks cannot decide a case.
     let ages = [

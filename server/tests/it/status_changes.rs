@@ -1,6 +1,6 @@
+use app::domain::input::StatusPost;
 use app::domain::{ShipmentStatus, TrackingNumber};
 use app::error::AppError;
-use app::domain::input::StatusPost;
 use app::ssr::db::status::{record_status_change, Rule};
 use sqlx::PgPool;
 
@@ -43,9 +43,15 @@ async fn a_legal_change_appends_an_event_and_moves_the_summary(pool: PgPool) {
     let number = shipments_in(&pool, "out_for_delivery").await.remove(0);
     let (_, before) = status_and_events(&pool, &number).await;
 
-    let event = record_status_change(&pool, &number, &change(ShipmentStatus::Delivered), None, Rule::Ordinary)
-        .await
-        .expect("legal");
+    let event = record_status_change(
+        &pool,
+        &number,
+        &change(ShipmentStatus::Delivered),
+        None,
+        Rule::Ordinary,
+    )
+    .await
+    .expect("legal");
     assert_eq!(event.status, Some(ShipmentStatus::Delivered));
     assert_eq!(event.actor, "system");
 
@@ -61,9 +67,15 @@ async fn an_illegal_change_is_refused_naming_both_states_and_writes_nothing(pool
     let number = shipments_in(&pool, "delivered").await.remove(0);
     let before = status_and_events(&pool, &number).await;
 
-    let error = record_status_change(&pool, &number, &change(ShipmentStatus::InTransit), None, Rule::Ordinary)
-        .await
-        .expect_err("illegal");
+    let error = record_status_change(
+        &pool,
+        &number,
+        &change(ShipmentStatus::InTransit),
+        None,
+        Rule::Ordinary,
+    )
+    .await
+    .expect_err("illegal");
     let AppError::Conflict(message) = error else {
         panic!("expected a conflict, got {error:?}")
     };
@@ -90,9 +102,15 @@ async fn the_database_itself_refuses_an_illegal_update_naming_both_states(pool: 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn an_unknown_tracking_number_is_not_found(pool: PgPool) {
     let number = TrackingNumber::parse("SW0000000000").expect("valid");
-    let error = record_status_change(&pool, &number, &change(ShipmentStatus::InTransit), None, Rule::Ordinary)
-        .await
-        .expect_err("unknown");
+    let error = record_status_change(
+        &pool,
+        &number,
+        &change(ShipmentStatus::InTransit),
+        None,
+        Rule::Ordinary,
+    )
+    .await
+    .expect_err("unknown");
     assert!(matches!(error, AppError::NotFound(_)), "{error:?}");
 }
 

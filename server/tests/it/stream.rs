@@ -3,8 +3,8 @@
 use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
-use app::domain::{ShipmentStatus, StreamEvent, TrackingNumber};
 use app::domain::input::StatusPost;
+use app::domain::{ShipmentStatus, StreamEvent, TrackingNumber};
 use app::ssr::db::status::{record_status_change, Rule};
 use eventsource_stream::Eventsource as _;
 use futures::StreamExt as _;
@@ -93,7 +93,9 @@ async fn scan(pool: &PgPool, number: &TrackingNumber, note: &str) -> i64 {
         note: Some(note.into()),
         occurred_at: None,
     };
-    record_status_change(pool, number, &change, None, Rule::Ordinary).await.expect("scan");
+    record_status_change(pool, number, &change, None, Rule::Ordinary)
+        .await
+        .expect("scan");
     sqlx::query_scalar("SELECT max(stream_position) FROM shipment_events")
         .fetch_one(pool)
         .await

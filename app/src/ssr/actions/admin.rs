@@ -31,14 +31,23 @@ pub async fn change_role(pool: &PgPool, viewer: &Viewer, email: &Email, role: Ro
 }
 
 /// Issues a token for an account; the secret is returned this once.
-pub async fn issue_token(pool: &PgPool, viewer: &Viewer, email: &Email, name: &str) -> Result<IssuedToken, AppError> {
+pub async fn issue_token(
+    pool: &PgPool,
+    viewer: &Viewer,
+    email: &Email,
+    name: &str,
+) -> Result<IssuedToken, AppError> {
     policy::require_admin(viewer)?;
     let (id, token) = tokens::create_token(pool, email, name).await?;
     Ok(IssuedToken { id, token })
 }
 
 /// Every token, or one account's, newest first (never the secrets).
-pub async fn list_tokens(pool: &PgPool, viewer: &Viewer, email: Option<&Email>) -> Result<Vec<TokenInfo>, AppError> {
+pub async fn list_tokens(
+    pool: &PgPool,
+    viewer: &Viewer,
+    email: Option<&Email>,
+) -> Result<Vec<TokenInfo>, AppError> {
     policy::require_admin(viewer)?;
     tokens::list_tokens(pool, email).await
 }

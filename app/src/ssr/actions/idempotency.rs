@@ -60,7 +60,8 @@ impl Reply {
 
 /// A fingerprint of what a request asks for: the action and its parsed input.
 pub fn fingerprint(action: &impl Serialize, input: &impl Serialize) -> Result<Vec<u8>, AppError> {
-    let encoded = serde_json::to_vec(&(action, input)).map_err(|e| anyhow::anyhow!("fingerprinting a request: {e}"))?;
+    let encoded =
+        serde_json::to_vec(&(action, input)).map_err(|e| anyhow::anyhow!("fingerprinting a request: {e}"))?;
     Ok(Sha256::digest(&encoded).to_vec())
 }
 
@@ -91,7 +92,12 @@ where
 }
 
 /// Claims `key` for this user and request (`None`), or finds its earlier reply.
-async fn claim(pool: &PgPool, user_id: i64, key: &str, request_hash: &[u8]) -> Result<Option<Reply>, AppError> {
+async fn claim(
+    pool: &PgPool,
+    user_id: i64,
+    key: &str,
+    request_hash: &[u8],
+) -> Result<Option<Reply>, AppError> {
     let claimed = sqlx::query_scalar!(
         r#"INSERT INTO idempotency_keys (user_id, key, request_hash) VALUES ($1, $2, $3)
            ON CONFLICT DO NOTHING RETURNING 1 AS "one!""#,
@@ -121,7 +127,8 @@ async fn claim(pool: &PgPool, user_id: i64, key: &str, request_hash: &[u8]) -> R
     match (earlier.response_status, earlier.response_body) {
         (Some(status), Some(body)) => Ok(Some(Reply {
             status: u16::try_from(status).unwrap_or(200),
-            body: serde_json::from_str(&body).map_err(|e| anyhow::anyhow!("stored idempotent response: {e}"))?,
+            body: serde_json::from_str(&body)
+                .map_err(|e| anyhow::anyhow!("stored idempotent response: {e}"))?,
         })),
         _ => Err(AppError::Conflict(
             "a request with this Idempotency-Key is still being processed; retry in a moment".to_owned(),

@@ -31,7 +31,12 @@ pub async fn report(
 }
 
 /// Resolves an open problem (staff), with a note saying what was done.
-pub async fn resolve(pool: &PgPool, viewer: &Viewer, problem_id: i64, resolution: &str) -> Result<(), AppError> {
+pub async fn resolve(
+    pool: &PgPool,
+    viewer: &Viewer,
+    problem_id: i64,
+    resolution: &str,
+) -> Result<(), AppError> {
     policy::require_staff(viewer)?;
     let resolver = policy::require_person(viewer)?;
     db::problems::resolve(pool, problem_id, resolver.id, resolution).await

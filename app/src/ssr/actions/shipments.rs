@@ -6,8 +6,8 @@ use sqlx::PgPool;
 
 use crate::domain::input::{BulkStatusPost, Reopening, ShipmentDraft, StatusPost};
 use crate::domain::{
-    BulkOutcome, PageCursor, Role, ShipmentDetail, ShipmentEvent, ShipmentList, ShipmentQuery, ShipmentSummary,
-    TrackingNumber, Viewer, ViewerRights,
+    BulkOutcome, PageCursor, Role, ShipmentDetail, ShipmentEvent, ShipmentList, ShipmentQuery,
+    ShipmentSummary, TrackingNumber, Viewer, ViewerRights,
 };
 use crate::error::AppError;
 use crate::ssr::auth::policy;
@@ -134,7 +134,11 @@ pub async fn post_status_bulk(
 
 /// Registers a shipment for a customer (staff). It starts `pending`, with that
 /// first status on its timeline.
-pub async fn create(pool: &PgPool, viewer: &Viewer, draft: &ShipmentDraft) -> Result<ShipmentSummary, AppError> {
+pub async fn create(
+    pool: &PgPool,
+    viewer: &Viewer,
+    draft: &ShipmentDraft,
+) -> Result<ShipmentSummary, AppError> {
     policy::require_staff(viewer)?;
     let owner_id = db::users::find_user_id(pool, &draft.owner_email)
         .await?

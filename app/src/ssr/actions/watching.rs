@@ -23,7 +23,11 @@ pub async fn watch(pool: &PgPool, viewer: &Viewer, proof: &WatchProof) -> Result
 
 /// Stops watching. Always succeeds (also when not watching), revealing nothing;
 /// the shipment leaves the user's list and stream within seconds.
-pub async fn unwatch(pool: &PgPool, viewer: &Viewer, tracking_number: &TrackingNumber) -> Result<(), AppError> {
+pub async fn unwatch(
+    pool: &PgPool,
+    viewer: &Viewer,
+    tracking_number: &TrackingNumber,
+) -> Result<(), AppError> {
     let user = policy::require_person(viewer)?;
     db::watchers::unwatch(pool, user.id, tracking_number).await
 }

@@ -116,7 +116,10 @@ pub async fn detail(
 }
 
 /// One shipment's summary row.
-async fn summary_of(executor: impl sqlx::PgExecutor<'_>, shipment_id: i64) -> Result<ShipmentSummary, AppError> {
+async fn summary_of(
+    executor: impl sqlx::PgExecutor<'_>,
+    shipment_id: i64,
+) -> Result<ShipmentSummary, AppError> {
     sqlx::query_as!(
         SummaryRow,
         r#"SELECT tracking_number, status AS "status: ShipmentStatus", origin, destination,

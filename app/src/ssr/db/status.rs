@@ -67,9 +67,12 @@ pub async fn record_status_change(
                         current.status
                     )));
                 }
-                sqlx::query_scalar!(r#"SELECT set_config('shipwatch.reopen_reason', $1, true) AS "set!""#, reason)
-                    .fetch_one(&mut *tx)
-                    .await?;
+                sqlx::query_scalar!(
+                    r#"SELECT set_config('shipwatch.reopen_reason', $1, true) AS "set!""#,
+                    reason
+                )
+                .fetch_one(&mut *tx)
+                .await?;
                 Some(format!("Reopened: {reason}"))
             }
         };

@@ -67,7 +67,10 @@ pub async fn find_by_id(pool: &PgPool, id: i64) -> Result<Option<CurrentUser>, A
 }
 
 /// An account and its password hash, for signing in.
-pub async fn find_with_password(pool: &PgPool, email: &Email) -> Result<Option<(CurrentUser, String)>, AppError> {
+pub async fn find_with_password(
+    pool: &PgPool,
+    email: &Email,
+) -> Result<Option<(CurrentUser, String)>, AppError> {
     let row = sqlx::query!(
         r#"SELECT id, email, role AS "role: Role", password_hash FROM users WHERE lower(email) = $1"#,
         email.as_str()

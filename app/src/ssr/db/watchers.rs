@@ -12,7 +12,11 @@ use super::shipments::SummaryRow;
 /// Adds `user_id` as a watcher when the proof matches a shipment (number and
 /// destination postcode); returns the shipment's summary, or `None` when
 /// nothing matches. Watching twice is harmless.
-pub async fn watch(pool: &PgPool, user_id: i64, proof: &WatchProof) -> Result<Option<ShipmentSummary>, AppError> {
+pub async fn watch(
+    pool: &PgPool,
+    user_id: i64,
+    proof: &WatchProof,
+) -> Result<Option<ShipmentSummary>, AppError> {
     sqlx::query_as!(
         SummaryRow,
         r#"WITH target AS (

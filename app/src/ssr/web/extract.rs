@@ -53,7 +53,11 @@ impl FromRequestParts<AppState> for Viewer {
 
 async fn authenticate(parts: &mut Parts, state: &AppState) -> Result<Authenticated, AppError> {
     if let Some(value) = parts.headers.get(AUTHORIZATION) {
-        let token = value.to_str().ok().and_then(bearer_token).ok_or(AppError::Unauthorized)?;
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(bearer_token)
+            .ok_or(AppError::Unauthorized)?;
         let (user, token_id) = tokens::authenticate(&state.pool, token)
             .await?
             .ok_or(AppError::Unauthorized)?;

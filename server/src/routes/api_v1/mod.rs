@@ -30,10 +30,7 @@ pub fn router() -> Router<AppState> {
             "/shipments/{tracking_number}/events",
             post(shipments::post_status),
         )
-        .route(
-            "/shipments/{tracking_number}/reopen",
-            post(shipments::reopen),
-        )
+        .route("/shipments/{tracking_number}/reopen", post(shipments::reopen))
         .route(
             "/shipments/{tracking_number}/instructions",
             put(actions::set_instructions),

@@ -7,8 +7,8 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use app::domain::Account;
-use app::error::{AppError, ProblemDetails};
 use app::domain::CurrentUser;
+use app::error::{AppError, ProblemDetails};
 use app::ssr::actions::accounts;
 use app::ssr::auth::session;
 use app::ssr::web::AppState;

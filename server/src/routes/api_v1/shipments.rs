@@ -134,7 +134,9 @@ pub async fn post_status_bulk(
     ApiJson(update): ApiJson<BulkStatusUpdate>,
 ) -> Result<Json<Vec<BulkOutcome>>, AppError> {
     let bulk = BulkStatusPost::parse(update, chrono::Utc::now())?;
-    Ok(Json(shipments::post_status_bulk(&state.pool, &viewer, &bulk).await?))
+    Ok(Json(
+        shipments::post_status_bulk(&state.pool, &viewer, &bulk).await?,
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
