@@ -237,6 +237,10 @@ mod browser {
 
     const SCRIPT: &str = "/live-worker.js";
 
+    /// Sends a message to the worker (through a SharedWorker's port, or to a
+    /// dedicated Worker).
+    type Post = Box<dyn Fn(&JsValue) -> Result<(), JsValue>>;
+
     /// Joins the browser's shared stream (or, without SharedWorker, a stream
     /// of this tab's own, run by the same script).
     pub fn open(feed: LiveFeed) {
@@ -280,7 +284,7 @@ mod browser {
         let bye = JsValue::from_str(&protocol::encode(&ToWorker::Bye));
         let has_shared_worker =
             js_sys::Reflect::has(&window(), &JsValue::from_str("SharedWorker")).unwrap_or(false);
-        let post: Box<dyn Fn(&JsValue) -> Result<(), JsValue>> = if has_shared_worker {
+        let post: Post = if has_shared_worker {
             let options = WorkerOptions::new();
             options.set_name("shipwatch-live");
             let port = SharedWorker::new_with_worker_options(SCRIPT, &options)?.port();
