@@ -3,23 +3,15 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::api::account::current_account;
 use crate::api::admin::{list_tokens, list_users, ChangeRole, IssueToken, RevokeToken};
 use crate::components::form_feedback::{field_error, form_error};
 use crate::domain::{format_timestamp, Role, TokenInfo, UserInfo};
-use crate::pages::forbidden::{Audience, OnlyFor};
+use crate::pages::forbidden::{Audience, ForbiddenPage};
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
-    view! {
-        <Title text="Admin" />
-        <OnlyFor audience=Audience::Admins>
-            <AdminTools />
-        </OnlyFor>
-    }
-}
-
-#[component]
-fn AdminTools() -> impl IntoView {
+    let account = Resource::new(|| (), |_| current_account());
     let change_role = ServerAction::<ChangeRole>::new();
     let issue = ServerAction::<IssueToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
@@ -32,12 +24,17 @@ fn AdminTools() -> impl IntoView {
     Effect::new(move |_| hydrated.set(true));
 
     view! {
+        <Title text="Admin" />
         <section class="admin" data-hydrated=move || hydrated.get().to_string()>
-            <h1>"Admin"</h1>
             <Transition fallback=|| view! { <p class="loading" role="status">"Loading accounts…"</p> }>
                 {move || Suspend::new(async move {
+                    if let Ok(Some(account)) = account.await {
+                        if !Audience::Admins.admits(account.role) {
+                            return view! { <ForbiddenPage audience=Audience::Admins role=account.role /> }.into_any();
+                        }
+                    }
                     match users.await {
-                        Ok(users) => view! { <UsersTable users change_role /> }.into_any(),
+                        Ok(users) => view! { <h1>"Admin"</h1> <UsersTable users change_role /> }.into_any(),
                         Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
                     }
                 })}

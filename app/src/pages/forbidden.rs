@@ -2,11 +2,14 @@
 //! signed-in visitor without that role gets a 403 page that says so and
 //! leads home, not the page's empty shell. The server checks every action
 //! again; this only decides what the page shows.
+//!
+//! The check runs inside the page's own `Suspense`, not as a wrapper around
+//! it: a page whose resources are created inside a further `Suspense` level
+//! does not hydrate (Leptos 0.8 finds a different node than it rendered).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::account::current_account;
 use crate::domain::Role;
 
 /// Who a page is for.
@@ -17,7 +20,7 @@ pub enum Audience {
 }
 
 impl Audience {
-    fn admits(self, role: Role) -> bool {
+    pub fn admits(self, role: Role) -> bool {
         match self {
             Audience::Staff => role.is_staff(),
             Audience::Admins => role == Role::Admin,
@@ -32,36 +35,9 @@ impl Audience {
     }
 }
 
-/// Shows `children` to the page's audience and the 403 page to anyone else.
+/// The 403 page: what this page is for, and a way home.
 #[component]
-pub fn OnlyFor(audience: Audience, children: ChildrenFn) -> impl IntoView {
-    let account = Resource::new(|| (), |_| current_account());
-    let children = StoredValue::new(children);
-    view! {
-        <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match account.await {
-                    Ok(Some(account)) if audience.admits(account.role) => {
-                        children.with_value(|children| children()).into_any()
-                    }
-                    Ok(Some(account)) => view! { <ForbiddenPage audience role=account.role /> }.into_any(),
-                    Ok(None) => view! {
-                        <section class="empty-state">
-                            <h1>"Signed out"</h1>
-                            <p><a href="/login">"Sign in"</a>" to continue."</p>
-                        </section>
-                    }.into_any(),
-                    Err(error) => view! {
-                        <p class="error" role="alert">{format!("Could not load this page: {error}")}</p>
-                    }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
-}
-
-#[component]
-fn ForbiddenPage(audience: Audience, role: Role) -> impl IntoView {
+pub fn ForbiddenPage(audience: Audience, role: Role) -> impl IntoView {
     #[cfg(feature = "ssr")]
     {
         if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {

@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::api::account::current_account;
 use crate::api::actions::{open_problems, ResolveProblem};
 use crate::api::shipments::{CreateShipment, PostStatusBulk};
 use crate::components::filters::shipments_for_url;
@@ -16,33 +17,30 @@ use crate::components::form_feedback::{field_error, form_error, form_success};
 use crate::domain::{format_timestamp, BulkOutcome, EventKind, Problem, ShipmentStatus};
 use crate::live::LiveFeed;
 use crate::pages::dashboard::ShipmentListView;
-use crate::pages::forbidden::{Audience, OnlyFor};
+use crate::pages::forbidden::{Audience, ForbiddenPage};
 
 #[component]
 pub fn OperatorPage() -> impl IntoView {
-    view! {
-        <Title text="Operator console" />
-        <OnlyFor audience=Audience::Staff>
-            <Console />
-        </OnlyFor>
-    }
-}
-
-#[component]
-fn Console() -> impl IntoView {
+    let account = Resource::new(|| (), |_| current_account());
     let (query, shipments) = shipments_for_url();
     let selection = RwSignal::new(BTreeSet::<String>::new());
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
 
     view! {
+        <Title text="Operator console" />
         <section class="console" data-hydrated=move || hydrated.get().to_string()>
-            <h1>"Operator console"</h1>
             <Suspense fallback=|| view! { <p class="loading" role="status">"Loading shipments…"</p> }>
                 {move || Suspend::new(async move {
+                    if let Ok(Some(account)) = account.await {
+                        if !Audience::Staff.admits(account.role) {
+                            return view! { <ForbiddenPage audience=Audience::Staff role=account.role /> }.into_any();
+                        }
+                    }
                     let current = query.get_untracked().unwrap_or_default();
                     match shipments.await {
                         Ok(list) => view! {
+                            <h1>"Operator console"</h1>
                             <div class="console-grid">
                                 <div class="console-main">
                                     <BulkStatusForm selection />
@@ -55,6 +53,7 @@ fn Console() -> impl IntoView {
                             </div>
                         }.into_any(),
                         Err(error) => view! {
+                            <h1>"Operator console"</h1>
                             <p class="error" role="alert">{format!("Could not load shipments: {error}")}</p>
                         }.into_any(),
                     }
