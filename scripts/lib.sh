@@ -150,3 +150,19 @@ database_url() {
     target/debug/server embedded-postgres start
   fi
 }
+
+# Runs the Playwright suite against a fresh, seeded database next to $1 and a
+# server on free ports (the suite starts a second one on E2E_PORT + 1). More
+# arguments go to Playwright (a file, `-g name`).
+run_end_to_end() {
+  local db_url="$1"; shift
+  local e2e_url port
+  e2e_url="$(DATABASE_URL="$db_url" target/debug/server fresh-database --name shipwatch_e2e)"
+  DATABASE_URL="$e2e_url" target/debug/server seed-demo >/dev/null
+  port="$(node -e '
+    const net = require("net");
+    const probe = (p) => new Promise((ok) => { const s = net.createServer().once("error", () => ok(false)).listen(p, "127.0.0.1", () => s.close(() => ok(true))); });
+    (async () => { for (let p = 20000 + Math.floor(Math.random() * 20000); ; p += 2) { if (await probe(p) && await probe(p + 1)) { console.log(p); return; } } })();
+  ')"
+  (cd end2end && E2E_DATABASE_URL="$e2e_url" E2E_PORT="$port" npx playwright test "$@")
+}

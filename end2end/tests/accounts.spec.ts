@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { DEMO_PASSWORD, shipmentTable, signIn } from "./helpers";
+import { DEMO_PASSWORD, expect, shipmentTable, signIn, test } from "./helpers";
 
 test("a new visitor registers, signs in and sees a helpful empty dashboard", async ({ page }) => {
   const email = `new-${Date.now()}@example.com`;

@@ -1,7 +1,6 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
-import { expect, test } from "@playwright/test";
-import { signIn } from "./helpers";
+import { expect, signIn, test } from "./helpers";
 
 const ROOT = path.resolve(__dirname, "../..");
 const SERVER = path.join(ROOT, "target/debug/server");

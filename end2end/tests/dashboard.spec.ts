@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { shipmentTable, signIn } from "./helpers";
+import { expect, shipmentTable, signIn, test } from "./helpers";
 
 test("the hydrated dashboard lists all 100 demo shipments for the operator", async ({ page }) => {
   const errors: string[] = [];

@@ -1,4 +1,35 @@
-import { expect, type Page } from "@playwright/test";
+import { test as base, expect, type BrowserContext, type Page } from "@playwright/test";
+
+export { expect };
+
+/**
+ * Every test, with a guard: if the app panics in any page of the test (a
+ * hydration mismatch is a panic in Leptos), the test fails with the message,
+ * even when what it asserts still happens to pass.
+ */
+export const test = base.extend<{ noPanics: void }>({
+  noPanics: [
+    async ({ browser, context }, use) => {
+      const panics: string[] = [];
+      const watch = (watched: BrowserContext) =>
+        watched.on("console", (message) => {
+          const text = message.text();
+          if (message.type() === "error" && /panicked at|hydration error/i.test(text)) panics.push(text.slice(0, 400));
+        });
+      watch(context);
+      const newContext = browser.newContext.bind(browser);
+      browser.newContext = async (options) => {
+        const created = await newContext(options);
+        watch(created);
+        return created;
+      };
+      await use();
+      browser.newContext = newContext;
+      expect(panics, "the app panicked in the browser").toEqual([]);
+    },
+    { auto: true },
+  ],
+});
 
 export const DEMO_PASSWORD = "demo-password";
 

@@ -1,7 +1,7 @@
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
-import { DEMO_PASSWORD, signIn } from "./helpers";
+import { type APIRequestContext, type Page } from "@playwright/test";
+import { DEMO_PASSWORD, expect, signIn, test } from "./helpers";
 
 const ROOT = path.resolve(__dirname, "../..");
 const SERVER = path.join(ROOT, "target/debug/server");
@@ -92,4 +92,29 @@ test("a change made while the server is down reaches alice's open page when it r
   } finally {
     await stop(server);
   }
+});
+
+test("without SharedWorker, as on Chrome for Android, a tab runs the stream in its own worker and still updates live", async ({ browser, request, baseURL }) => {
+  const [number] = await alicesShipmentsIn(request, baseURL!, "in_transit");
+  const context = await browser.newContext({ baseURL });
+  await context.addInitScript(() => {
+    delete (window as unknown as { SharedWorker?: unknown }).SharedWorker;
+  });
+  const alice = await context.newPage();
+  await signIn(alice, "alice@example.com");
+  await alice.goto(`/?q=${number}`);
+  expect(await alice.evaluate(() => typeof (window as unknown as { SharedWorker?: unknown }).SharedWorker)).toBe("undefined");
+  await expect(alice.getByRole("status").filter({ hasText: "Live" })).toBeVisible();
+
+  const operator = await (await browser.newContext({ baseURL })).request;
+  await operator.post("/api/v1/session", {
+    data: { email: "ops@example.com", password: DEMO_PASSWORD },
+    headers: { Origin: baseURL! },
+  });
+  const posted = await operator.post(`/api/v1/shipments/${number}/events`, {
+    data: { status: "in_transit", location: "Graz sorting centre" },
+    headers: { Origin: baseURL! },
+  });
+  expect(posted.status()).toBe(201);
+  await expect(row(alice, number)).toContainText("Graz sorting centre");
 });

@@ -1,6 +1,6 @@
 import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type APIRequestContext, type Browser, type Page } from "@playwright/test";
-import { DEMO_PASSWORD, shipmentTable, signIn } from "./helpers";
+import { type APIRequestContext, type Browser, type Page } from "@playwright/test";
+import { DEMO_PASSWORD, expect, shipmentTable, signIn, test } from "./helpers";
 
 type Summary = { tracking_number: string; status: string };
 
