@@ -162,7 +162,12 @@ pub async fn build_app(pool: PgPool, config: AppConfig) -> anyhow::Result<Runnin
         hub: Arc::clone(&hub),
         stream: config.stream,
     };
-    let routes = generate_route_list(App);
+    let pages = Router::new()
+        .leptos_routes(&state, generate_route_list(App), {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .route_layer(from_fn(guards::pages_require_sign_in));
     let router = Router::new()
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))
@@ -176,13 +181,9 @@ pub async fn build_app(pool: PgPool, config: AppConfig) -> anyhow::Result<Runnin
             "/api/v1",
             api_v1::router().route("/events", get(events::long_poll)),
         )
-        .leptos_routes(&state, routes, {
-            let options = state.leptos_options.clone();
-            move || shell(options.clone())
-        })
+        .merge(pages)
         .route_layer(from_fn(metrics::track_latency))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(from_fn(guards::pages_require_sign_in))
         .layer(from_fn_with_state(state.clone(), guards::same_origin))
         .layer(session::layer(store, &config.session))
         .layer(TraceLayer::new_for_http())
