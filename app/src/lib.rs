@@ -25,6 +25,19 @@ use crate::pages::{
     operator::OperatorPage, register::RegisterPage, shipment::ShipmentPage,
 };
 
+/// Sets the HTTP status of the page being rendered on the server (a page that
+/// says "not found" answers 404); nothing in the browser.
+pub(crate) fn respond_with(status: u16) {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(
+            http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
+        );
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = status;
+}
+
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {

@@ -186,9 +186,53 @@ async fn run(
 
     let sent_at = tally::sent_at(pool, &writes.sent).await?;
     let counted = tally::tally(&seeded.viewers, &arrivals, &expected, &sent_at, &notified)?;
-    let post = Percentiles::of(writes.sent.iter().map(|(_, _, took)| *took).collect());
-    let written = expected.len();
+    let memory = Memory {
+        open_mib: kib_to_mib(rss_open),
+        after_mib: kib_to_mib(rss_after),
+        per_stream_kib,
+    };
+    let report = report(
+        args,
+        seeded.viewers.len(),
+        servers.len(),
+        expected.len(),
+        &writes,
+        &counted,
+        &memory,
+    );
+    anyhow::ensure!(
+        counted.lost == 0 && counted.duplicated == 0,
+        "the stream lost {} or duplicated {} deliveries",
+        counted.lost,
+        counted.duplicated
+    );
+    anyhow::ensure!(
+        writes.failed == 0 || args.rate == 0,
+        "{} writes failed",
+        writes.failed
+    );
+    Ok(report)
+}
+
+/// Server memory while the streams were open.
+struct Memory {
+    open_mib: f64,
+    after_mib: f64,
+    per_stream_kib: f64,
+}
+
+/// Prints the run's figures and returns them as the `RESULT key=value` line.
+fn report(
+    args: &Args,
+    streams: usize,
+    instances: usize,
+    written: usize,
+    writes: &load::WriteLog,
+    counted: &tally::Tally,
+    memory: &Memory,
+) -> String {
     let secs = writes.seconds;
+    let post = Percentiles::of(writes.sent.iter().map(|(_, _, took)| *took).collect());
     println!(
         "writes committed: {written} in {secs:.1} s ({:.0}/s), {} failed",
         written as f64 / secs,
@@ -209,30 +253,16 @@ async fn run(
     println!("lost: {} | duplicated: {}", counted.lost, counted.duplicated);
     println!(
         "server RSS after writing: {:.1} MiB ({:+.1} MiB while writing)",
-        kib_to_mib(rss_after),
-        kib_to_mib(rss_after) - kib_to_mib(rss_open)
+        memory.after_mib,
+        memory.after_mib - memory.open_mib
     );
-    anyhow::ensure!(
-        counted.lost == 0 && counted.duplicated == 0,
-        "the stream lost {} or duplicated {} deliveries",
-        counted.lost,
-        counted.duplicated
-    );
-    anyhow::ensure!(
-        writes.failed == 0 || args.rate == 0,
-        "{} writes failed",
-        writes.failed
-    );
-
     let (to_client, server_share, to_notify) =
         (&counted.to_client, &counted.server_share, &counted.to_notify);
-    Ok(format!(
-        "streams={} operators={} instances={} rate={} writes_per_s={:.0} deliveries_per_s={:.0} \
+    format!(
+        "streams={streams} operators={} instances={instances} rate={} writes_per_s={:.0} deliveries_per_s={:.0} \
          p50_ms={} p95_ms={} p99_ms={} max_ms={} server_p50_ms={} server_p99_ms={} notify_p50_ms={} notify_p99_ms={} \
          rss_open_mib={:.1} rss_per_stream_kib={:.1} lost={} duplicated={} failed={}",
-        seeded.viewers.len(),
         args.operators,
-        servers.len(),
         args.rate,
         written as f64 / secs,
         counted.delivered as f64 / secs,
@@ -244,12 +274,12 @@ async fn run(
         server_share.ms(0.99),
         to_notify.ms(0.50),
         to_notify.ms(0.99),
-        kib_to_mib(rss_open),
-        per_stream_kib,
+        memory.open_mib,
+        memory.per_stream_kib,
         counted.lost,
         counted.duplicated,
         writes.failed,
-    ))
+    )
 }
 
 async fn head(pool: &sqlx::PgPool) -> anyhow::Result<i64> {

@@ -13,9 +13,7 @@ pub mod shipments;
 #[cfg(feature = "ssr")]
 pub(crate) fn with_status<T>(result: Result<T, crate::error::AppError>) -> Result<T, crate::error::AppError> {
     if let Err(error) = &result {
-        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-            response.set_status(error.status_code());
-        }
+        crate::respond_with(error.status_code().as_u16());
     }
     result
 }

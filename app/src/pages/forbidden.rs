@@ -38,12 +38,7 @@ impl Audience {
 /// The 403 page: what this page is for, and a way home.
 #[component]
 pub fn ForbiddenPage(audience: Audience, role: Role) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    {
-        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-            response.set_status(http::StatusCode::FORBIDDEN);
-        }
-    }
+    crate::respond_with(403);
     view! {
         <Title text="Not allowed" />
         <section class="empty-state">

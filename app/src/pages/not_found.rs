@@ -4,12 +4,7 @@ use leptos_meta::Title;
 /// Shown for any path the app does not know.
 #[component]
 pub fn NotFoundPage() -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    {
-        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-            response.set_status(http::StatusCode::NOT_FOUND);
-        }
-    }
+    crate::respond_with(404);
     view! {
         <Title text="Not found" />
         <section class="empty-state">

@@ -107,15 +107,17 @@ fn split_path(text: &str) -> (Vec<String>, &str) {
     (segments, rest)
 }
 
+type Module = Vec<String>;
+type Edges = BTreeMap<Module, BTreeSet<Module>>;
+
 #[test]
 fn imports_point_down_the_layers() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ssr");
     let mut files = Vec::new();
     source_files(&root, &mut files);
-    let modules: BTreeMap<Vec<String>, PathBuf> =
-        files.iter().map(|f| (module_of(&root, f), f.clone())).collect();
+    let modules: BTreeMap<Module, PathBuf> = files.iter().map(|f| (module_of(&root, f), f.clone())).collect();
 
-    let mut edges: BTreeMap<Vec<String>, BTreeSet<Vec<String>>> = BTreeMap::new();
+    let mut edges = Edges::new();
     let mut wrong = Vec::new();
     for (module, file) in &modules {
         if module.is_empty() || module[0] == "layers" {
@@ -130,91 +132,14 @@ fn imports_point_down_the_layers() {
                 ));
             }
         }
-        let mut paths = named_paths(&text, module);
-        // `use crate::ssr::db;` then `db::users::find(…)`: follow the alias.
-        let aliased: Vec<Vec<String>> = paths
-            .iter()
-            .filter(|path| modules.contains_key(*path))
-            .flat_map(|module_path| {
-                let alias = format!("{}::", module_path.last().map_or("", String::as_str));
-                let mut found = Vec::new();
-                let mut rest = text.as_str();
-                while let Some(at) = rest.find(&alias) {
-                    let free = !rest[..at]
-                        .chars()
-                        .last()
-                        .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':');
-                    rest = &rest[at + alias.len()..];
-                    if free {
-                        let mut full = module_path.clone();
-                        full.extend(split_path(rest).0);
-                        found.push(full);
-                    }
-                }
-                found
-            })
-            .collect();
-        paths.extend(aliased);
-        for path in paths {
-            // The longest prefix of the path that is a file of the core.
-            let Some(target) = (1..=path.len())
-                .rev()
-                .map(|n| path[..n].to_vec())
-                .find(|prefix| modules.contains_key(prefix))
-            else {
-                continue;
-            };
-            if &target == module || module.starts_with(&target) {
-                continue;
-            }
-            let layer = |m: &Vec<String>| LAYERS.iter().position(|l| *l == m[0]);
-            match (layer(module), layer(&target)) {
-                (Some(from), Some(to)) if to > from => wrong.push(format!(
-                    "{} ({}) uses {} ({}), a higher layer",
-                    module.join("::"),
-                    LAYERS[from],
-                    target.join("::"),
-                    LAYERS[to]
-                )),
-                (None, _) | (_, None) => wrong.push(format!(
-                    "{} or {} is in no layer: add it to LAYERS and to ssr/mod.rs",
-                    module.join("::"),
-                    target.join("::")
-                )),
-                _ => {}
+        for target in imported_modules(&text, module, &modules) {
+            if let Some(problem) = layer_problem(module, &target) {
+                wrong.push(problem);
             }
             edges.entry(module.clone()).or_default().insert(target);
         }
     }
-
-    // Cycles between files, by depth-first search.
-    fn visit(
-        node: &Vec<String>,
-        edges: &BTreeMap<Vec<String>, BTreeSet<Vec<String>>>,
-        trail: &mut Vec<Vec<String>>,
-        done: &mut BTreeSet<Vec<String>>,
-        cycles: &mut Vec<String>,
-    ) {
-        if let Some(at) = trail.iter().position(|n| n == node) {
-            let cycle: Vec<String> = trail[at..].iter().chain([node]).map(|m| m.join("::")).collect();
-            cycles.push(cycle.join(" -> "));
-            return;
-        }
-        if !done.insert(node.clone()) {
-            return;
-        }
-        trail.push(node.clone());
-        for next in edges.get(node).into_iter().flatten() {
-            visit(next, edges, trail, done, cycles);
-        }
-        trail.pop();
-    }
-    let mut done = BTreeSet::new();
-    for node in edges.keys() {
-        let mut cycles = Vec::new();
-        visit(node, &edges, &mut Vec::new(), &mut done, &mut cycles);
-        wrong.extend(cycles.into_iter().map(|c| format!("import cycle: {c}")));
-    }
+    wrong.extend(cycles(&edges).into_iter().map(|c| format!("import cycle: {c}")));
 
     let found: usize = edges.values().map(BTreeSet::len).sum();
     assert!(
@@ -226,6 +151,97 @@ fn imports_point_down_the_layers() {
         "the core's layering is broken:\n{}",
         wrong.join("\n")
     );
+}
+
+/// The core's files that `module` names, directly or through a module alias
+/// (`use crate::ssr::db;` then `db::users::find(…)`).
+fn imported_modules(text: &str, module: &[String], modules: &BTreeMap<Module, PathBuf>) -> BTreeSet<Module> {
+    let mut paths = named_paths(text, module);
+    let aliased: Vec<Module> = paths
+        .iter()
+        .filter(|path| modules.contains_key(*path))
+        .flat_map(|module_path| {
+            let alias = format!("{}::", module_path.last().map_or("", String::as_str));
+            let mut found = Vec::new();
+            let mut rest = text;
+            while let Some(at) = rest.find(&alias) {
+                let free = !rest[..at]
+                    .chars()
+                    .last()
+                    .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':');
+                rest = &rest[at + alias.len()..];
+                if free {
+                    let mut full = module_path.clone();
+                    full.extend(split_path(rest).0);
+                    found.push(full);
+                }
+            }
+            found
+        })
+        .collect();
+    paths.extend(aliased);
+    paths
+        .into_iter()
+        // The longest prefix of the path that is a file of the core.
+        .filter_map(|path| {
+            (1..=path.len())
+                .rev()
+                .map(|n| path[..n].to_vec())
+                .find(|prefix| modules.contains_key(prefix))
+        })
+        .filter(|target| !module.starts_with(target))
+        .collect()
+}
+
+/// Why `module` may not use `target`, if it may not.
+fn layer_problem(module: &Module, target: &Module) -> Option<String> {
+    let layer = |m: &Module| LAYERS.iter().position(|l| *l == m[0]);
+    match (layer(module), layer(target)) {
+        (Some(from), Some(to)) if to > from => Some(format!(
+            "{} ({}) uses {} ({}), a higher layer",
+            module.join("::"),
+            LAYERS[from],
+            target.join("::"),
+            LAYERS[to]
+        )),
+        (None, _) | (_, None) => Some(format!(
+            "{} or {} is in no layer: add it to LAYERS and to ssr/mod.rs",
+            module.join("::"),
+            target.join("::")
+        )),
+        _ => None,
+    }
+}
+
+/// Import cycles between files, by depth-first search.
+fn cycles(edges: &Edges) -> Vec<String> {
+    fn visit(
+        node: &Module,
+        edges: &Edges,
+        trail: &mut Vec<Module>,
+        done: &mut BTreeSet<Module>,
+        found: &mut Vec<String>,
+    ) {
+        if let Some(at) = trail.iter().position(|n| n == node) {
+            let cycle: Vec<String> = trail[at..].iter().chain([node]).map(|m| m.join("::")).collect();
+            found.push(cycle.join(" -> "));
+            return;
+        }
+        if !done.insert(node.clone()) {
+            return;
+        }
+        trail.push(node.clone());
+        for next in edges.get(node).into_iter().flatten() {
+            visit(next, edges, trail, done, found);
+        }
+        trail.pop();
+    }
+    let mut done = BTreeSet::new();
+    let mut found = Vec::new();
+    for node in edges.keys() {
+        visit(node, edges, &mut Vec::new(), &mut done, &mut found);
+    }
+    found
 }
 
 #[test]

@@ -15,6 +15,15 @@ fn change(status: ShipmentStatus) -> StatusPost {
     }
 }
 
+/// Records an ordinary change to `status` as the system.
+async fn record(
+    pool: &PgPool,
+    number: &TrackingNumber,
+    status: ShipmentStatus,
+) -> Result<app::domain::ShipmentEvent, AppError> {
+    record_status_change(pool, number, &change(status), None, Rule::Ordinary).await
+}
+
 /// Tracking numbers of demo shipments currently in `status`, whoever owns them.
 async fn shipments_in(pool: &PgPool, status: &str) -> Vec<TrackingNumber> {
     shipments_of(pool, "%", status).await
@@ -43,15 +52,9 @@ async fn a_legal_change_appends_an_event_and_moves_the_summary(pool: PgPool) {
     let number = shipments_in(&pool, "out_for_delivery").await.remove(0);
     let (_, before) = status_and_events(&pool, &number).await;
 
-    let event = record_status_change(
-        &pool,
-        &number,
-        &change(ShipmentStatus::Delivered),
-        None,
-        Rule::Ordinary,
-    )
-    .await
-    .expect("legal");
+    let event = record(&pool, &number, ShipmentStatus::Delivered)
+        .await
+        .expect("legal");
     assert_eq!(event.status, Some(ShipmentStatus::Delivered));
     assert_eq!(event.actor, "system");
 
@@ -67,15 +70,9 @@ async fn an_illegal_change_is_refused_naming_both_states_and_writes_nothing(pool
     let number = shipments_in(&pool, "delivered").await.remove(0);
     let before = status_and_events(&pool, &number).await;
 
-    let error = record_status_change(
-        &pool,
-        &number,
-        &change(ShipmentStatus::InTransit),
-        None,
-        Rule::Ordinary,
-    )
-    .await
-    .expect_err("illegal");
+    let error = record(&pool, &number, ShipmentStatus::InTransit)
+        .await
+        .expect_err("illegal");
     let AppError::Conflict(message) = error else {
         panic!("expected a conflict, got {error:?}")
     };
@@ -102,15 +99,9 @@ async fn the_database_itself_refuses_an_illegal_update_naming_both_states(pool: 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn an_unknown_tracking_number_is_not_found(pool: PgPool) {
     let number = TrackingNumber::parse("SW0000000000").expect("valid");
-    let error = record_status_change(
-        &pool,
-        &number,
-        &change(ShipmentStatus::InTransit),
-        None,
-        Rule::Ordinary,
-    )
-    .await
-    .expect_err("unknown");
+    let error = record(&pool, &number, ShipmentStatus::InTransit)
+        .await
+        .expect_err("unknown");
     assert!(matches!(error, AppError::NotFound(_)), "{error:?}");
 }
 
