@@ -8,9 +8,14 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 CARGO_LEPTOS_VERSION="0.3.10"
+# wasm-opt for release builds, from the `binaryen` npm package (a registry
+# package, so it installs offline-safe). Debian's binaryen 108 is too old for
+# wasm-bindgen 0.2.130's output: its result throws at load and never hydrates.
+BINARYEN_VERSION="132.0.0"
+TOOLS="$ROOT/.tools"
 SQLX_CLI_VERSION="0.8.6"
 CHROMIUM="${CHROMIUM_PATH:-/usr/bin/chromium}"
-export PATH="$HOME/.cargo/bin:$PATH"
+export PATH="$TOOLS/binaryen/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
 step() { printf '\033[1m==>\033[0m %s\n' "$*"; }
 fail() {
@@ -136,18 +141,42 @@ ensure_app_tools() {
   ensure_wasm_bindgen_cli
 }
 
+# A project-local wasm-opt (cargo-leptos runs it on release builds and would
+# otherwise try to download one).
+ensure_wasm_opt() {
+  command -v npm >/dev/null || fail "npm not found: install Node.js 20 or newer (Debian: \`apt-get install nodejs npm\`)"
+  if [ "$(wasm-opt --version 2>/dev/null | awk '{print $3}')" != "${BINARYEN_VERSION%%.*}" ]; then
+    step "installing wasm-opt (binaryen $BINARYEN_VERSION from npm, project-local)"
+    with_progress "could not install binaryen; check access to the npm registry and run this again" \
+      npm install --prefix "$TOOLS/binaryen" --no-audit --no-fund --no-save "binaryen@$BINARYEN_VERSION"
+  fi
+}
+
+# The release site (server, and a wasm bundle optimised for size and
+# precompressed with brotli and gzip) in target/release and target/site-release,
+# apart from the debug build's target/site.
+build_release_site() {
+  ensure_wasm_opt
+  step "building Shipwatch for release (cargo leptos build --release --precompress)"
+  LEPTOS_SITE_ROOT=target/site-release with_progress "the release build failed" \
+    cargo leptos build --release --precompress
+}
+
 # Builds the server binary, the wasm bundle and the stylesheet into target/.
 build_site() {
   step "building Shipwatch (cargo leptos build)"
   cargo leptos build
 }
 
-# Prints the URL of the database to use: DATABASE_URL, or the embedded cluster.
+# Prints the URL of the database to use: DATABASE_URL, or the embedded cluster
+# (started with whichever server binary was built).
 database_url() {
   if [ -n "${DATABASE_URL:-}" ]; then
     printf '%s\n' "$DATABASE_URL"
-  else
+  elif [ -x target/debug/server ]; then
     target/debug/server embedded-postgres start
+  else
+    target/release/server embedded-postgres start
   fi
 }
 

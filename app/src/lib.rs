@@ -15,7 +15,7 @@ pub mod pages;
 pub mod ssr;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
@@ -49,6 +49,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <AutoReload options=options.clone() />
+                // The bundle's files carry a hash of their content in their
+                // names (cached for a year); these read the names from the
+                // hash file the build wrote beside the server binary.
+                <HashedStylesheet options=options.clone() id="leptos" />
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -64,7 +68,6 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     live::LiveFeed::provide();
     view! {
-        <Stylesheet id="leptos" href="/pkg/shipwatch.css" />
         <Title formatter=|page: String| {
             if page.is_empty() { "Shipwatch".to_owned() } else { format!("{page} · Shipwatch") }
         } />

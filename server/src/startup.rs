@@ -27,7 +27,7 @@ use app::ssr::web::{AppState, StreamSettings};
 use app::{shell, App};
 
 use crate::database::DatabaseArgs;
-use crate::routes::{api_v1, events, forms, guards, health, metrics};
+use crate::routes::{api_v1, assets, events, forms, guards, health, metrics};
 
 /// Options of `server serve`.
 #[derive(Debug, Clone, Args)]
@@ -168,6 +168,10 @@ pub async fn build_app(pool: PgPool, config: AppConfig) -> anyhow::Result<Runnin
             move || shell(options.clone())
         })
         .route_layer(from_fn(guards::pages_require_sign_in));
+    let bundle = assets::bundle(
+        Path::new(state.leptos_options.site_root.as_ref()),
+        state.leptos_options.site_pkg_dir.as_ref(),
+    );
     let router = Router::new()
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))
@@ -182,8 +186,11 @@ pub async fn build_app(pool: PgPool, config: AppConfig) -> anyhow::Result<Runnin
             api_v1::router().route("/events", get(events::long_poll)),
         )
         .merge(pages)
+        .merge(bundle)
         .route_layer(from_fn(metrics::track_latency))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(assets::private_by_default())
+        .layer(assets::compression())
         .layer(from_fn_with_state(state.clone(), guards::same_origin))
         .layer(session::layer(store, &config.session))
         .layer(TraceLayer::new_for_http())
@@ -198,10 +205,17 @@ pub fn leptos_options(addr: SocketAddr) -> anyhow::Result<LeptosOptions> {
         .context("reading Leptos settings from the environment")?
         .leptos_options;
     options.site_addr = addr;
-    let bundle = Path::new(options.site_root.as_ref())
-        .join(options.site_pkg_dir.as_ref())
-        .join(format!("{}.js", options.output_name));
-    if !bundle.is_file() {
+    // cargo-leptos writes the bundle's hashed file names beside the binary;
+    // use them whether or not it started us (scripts/run does not).
+    let hash_file = std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.join(options.hash_file.as_ref())));
+    options.hash_files = options.hash_files || hash_file.as_ref().is_some_and(|file| file.is_file());
+    let bundle = Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+    let has_bundle = std::fs::read_dir(&bundle).is_ok_and(|mut files| {
+        files.any(|f| f.is_ok_and(|f| f.path().extension().is_some_and(|e| e == "wasm")))
+    });
+    if !has_bundle {
         tracing::warn!(
             bundle = %bundle.display(),
             "browser bundle missing: pages render but stay static; build it with `cargo leptos build` (scripts/run does)"

@@ -1,6 +1,7 @@
 //! HTTP routes that are not Leptos pages, and the middleware around them.
 
 pub mod api_v1;
+pub mod assets;
 pub mod events;
 pub mod extract;
 pub mod forms;

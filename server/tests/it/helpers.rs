@@ -34,11 +34,20 @@ impl TestApp {
     }
 
     pub async fn spawn_with_limits(pool: PgPool, login_limits: LoginLimits) -> Self {
+        Self::spawn_with(pool, login_limits, "target/site").await
+    }
+
+    /// The app serving its static files from `site_root`.
+    pub async fn spawn_with_site(pool: PgPool, site_root: &str) -> Self {
+        Self::spawn_with(pool, LoginLimits::default(), site_root).await
+    }
+
+    async fn spawn_with(pool: PgPool, login_limits: LoginLimits, site_root: &str) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let leptos_options = LeptosOptions::builder()
             .output_name("shipwatch")
-            .site_root("target/site")
+            .site_root(site_root)
             .site_addr(addr)
             .build();
         let config = AppConfig {

@@ -6,6 +6,7 @@ mod helpers;
 
 mod accounts;
 mod authorization;
+mod delivery;
 mod doors;
 mod health;
 mod pages;

@@ -1,0 +1,84 @@
+// First-load measurement: how fast a signed-in page comes alive on a phone.
+//
+// Chromium with network and CPU emulation (1.6 Mbit/s down, 750 kbit/s up,
+// 150 ms round trip, CPU 4x slower). For each page: a first visit with an
+// empty cache, then a repeat visit in the same browser. Prints bytes on the
+// wire, first contentful paint and the time until the header's "Live" badge
+// shows (the page is hydrated and its stream open), all from navigation start.
+//
+//   node measure/first-load.mjs <base URL> <label> <path> [<path> …]
+//
+// The path `shipment` stands for alice's most recently updated shipment.
+// Run by scripts/first-load, which starts the debug and the release server.
+import { chromium } from "playwright";
+
+const [base, label, ...paths] = process.argv.slice(2);
+if (!base || !label || paths.length === 0) {
+  console.error("usage: node measure/first-load.mjs <base URL> <label> <path> [<path> …]");
+  process.exit(2);
+}
+const PROFILE = { latency: 150, download: 1_600_000 / 8, upload: 750_000 / 8, cpu: 4 };
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic"],
+});
+
+async function signedInContext() {
+  const context = await browser.newContext({ baseURL: base });
+  const signIn = await context.request.post("/api/v1/session", {
+    data: { email: "alice@example.com", password: "demo-password" },
+    headers: { Origin: base },
+  });
+  if (signIn.status() !== 200) throw new Error(`sign-in failed: ${signIn.status()}`);
+  return context;
+}
+
+/** One visit: loads `path` under emulation and waits for the Live badge. */
+async function visit(context, path) {
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.emulateNetworkConditions", {
+    offline: false,
+    latency: PROFILE.latency,
+    downloadThroughput: PROFILE.download,
+    uploadThroughput: PROFILE.upload,
+  });
+  await cdp.send("Emulation.setCPUThrottlingRate", { rate: PROFILE.cpu });
+  let bytes = 0;
+  cdp.on("Network.loadingFinished", (event) => (bytes += event.encodedDataLength));
+  await page.goto(path, { waitUntil: "commit", timeout: 180_000 });
+  await page.getByRole("status").filter({ hasText: "Live" }).waitFor({ timeout: 180_000 });
+  const timing = await page.evaluate(() => ({
+    live: performance.now(),
+    fcp: performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? NaN,
+  }));
+  // Let late responses (images, the worker script) finish counting.
+  await page.waitForTimeout(500);
+  await page.close();
+  return { bytes, fcp: timing.fcp, live: timing.live };
+}
+
+const rows = [];
+for (const wanted of paths) {
+  const context = await signedInContext();
+  let path = wanted;
+  if (wanted === "shipment") {
+    const list = await (await context.request.get("/api/v1/shipments?limit=1")).json();
+    path = `/shipments/${list.shipments[0].tracking_number}`;
+  }
+  const first = await visit(context, path);
+  const repeat = await visit(context, path);
+  await context.close();
+  rows.push({ path, first, repeat });
+}
+await browser.close();
+
+const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
+const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
+for (const { path, first, repeat } of rows) {
+  console.log(
+    `| ${label} | ${path} | ${kb(first.bytes)} | ${s(first.fcp)} | ${s(first.live)} | ${kb(repeat.bytes)} | ${s(repeat.fcp)} | ${s(repeat.live)} |`,
+  );
+}
