@@ -44,7 +44,9 @@ export default defineConfig({
     },
   ],
   webServer: {
-    command: "target/debug/server serve",
+    // scripts/test runs the suite against the debug build, then one journey
+    // against the release build (E2E_SERVER, E2E_SITE_ROOT).
+    command: `${process.env.E2E_SERVER ?? "target/debug/server"} serve`,
     cwd: "..",
     url: `${baseURL}/readyz`,
     reuseExistingServer: false,
@@ -54,7 +56,7 @@ export default defineConfig({
     env: {
       DATABASE_URL: databaseUrl,
       SHIPWATCH_ADDR: `127.0.0.1:${port}`,
-      LEPTOS_SITE_ROOT: "target/site",
+      LEPTOS_SITE_ROOT: process.env.E2E_SITE_ROOT ?? "target/site",
       RUST_LOG: "warn",
     },
   },

@@ -3,7 +3,7 @@ import path from "node:path";
 import { expect, signIn, test } from "./helpers";
 
 const ROOT = path.resolve(__dirname, "../..");
-const SERVER = path.join(ROOT, "target/debug/server");
+const SERVER = path.join(ROOT, process.env.E2E_SERVER ?? "target/debug/server");
 const ADMIN = "admin@example.com";
 const ADMIN_PASSWORD = "admin-password-1";
 

@@ -4,7 +4,7 @@ import { type APIRequestContext, type Page } from "@playwright/test";
 import { DEMO_PASSWORD, expect, signIn, test } from "./helpers";
 
 const ROOT = path.resolve(__dirname, "../..");
-const SERVER = path.join(ROOT, "target/debug/server");
+const SERVER = path.join(ROOT, process.env.E2E_SERVER ?? "target/debug/server");
 
 /** Alice's shipments in a status, read through the API as alice. */
 async function alicesShipmentsIn(request: APIRequestContext, baseURL: string, status: string) {

@@ -99,7 +99,7 @@ fn ShipmentRow(
     let number = shipment.tracking_number.to_string();
     let eta = shipment
         .eta
-        .map(|d| d.format("%a %d %b").to_string())
+        .map(|d| crate::domain::format_day(d, false))
         .unwrap_or_else(|| "—".to_owned());
     let updated = format_timestamp(shipment.updated_at);
     let location = shipment.last_location.clone().unwrap_or_default();
@@ -139,7 +139,7 @@ fn ShipmentRow(
             <td data-label="Carrier">{shipment.carrier}</td>
             <td data-label="ETA" class="eta">{eta}</td>
             <td data-label="Last update">
-                <time datetime=shipment.updated_at.to_rfc3339()>{updated}</time>
+                <time datetime=crate::domain::format_machine_time(shipment.updated_at)>{updated}</time>
                 <span class="location">{location}</span>
             </td>
         </tr>

@@ -20,8 +20,8 @@ pub use listing::{
 pub use password::{NewPassword, PasswordError};
 pub use role::{Role, UnknownRole};
 pub use shipment::{
-    format_timestamp, Account, EventKind, EventPage, NewStatusEvent, ShipmentDetail, ShipmentEvent,
-    ShipmentSummary, StreamEvent,
+    format_day, format_machine_time, format_timestamp, Account, EventKind, EventPage, NewStatusEvent,
+    ShipmentDetail, ShipmentEvent, ShipmentSummary, StreamEvent,
 };
 pub use status::{IllegalTransition, ShipmentStatus, UnknownStatus};
 pub use tracking_number::{TrackingNumber, TrackingNumberError};

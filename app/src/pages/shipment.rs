@@ -83,7 +83,7 @@ fn ShipmentView(detail: ShipmentDetail) -> impl IntoView {
                 <dt>"Carrier"</dt>
                 <dd>{move || summary.with(|s| s.carrier.clone())}</dd>
                 <dt>"ETA"</dt>
-                <dd>{move || summary.with(|s| s.eta.map(|d| d.format("%a %d %b %Y").to_string()).unwrap_or_else(|| "—".into()))}</dd>
+                <dd>{move || summary.with(|s| s.eta.map(|d| crate::domain::format_day(d, true)).unwrap_or_else(|| "—".into()))}</dd>
                 {detail_postcode.map(|code| view! {
                     <dt>"Postal code"</dt>
                     <dd>{code}" "<span class="aside">"(share it with the tracking number to let someone watch)"</span></dd>
@@ -185,7 +185,7 @@ fn TimelineEntry(event: ShipmentEvent) -> impl IntoView {
             <div class="what">{what} {event.location.map(|l| view! { <span class="location">{l}</span> })}</div>
             {event.note.map(|n| view! { <p class="note">{n}</p> })}
             <p class="meta">
-                <time datetime=event.occurred_at.to_rfc3339()>{format_timestamp(event.occurred_at)}</time>
+                <time datetime=crate::domain::format_machine_time(event.occurred_at)>{format_timestamp(event.occurred_at)}</time>
                 " · " {event.actor}
             </p>
         </li>
