@@ -44,8 +44,9 @@ export default defineConfig({
     },
   ],
   webServer: {
-    // scripts/test runs the suite against the debug build, then one journey
-    // against the release build (E2E_SERVER, E2E_SITE_ROOT).
+    // scripts/test runs the suite against the debug build, then a journey
+    // with the release bundle (E2E_SITE_ROOT, E2E_HASH_FILE); E2E_SERVER
+    // picks another server binary.
     command: `${process.env.E2E_SERVER ?? "target/debug/server"} serve`,
     cwd: "..",
     url: `${baseURL}/readyz`,
@@ -57,6 +58,8 @@ export default defineConfig({
       DATABASE_URL: databaseUrl,
       SHIPWATCH_ADDR: `127.0.0.1:${port}`,
       LEPTOS_SITE_ROOT: process.env.E2E_SITE_ROOT ?? "target/site",
+      // The bundle's hashed file names, when it was not built with this server.
+      ...(process.env.E2E_HASH_FILE ? { LEPTOS_HASH_FILE_NAME: process.env.E2E_HASH_FILE } : {}),
       RUST_LOG: "warn",
     },
   },

@@ -152,6 +152,17 @@ ensure_wasm_opt() {
   fi
 }
 
+# The release browser bundle alone (optimised for size, precompressed), in
+# target/site-release with its hash file in target/release: what scripts/test
+# checks, served by the debug server (same code, same cfg flags, so the same
+# HTML to hydrate), without a full release build of the server.
+build_release_bundle() {
+  ensure_wasm_opt
+  step "building the release browser bundle (cargo leptos build --release --frontend-only)"
+  LEPTOS_SITE_ROOT=target/site-release with_progress "the release build of the bundle failed" \
+    cargo leptos build --release --precompress --frontend-only
+}
+
 # The release site (server, and a wasm bundle optimised for size and
 # precompressed with brotli and gzip) in target/release and target/site-release,
 # apart from the debug build's target/site.
