@@ -89,7 +89,7 @@ mod tests {
     #[test]
     fn only_names_with_a_content_hash_count_as_hashed() {
         assert!(is_hashed("/pkg/shipwatch.Xk3V0i1mH1pT4Lp1rQ9x8w.wasm"));
-        assert!(is_hashed("/pkg/shipwatch.a-b_V0i1mH1pT4Lp1rQ9x8w.js"));
+        assert!(is_hashed("/pkg/shipwatch.a-b_V0i1mH1pT4Lp1rQ9x8.js"));
         assert!(!is_hashed("/pkg/shipwatch.2b8e4f61.wasm"));
         assert!(!is_hashed("/pkg/shipwatch.wasm"));
         assert!(!is_hashed("/pkg/shipwatch_bg.wasm"));
