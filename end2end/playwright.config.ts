@@ -61,6 +61,9 @@ export default defineConfig({
       // The bundle's hashed file names, when it was not built with this server.
       ...(process.env.E2E_HASH_FILE ? { LEPTOS_HASH_FILE_NAME: process.env.E2E_HASH_FILE } : {}),
       RUST_LOG: "warn",
+      // The server learns that a browser dropped a stream when it next writes
+      // to it: pings every 5 s let stream counts settle within a test.
+      SHIPWATCH_HEARTBEAT_SECS: "5",
     },
   },
 });
