@@ -27,6 +27,23 @@ pub struct NewEvent<'a> {
     pub actor_id: Option<i64>,
 }
 
+impl<'a> NewEvent<'a> {
+    /// A timeline entry that is only a note by someone, now: a reported or
+    /// resolved problem, delivery instructions.
+    pub fn note(shipment_id: i64, kind: EventKind, note: &'a str, actor_id: i64) -> Self {
+        Self {
+            shipment_id,
+            kind,
+            status: None,
+            location: None,
+            note: Some(note),
+            occurred_at: None,
+            recorded_at: None,
+            actor_id: Some(actor_id),
+        }
+    }
+}
+
 /// What the database assigned to an appended event.
 #[derive(Debug, Clone)]
 pub struct Appended {

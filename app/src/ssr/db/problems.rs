@@ -29,16 +29,7 @@ pub async fn report(
     .await?;
     events::append(
         &mut tx,
-        NewEvent {
-            shipment_id,
-            kind: EventKind::ProblemReported,
-            status: None,
-            location: None,
-            note: Some(description),
-            occurred_at: None,
-            recorded_at: None,
-            actor_id: Some(reporter_id),
-        },
+        NewEvent::note(shipment_id, EventKind::ProblemReported, description, reporter_id),
     )
     .await?;
     tx.commit().await?;
@@ -66,16 +57,7 @@ pub async fn resolve(
     .ok_or_else(|| AppError::NotFound(format!("open problem {problem_id}")))?;
     events::append(
         &mut tx,
-        NewEvent {
-            shipment_id,
-            kind: EventKind::ProblemResolved,
-            status: None,
-            location: None,
-            note: Some(resolution),
-            occurred_at: None,
-            recorded_at: None,
-            actor_id: Some(resolver_id),
-        },
+        NewEvent::note(shipment_id, EventKind::ProblemResolved, resolution, resolver_id),
     )
     .await?;
     tx.commit().await?;

@@ -76,16 +76,12 @@ pub async fn set_instructions(
     }
     events::append(
         &mut tx,
-        NewEvent {
+        NewEvent::note(
             shipment_id,
-            kind: EventKind::InstructionsSet,
-            status: None,
-            location: None,
-            note: Some(instructions.unwrap_or("Delivery instructions removed")),
-            occurred_at: None,
-            recorded_at: None,
-            actor_id: Some(owner_id),
-        },
+            EventKind::InstructionsSet,
+            instructions.unwrap_or("Delivery instructions removed"),
+            owner_id,
+        ),
     )
     .await?;
     tx.commit().await?;
