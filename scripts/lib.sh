@@ -7,7 +7,6 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-CARGO_LEPTOS_VERSION="0.3.10"
 # wasm-opt for release builds, from the `binaryen` npm package (a registry
 # package, so it installs offline-safe). Debian's binaryen 108 is too old for
 # wasm-bindgen 0.2.130's output: its result throws at load and never hydrates.
@@ -16,6 +15,8 @@ TOOLS="$ROOT/.tools"
 SQLX_CLI_VERSION="0.8.6"
 CHROMIUM="${CHROMIUM_PATH:-/usr/bin/chromium}"
 export PATH="$TOOLS/binaryen/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+
+source "$ROOT/scripts/site.sh"
 
 step() { printf '\033[1m==>\033[0m %s\n' "$*"; }
 fail() {
@@ -77,27 +78,12 @@ ensure_wasm_target() {
   fi
 }
 
-ensure_cargo_leptos() {
-  if [ "$(cargo leptos --version 2>/dev/null | awk '{print $2}')" != "$CARGO_LEPTOS_VERSION" ]; then
-    step "installing cargo-leptos $CARGO_LEPTOS_VERSION (first time only, ~8 min on 2 cores)"
-    # --locked: newer dependency versions need a newer rustc. The profile
-    # overrides replace cargo-leptos's own release profile (fat LTO, one
-    # codegen unit: 28 min here) with a plain unoptimised build without debug
-    # info; the tool only drives other programs, so it runs as fast.
-    with_progress "could not install cargo-leptos; check access to crates.io and run this again" \
-      env CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256 \
-      CARGO_PROFILE_RELEASE_OPT_LEVEL=0 CARGO_PROFILE_RELEASE_DEBUG=false \
-      CARGO_PROFILE_RELEASE_INCREMENTAL=false \
-      cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked
-  fi
-}
-
 ensure_wasm_bindgen_cli() {
   local want
   want="$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)"
   [ -n "$want" ] || fail "Cargo.lock names no wasm-bindgen version"
   if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$want" ]; then
-    step "installing wasm-bindgen-cli $want (matches Cargo.lock)"
+    step "installing wasm-bindgen-cli $want (matches Cargo.lock; first time only, ~2 min)"
     # Not --locked: its lock file names a crate version the registry no longer serves.
     with_progress "could not install wasm-bindgen-cli $want; check access to crates.io and run this again" \
       cargo install wasm-bindgen-cli --version "$want"
@@ -137,12 +123,10 @@ ensure_node_modules() {
 ensure_app_tools() {
   ensure_rust
   ensure_wasm_target
-  ensure_cargo_leptos
   ensure_wasm_bindgen_cli
 }
 
-# A project-local wasm-opt (cargo-leptos runs it on release builds and would
-# otherwise try to download one).
+# A project-local wasm-opt for release bundles (Debian's is too old, see above).
 ensure_wasm_opt() {
   command -v npm >/dev/null || fail "npm not found: install Node.js 20 or newer (Debian: \`apt-get install nodejs npm\`)"
   if [ "$(wasm-opt --version 2>/dev/null | awk '{print $3}')" != "${BINARYEN_VERSION%%.*}" ]; then
@@ -150,33 +134,6 @@ ensure_wasm_opt() {
     with_progress "could not install binaryen; check access to the npm registry and run this again" \
       npm install --prefix "$TOOLS/binaryen" --no-audit --no-fund --no-save "binaryen@$BINARYEN_VERSION"
   fi
-}
-
-# The release browser bundle alone (optimised for size, precompressed), in
-# target/site-release with its hash file in target/release: what scripts/test
-# checks, served by the debug server (same code, same cfg flags, so the same
-# HTML to hydrate), without a full release build of the server.
-build_release_bundle() {
-  ensure_wasm_opt
-  step "building the release browser bundle (cargo leptos build --release --frontend-only)"
-  LEPTOS_SITE_ROOT=target/site-release with_progress "the release build of the bundle failed" \
-    cargo leptos build --release --precompress --frontend-only
-}
-
-# The release site (server, and a wasm bundle optimised for size and
-# precompressed with brotli and gzip) in target/release and target/site-release,
-# apart from the debug build's target/site.
-build_release_site() {
-  ensure_wasm_opt
-  step "building Shipwatch for release (cargo leptos build --release --precompress)"
-  LEPTOS_SITE_ROOT=target/site-release with_progress "the release build failed" \
-    cargo leptos build --release --precompress
-}
-
-# Builds the server binary, the wasm bundle and the stylesheet into target/.
-build_site() {
-  step "building Shipwatch (cargo leptos build)"
-  cargo leptos build
 }
 
 # Prints the URL of the database to use: DATABASE_URL, or the embedded cluster

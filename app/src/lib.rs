@@ -54,6 +54,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // hash file the build wrote beside the server binary.
                 <HashedStylesheet options=options.clone() id="leptos" />
                 <HydrationScripts options />
+                <live::EarlyStart />
                 <MetaTags />
             </head>
             <body>

@@ -242,11 +242,17 @@ mod browser {
     type Post = Box<dyn Fn(&JsValue) -> Result<(), JsValue>>;
 
     /// Joins the browser's shared stream (or, without SharedWorker, a stream
-    /// of this tab's own, run by the same script).
+    /// of this tab's own, run by the same script): through the page's early
+    /// start (`EarlyStart`) when it ran, else by asking who is signed in and
+    /// starting the worker now (a page reached by navigating inside the app).
     pub fn open(feed: LiveFeed) {
+        feed.connection.set(Connection::Reconnecting);
+        if adopt_early_start(feed).unwrap_or(false) {
+            return;
+        }
         leptos::task::spawn_local(async move {
             let account = match current_account().await {
-                Ok(Some(account)) => account.email,
+                Ok(Some(account)) => super::account_key(account.id),
                 Ok(None) => return feed.connection.set(Connection::SignedOut),
                 Err(_) => String::new(),
             };
@@ -256,30 +262,49 @@ mod browser {
         });
     }
 
-    fn join(feed: LiveFeed, account: &str) -> Result<(), JsValue> {
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| {
-            let Some(text) = message.data().as_string() else {
-                return;
-            };
-            match protocol::decode(&text) {
-                Some(FromWorker::State { state }) => feed.connection.set(match state {
-                    WorkerState::Live => Connection::Live,
-                    WorkerState::Reconnecting => Connection::Reconnecting,
-                    WorkerState::Offline => Connection::Offline,
-                    WorkerState::SignedOut => Connection::SignedOut,
-                }),
-                Some(FromWorker::Shipment { data }) => {
-                    if let Ok(event) = serde_json::from_str(&data) {
-                        feed.push(event);
-                    }
+    /// Takes over the stream `live-start.js` joined: `Ok(false)` when the
+    /// page has none.
+    fn adopt_early_start(feed: LiveFeed) -> Result<bool, JsValue> {
+        let early = js_sys::Reflect::get(&window(), &JsValue::from_str("shipwatchLive"))?;
+        if early.is_undefined() {
+            return Ok(false);
+        }
+        let listen: js_sys::Function =
+            js_sys::Reflect::get(&early, &JsValue::from_str("listen"))?.dyn_into()?;
+        let on_message =
+            Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| receive(feed, &message));
+        listen.call1(&early, on_message.as_ref())?;
+        on_message.forget();
+        Ok(true)
+    }
+
+    /// One message from the worker.
+    fn receive(feed: LiveFeed, message: &MessageEvent) {
+        let Some(text) = message.data().as_string() else {
+            return;
+        };
+        match protocol::decode(&text) {
+            Some(FromWorker::State { state }) => feed.connection.set(match state {
+                WorkerState::Live => Connection::Live,
+                WorkerState::Reconnecting => Connection::Reconnecting,
+                WorkerState::Offline => Connection::Offline,
+                WorkerState::SignedOut => Connection::SignedOut,
+            }),
+            Some(FromWorker::Shipment { data }) => {
+                if let Ok(event) = serde_json::from_str(&data) {
+                    feed.push(event);
                 }
-                Some(FromWorker::Reset) => {
-                    let _ = window().location().reload();
-                }
-                None => leptos::logging::warn!("live: ignoring an unknown message from the worker"),
             }
-        });
-        feed.connection.set(Connection::Reconnecting);
+            Some(FromWorker::Reset) => {
+                let _ = window().location().reload();
+            }
+            None => leptos::logging::warn!("live: ignoring an unknown message from the worker"),
+        }
+    }
+
+    fn join(feed: LiveFeed, account: &str) -> Result<(), JsValue> {
+        let on_message =
+            Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| receive(feed, &message));
         let hello = JsValue::from_str(&protocol::encode(&ToWorker::Hello { account }));
         let bye = JsValue::from_str(&protocol::encode(&ToWorker::Bye));
         let has_shared_worker =
@@ -305,6 +330,33 @@ mod browser {
         window().add_event_listener_with_callback("pagehide", on_pagehide.as_ref().unchecked_ref())?;
         on_pagehide.forget();
         Ok(())
+    }
+}
+
+/// How the worker names an account (`hello`): a tab of another account
+/// restarts the stream. Both ways of joining use it.
+#[cfg_attr(not(any(feature = "ssr", feature = "hydrate")), allow(dead_code))]
+fn account_key(user_id: i64) -> String {
+    format!("user:{user_id}")
+}
+
+/// In the `<head>` of a signed-in page: a small inline script that joins the
+/// live stream while the bundle downloads (`src/live-start.js`), so the page
+/// is live as soon as it hydrates. Renders nothing for visitors, or in the
+/// browser (the head is not hydrated).
+#[component]
+pub fn EarlyStart() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    {
+        let signed_in = use_context::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<crate::ssr::web::SignedIn>().copied());
+        signed_in.map(|signed_in| {
+            view! { <script data-account=account_key(signed_in.user_id) inner_html=include_str!("live-start.js")></script> }
+        })
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        None::<()>
     }
 }
 

@@ -197,15 +197,15 @@ pub async fn build_app(pool: PgPool, config: AppConfig) -> anyhow::Result<Runnin
     Ok(RunningApp { router, hub })
 }
 
-/// Leptos settings from the environment cargo-leptos sets, with our own
-/// defaults so the binary also runs on its own from the repository root.
+/// Leptos settings from the environment (`LEPTOS_SITE_ROOT`, ...), with
+/// Leptos's defaults (`target/site`) so the binary runs from the repository
+/// root.
 pub fn leptos_options(addr: SocketAddr) -> anyhow::Result<LeptosOptions> {
     let mut options = get_configuration(None)
         .context("reading Leptos settings from the environment")?
         .leptos_options;
     options.site_addr = addr;
-    // cargo-leptos writes the bundle's hashed file names beside the binary;
-    // use them whether or not it started us (scripts/run does not).
+    // scripts/site.sh writes the bundle's hashed file names beside the binary.
     let hash_file = std::env::current_exe()
         .ok()
         .and_then(|exe| Some(exe.parent()?.join(options.hash_file.as_ref())));
@@ -217,7 +217,7 @@ pub fn leptos_options(addr: SocketAddr) -> anyhow::Result<LeptosOptions> {
     if !has_bundle {
         tracing::warn!(
             bundle = %bundle.display(),
-            "browser bundle missing: pages render but stay static; build it with `cargo leptos build` (scripts/run does)"
+            "browser bundle missing: pages render but stay static; build it with scripts/build (scripts/run does)"
         );
     }
     Ok(options)

@@ -9,10 +9,7 @@ use crate::error::AppError;
 #[server(endpoint = "current_account")]
 pub async fn current_account() -> Result<Option<Account>, AppError> {
     match crate::ssr::web::from_server_fn().await {
-        Ok(crate::domain::Viewer::User(user)) => Ok(Some(Account {
-            email: user.email,
-            role: user.role,
-        })),
+        Ok(crate::domain::Viewer::User(user)) => Ok(Some(Account::from(user))),
         Ok(crate::domain::Viewer::System) | Err(AppError::Unauthorized) => Ok(None),
         Err(other) => Err(other),
     }

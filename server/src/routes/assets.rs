@@ -1,7 +1,7 @@
 //! How responses travel: compressed and cached the way a phone on a slow
 //! network needs, with or without a proxy in front.
 //!
-//! * The browser bundle under `/pkg` (cargo-leptos names each file after a
+//! * The browser bundle under `/pkg` (scripts/site.sh names each file after a
 //!   hash of its content) is served from the `.br`/`.gz` files a release build
 //!   writes beside it, and cached for a year as immutable: a repeat visit
 //!   downloads none of it.
@@ -55,7 +55,7 @@ async fn cache_bundle(request: Request, next: Next) -> Response {
 }
 
 /// `shipwatch.Xk3V0i1mH1pT4Lp1rQ9x8w.wasm`: a name, the base64url MD5 of the
-/// content that cargo-leptos puts there (22 characters), an extension.
+/// content that scripts/site.sh puts there (22 characters), an extension.
 fn is_hashed(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or_default();
     let parts: Vec<&str> = name.split('.').collect();

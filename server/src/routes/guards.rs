@@ -9,8 +9,8 @@ use tower_sessions::Session;
 
 use app::error::AppError;
 use app::ssr::auth::session::USER_ID_KEY;
-use app::ssr::web::has_bearer_token;
 use app::ssr::web::AppState;
+use app::ssr::web::{has_bearer_token, SignedIn};
 
 /// Refuses (403) a state-changing request that is not authenticated by a bearer
 /// token unless its `Origin` (or, lacking that, `Referer`) is our own origin.
@@ -55,13 +55,16 @@ const PUBLIC_PAGES: [&str; 2] = ["/login", "/register"];
 /// Sends signed-out visitors of a page to `/login`, remembering where they were
 /// going. Layered on the app's page routes only: the API answers 401 itself,
 /// and probes and static files need no account.
-pub async fn pages_require_sign_in(session: Session, request: Request, next: Next) -> Response {
+pub async fn pages_require_sign_in(session: Session, mut request: Request, next: Next) -> Response {
     let path = request.uri().path();
     if request.method() != Method::GET || PUBLIC_PAGES.contains(&path) {
         return next.run(request).await;
     }
     match session.get::<i64>(USER_ID_KEY).await {
-        Ok(Some(_)) => next.run(request).await,
+        Ok(Some(user_id)) => {
+            request.extensions_mut().insert(SignedIn { user_id });
+            next.run(request).await
+        }
         Ok(None) => {
             let target = request.uri().path_and_query().map_or("/", |p| p.as_str());
             let login = if target == "/" {

@@ -16,6 +16,14 @@ use crate::ssr::db;
 
 use super::state::AppState;
 
+/// Put in a page request's extensions by the sign-in guard: whose session it
+/// is, so the page shell can start the live stream before the bundle loads
+/// (`crate::live::EarlyStart`) without reading the session again.
+#[derive(Debug, Clone, Copy)]
+pub struct SignedIn {
+    pub user_id: i64,
+}
+
 /// Whether the request carries a bearer token (and so is exempt from the
 /// same-origin check: a cross-site page cannot make a browser attach one).
 pub fn has_bearer_token(headers: &axum::http::HeaderMap) -> bool {

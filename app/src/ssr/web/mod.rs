@@ -6,5 +6,5 @@
 pub mod extract;
 pub mod state;
 
-pub use extract::{from_server_fn, has_bearer_token};
+pub use extract::{from_server_fn, has_bearer_token, SignedIn};
 pub use state::{AppState, StreamSettings};

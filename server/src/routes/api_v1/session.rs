@@ -40,20 +40,14 @@ pub async fn sign_in(
     )
     .await?;
     session::sign_in(&session, user.id).await?;
-    Ok(Json(Account {
-        email: user.email,
-        role: user.role,
-    }))
+    Ok(Json(Account::from(user)))
 }
 
 /// `GET /api/v1/session`: who is signed in.
 #[utoipa::path(get, path = "/api/v1/session", tag = "session",
     responses((status = 200, body = Account), (status = 401, body = ProblemDetails)))]
 pub async fn whoami(user: CurrentUser) -> Json<Account> {
-    Json(Account {
-        email: user.email,
-        role: user.role,
-    })
+    Json(Account::from(user))
 }
 
 /// `DELETE /api/v1/session`: sign out; the session is deleted server-side.

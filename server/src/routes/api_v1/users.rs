@@ -28,11 +28,5 @@ pub async fn register(
     let email = input::email("email", &body.email)?;
     let password = input::new_password("password", body.password)?;
     let user = accounts::register(&state.pool, &email, password).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(Account {
-            email: user.email,
-            role: user.role,
-        }),
-    ))
+    Ok((StatusCode::CREATED, Json(Account::from(user))))
 }

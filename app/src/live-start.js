@@ -1,0 +1,43 @@
+// Inlined in the <head> of every signed-in page (app::live::EarlyStart): joins
+// the browser's live stream while the bundle is still downloading, so the
+// stream is open by the time the page hydrates instead of three round trips
+// after it. The bundle takes over with `shipwatchLive.listen(handler)`, which
+// first hands it what the worker sent meanwhile. Same worker and protocol as
+// app::live (see public/live-worker.js); without SharedWorker, a dedicated one.
+(() => {
+  const account = document.currentScript.dataset.account;
+  const hello = JSON.stringify({ v: 1, type: "hello", account });
+  const bye = JSON.stringify({ v: 1, type: "bye" });
+  // Held until the bundle listens; bounded for pages that never do.
+  const held = [];
+  let deliver = (message) => {
+    held.push(message);
+    if (held.length > 500) held.shift();
+  };
+  const receive = (message) => deliver(message);
+  let post;
+  try {
+    if ("SharedWorker" in window) {
+      const port = new SharedWorker("/live-worker.js", { name: "shipwatch-live" }).port;
+      port.onmessage = receive;
+      post = (text) => port.postMessage(text);
+    } else {
+      const worker = new Worker("/live-worker.js");
+      worker.onmessage = receive;
+      post = (text) => worker.postMessage(text);
+    }
+    post(hello);
+  } catch (error) {
+    // The bundle connects the usual way.
+    console.warn("live: could not start the stream early", error);
+    return;
+  }
+  addEventListener("pagehide", () => post(bye));
+  window.shipwatchLive = {
+    account,
+    listen(handler) {
+      deliver = handler;
+      for (const message of held.splice(0)) handler(message);
+    },
+  };
+})();
