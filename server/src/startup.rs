@@ -190,6 +190,7 @@ pub async fn build_app(pool: PgPool, config: AppConfig) -> anyhow::Result<Runnin
         .route_layer(from_fn(metrics::track_latency))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(assets::private_by_default())
+        .layer(assets::compression())
         .layer(from_fn_with_state(state.clone(), guards::same_origin))
         .layer(session::layer(store, &config.session))
         .layer(TraceLayer::new_for_http())

@@ -5,11 +5,9 @@
 //!   hash of its content) is served from the `.br`/`.gz` files a release build
 //!   writes beside it, and cached for a year as immutable: a repeat visit
 //!   downloads none of it.
-//! * Everything else (pages, JSON, the files of `public/`) is private to the
-//!   browser. It is not compressed on the fly: with tower-http's compression
-//!   layer in front, the end-to-end test of eight tabs sharing one stream
-//!   failed (a second stream stayed open) and pages loaded slower; that needs
-//!   understanding before it ships. The live stream is never compressed.
+//! * Everything else (pages, JSON, the files of `public/`) is compressed on
+//!   the fly when the client asks — except `text/event-stream`, which must
+//!   reach the browser frame by frame — and is private to the browser.
 
 use std::path::Path;
 
@@ -19,6 +17,7 @@ use axum::http::HeaderValue;
 use axum::middleware::{from_fn, Next};
 use axum::response::Response;
 use axum::Router;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -66,6 +65,16 @@ fn is_hashed(path: &str) -> bool {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         })
+}
+
+/// Compresses responses (brotli or gzip, as the client prefers) at a level
+/// fast enough for every request; never `text/event-stream` (tower-http's
+/// default predicate excludes it, images and bodies under 32 bytes).
+pub fn compression() -> CompressionLayer {
+    CompressionLayer::new()
+        .br(true)
+        .gzip(true)
+        .quality(CompressionLevel::Precise(4))
 }
 
 /// `private, no-cache` on every response that set no Cache-Control itself.

@@ -1,12 +1,12 @@
-//! How responses travel: the hashed bundle precompressed and cached for a
-//! year, everything else private to the browser, the live stream never
-//! compressed.
+//! How responses travel: compressed when the client asks (never the live
+//! stream), the hashed bundle precompressed and cached for a year, everything
+//! else private to the browser.
 
 use std::time::Duration;
 
 use eventsource_stream::Eventsource as _;
 use futures::StreamExt as _;
-use reqwest::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE};
+use reqwest::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, VARY};
 use serde_json::json;
 use sqlx::PgPool;
 
@@ -60,15 +60,42 @@ async fn a_stream_frame_arrives_at_once_when_the_client_accepts_compression(pool
 }
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
-async fn pages_and_json_are_private_to_the_browser(pool: PgPool) {
+async fn pages_and_json_are_compressed_on_request_and_private(pool: PgPool) {
     app::ssr::demo::seed_demo(&pool).await.expect("seed");
     let app = TestApp::spawn(pool).await;
     let alice = app.as_user("alice@example.com").await;
-    for path in ["/api/v1/shipments", "/"] {
-        let response = alice.get(path).await;
-        assert_eq!(response.status(), 200, "{path}");
-        assert_eq!(response.headers()[CACHE_CONTROL], "private, no-cache", "{path}");
-    }
+
+    let list = alice
+        .client
+        .get(app.url("/api/v1/shipments"))
+        .header(ACCEPT_ENCODING, "br")
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(list.status(), 200);
+    assert_eq!(list.headers()[CONTENT_ENCODING], "br");
+    assert_eq!(list.headers()[CACHE_CONTROL], "private, no-cache");
+    assert!(list.headers()[VARY]
+        .to_str()
+        .expect("vary")
+        .contains("accept-encoding"));
+    let compressed = list.bytes().await.expect("body").len();
+
+    let page = alice
+        .client
+        .get(app.url("/"))
+        .header(ACCEPT_ENCODING, "gzip")
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()[CONTENT_ENCODING], "gzip");
+    assert_eq!(page.headers()[CACHE_CONTROL], "private, no-cache");
+
+    let plain = alice.get("/api/v1/shipments").await;
+    assert!(plain.headers().get(CONTENT_ENCODING).is_none(), "only when asked");
+    let plain = plain.bytes().await.expect("body").len();
+    assert!(compressed * 3 < plain, "brotli {compressed} B vs {plain} B plain");
 }
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
