@@ -14,7 +14,25 @@
     held.push(message);
     if (held.length > 500) held.shift();
   };
-  const receive = (message) => deliver(message);
+  const handle = {
+    account,
+    // The worker's last word on the stream ("live", "reconnecting", ...),
+    // readable before the bundle runs.
+    state: "starting",
+    listen(handler) {
+      deliver = handler;
+      for (const message of held.splice(0)) handler(message);
+    },
+  };
+  const receive = (message) => {
+    try {
+      const parsed = JSON.parse(message.data);
+      if (parsed.type === "state") handle.state = parsed.state;
+    } catch {
+      // Not ours to judge: the bundle reports unknown messages.
+    }
+    deliver(message);
+  };
   let post;
   try {
     if ("SharedWorker" in window) {
@@ -33,11 +51,5 @@
     return;
   }
   addEventListener("pagehide", () => post(bye));
-  window.shipwatchLive = {
-    account,
-    listen(handler) {
-      deliver = handler;
-      for (const message of held.splice(0)) handler(message);
-    },
-  };
+  window.shipwatchLive = handle;
 })();

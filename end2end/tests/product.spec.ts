@@ -170,6 +170,41 @@ test("an illegal transition is not offered, and the API refuses it with 409", as
   expect((await forced.json()).detail).toMatch(/out.for.delivery.*pending|Out for delivery.*Pending/i);
 });
 
+test("the stream opens while the bundle downloads, so a change made meanwhile shows once the page runs", async ({ browser, baseURL }) => {
+  const ops = await apiAs(browser, baseURL!, "ops@example.com");
+  const aliceApi = await apiAs(browser, baseURL!, "alice@example.com");
+  const [number] = await shipmentsIn(aliceApi, ["in_transit"]);
+  const context = await browser.newContext({ baseURL });
+  const signedIn = await context.request.post("/api/v1/session", {
+    data: { email: "alice@example.com", password: DEMO_PASSWORD },
+    headers: { Origin: baseURL! },
+  });
+  expect(signedIn.status()).toBe(200);
+  const page = await context.newPage();
+
+  // The bundle is held back (a slow phone network) until the page's stream
+  // is live without it; then a change is posted, and only then the bundle
+  // arrives.
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  await page.route("**/pkg/*.wasm", async (route) => {
+    await released;
+    await route.continue();
+  });
+  await page.goto(`/shipments/${number}`, { waitUntil: "commit" });
+  await expect.poll(() => page.evaluate(() => (window as any).shipwatchLive?.state)).toBe("live");
+  const posted = await ops.post(`/api/v1/shipments/${number}/events`, {
+    data: { status: "in_transit", location: "Posted while the page loaded" },
+    headers: { Origin: baseURL! },
+  });
+  expect(posted.status()).toBe(201);
+  release();
+
+  await live(page);
+  await expect(page.getByRole("listitem").filter({ hasText: "Posted while the page loaded" })).toBeVisible();
+  await context.close();
+});
+
 test("eight tabs share one stream, and closing the first keeps the others live", async ({ browser, baseURL }) => {
   const ops = await apiAs(browser, baseURL!, "ops@example.com");
   const aliceApi = await apiAs(browser, baseURL!, "alice@example.com");
