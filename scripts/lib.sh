@@ -84,9 +84,11 @@ ensure_wasm_bindgen_cli() {
   [ -n "$want" ] || fail "Cargo.lock names no wasm-bindgen version"
   if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$want" ]; then
     step "installing wasm-bindgen-cli $want (matches Cargo.lock; first time only, ~2 min)"
-    # Not --locked: its lock file names a crate version the registry no longer serves.
+    # Not --locked: its lock file names a crate version the registry no longer
+    # serves. --force: reinstall when cargo remembers an install whose binary
+    # is gone or of another version.
     with_progress "could not install wasm-bindgen-cli $want; check access to crates.io and run this again" \
-      cargo install wasm-bindgen-cli --version "$want"
+      cargo install --force wasm-bindgen-cli --version "$want"
   fi
 }
 
@@ -94,7 +96,7 @@ ensure_sqlx_cli() {
   if [ "$(cargo sqlx --version 2>/dev/null | awk '{print $2}')" != "$SQLX_CLI_VERSION" ]; then
     step "installing sqlx-cli $SQLX_CLI_VERSION (first time only, a few minutes)"
     with_progress "could not install sqlx-cli; check access to crates.io and run this again" \
-      cargo install sqlx-cli --version "$SQLX_CLI_VERSION" --no-default-features --features postgres,rustls --locked
+      cargo install --force sqlx-cli --version "$SQLX_CLI_VERSION" --no-default-features --features postgres,rustls --locked
   fi
 }
 
