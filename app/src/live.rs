@@ -252,7 +252,7 @@ mod browser {
         }
         leptos::task::spawn_local(async move {
             let account = match current_account().await {
-                Ok(Some(account)) => super::account_key(account.id),
+                Ok(Some(account)) => account.email,
                 Ok(None) => return feed.connection.set(Connection::SignedOut),
                 Err(_) => String::new(),
             };
@@ -333,13 +333,6 @@ mod browser {
     }
 }
 
-/// How the worker names an account (`hello`): a tab of another account
-/// restarts the stream. Both ways of joining use it.
-#[cfg_attr(not(any(feature = "ssr", feature = "hydrate")), allow(dead_code))]
-fn account_key(user_id: i64) -> String {
-    format!("user:{user_id}")
-}
-
 /// In the `<head>` of a signed-in page: a small inline script that joins the
 /// live stream while the bundle downloads (`src/live-start.js`), so the page
 /// is live as soon as it hydrates. Renders nothing for visitors, or in the
@@ -349,9 +342,11 @@ pub fn EarlyStart() -> impl IntoView {
     #[cfg(feature = "ssr")]
     {
         let signed_in = use_context::<http::request::Parts>()
-            .and_then(|parts| parts.extensions.get::<crate::ssr::web::SignedIn>().copied());
+            .and_then(|parts| parts.extensions.get::<crate::ssr::web::SignedIn>().cloned());
+        // The worker names an account by its email (`hello`), as the
+        // bundle's own way of joining does.
         signed_in.map(|signed_in| {
-            view! { <script data-account=account_key(signed_in.user_id) inner_html=include_str!("live-start.js")></script> }
+            view! { <script data-account=signed_in.email inner_html=include_str!("live-start.js")></script> }
         })
     }
     #[cfg(not(feature = "ssr"))]

@@ -167,7 +167,7 @@ pub async fn build_app(pool: PgPool, config: AppConfig) -> anyhow::Result<Runnin
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
-        .route_layer(from_fn(guards::pages_require_sign_in));
+        .route_layer(from_fn_with_state(state.clone(), guards::pages_require_sign_in));
     let bundle = assets::bundle(
         Path::new(state.leptos_options.site_root.as_ref()),
         state.leptos_options.site_pkg_dir.as_ref(),

@@ -132,8 +132,6 @@ pub struct NewStatusEvent {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Account {
-    /// Names the account to the stream worker (`live_key`), nothing else.
-    pub id: i64,
     pub email: String,
     pub role: super::Role,
 }
@@ -141,7 +139,6 @@ pub struct Account {
 impl From<super::CurrentUser> for Account {
     fn from(user: super::CurrentUser) -> Self {
         Account {
-            id: user.id,
             email: user.email,
             role: user.role,
         }

@@ -9,6 +9,7 @@ use tower_sessions::Session;
 
 use app::error::AppError;
 use app::ssr::auth::session::USER_ID_KEY;
+use app::ssr::db;
 use app::ssr::web::AppState;
 use app::ssr::web::{has_bearer_token, SignedIn};
 
@@ -54,17 +55,32 @@ const PUBLIC_PAGES: [&str; 2] = ["/login", "/register"];
 
 /// Sends signed-out visitors of a page to `/login`, remembering where they were
 /// going. Layered on the app's page routes only: the API answers 401 itself,
-/// and probes and static files need no account.
-pub async fn pages_require_sign_in(session: Session, mut request: Request, next: Next) -> Response {
+/// and probes and static files need no account. A signed-in request carries
+/// `SignedIn` on to the page (its shell starts the live stream with it).
+pub async fn pages_require_sign_in(
+    State(state): State<AppState>,
+    session: Session,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let path = request.uri().path();
     if request.method() != Method::GET || PUBLIC_PAGES.contains(&path) {
         return next.run(request).await;
     }
-    match session.get::<i64>(USER_ID_KEY).await {
-        Ok(Some(user_id)) => {
-            request.extensions_mut().insert(SignedIn { user_id });
+    let user = match session.get::<i64>(USER_ID_KEY).await {
+        Ok(Some(user_id)) => db::users::find_by_id(&state.pool, user_id).await,
+        Ok(None) => Ok(None),
+        Err(error) => {
+            tracing::error!(%error, "session store error");
+            Err(AppError::Internal)
+        }
+    };
+    match user {
+        Ok(Some(user)) => {
+            request.extensions_mut().insert(SignedIn { email: user.email });
             next.run(request).await
         }
+        // No session, or its account was deleted.
         Ok(None) => {
             let target = request.uri().path_and_query().map_or("/", |p| p.as_str());
             let login = if target == "/" {
@@ -74,10 +90,7 @@ pub async fn pages_require_sign_in(session: Session, mut request: Request, next:
             };
             Redirect::to(&login).into_response()
         }
-        Err(error) => {
-            tracing::error!(%error, "session store error");
-            AppError::Internal.into_response()
-        }
+        Err(error) => error.into_response(),
     }
 }
 

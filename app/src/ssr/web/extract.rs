@@ -19,9 +19,9 @@ use super::state::AppState;
 /// Put in a page request's extensions by the sign-in guard: whose session it
 /// is, so the page shell can start the live stream before the bundle loads
 /// (`crate::live::EarlyStart`) without reading the session again.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct SignedIn {
-    pub user_id: i64,
+    pub email: String,
 }
 
 /// Whether the request carries a bearer token (and so is exempt from the
