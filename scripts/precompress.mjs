@@ -1,15 +1,20 @@
 // Writes a brotli (.br) and a gzip (.gz) copy beside every .js, .wasm and
-// .css file under the directory given, at the highest levels: built once,
-// served many times (the server picks the copy the browser accepts).
+// .css file under the directory given: built once, served many times (the
+// server picks the copy the browser accepts). Release bundles get the highest
+// levels; `--fast` (debug bundles, ~10 MB of wasm rebuilt often) a level that
+// takes about a second.
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 
-const dir = process.argv[2];
+const fast = process.argv.includes("--fast");
+const dir = process.argv.slice(2).find((arg) => arg !== "--fast");
 if (!dir) {
-  console.error("usage: node precompress.mjs <directory>");
+  console.error("usage: node precompress.mjs [--fast] <directory>");
   process.exit(2);
 }
+const brotliQuality = fast ? 5 : constants.BROTLI_MAX_QUALITY;
+const gzipLevel = fast ? 6 : 9;
 
 function* files(path) {
   for (const name of readdirSync(path)) {
@@ -25,10 +30,10 @@ for (const file of files(dir)) {
     `${file}.br`,
     brotliCompressSync(bytes, {
       params: {
-        [constants.BROTLI_PARAM_QUALITY]: constants.BROTLI_MAX_QUALITY,
+        [constants.BROTLI_PARAM_QUALITY]: brotliQuality,
         [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
       },
     }),
   );
-  writeFileSync(`${file}.gz`, gzipSync(bytes, { level: 9 }));
+  writeFileSync(`${file}.gz`, gzipSync(bytes, { level: gzipLevel }));
 }

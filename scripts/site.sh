@@ -8,8 +8,8 @@
 #   target/<profile>/server          the server (cargo build -p server)
 #   <site root>/pkg/shipwatch.<hash>.{js,wasm,css}
 #                                    the bundle: wasm-bindgen's output, the
-#                                    stylesheet; in release also wasm-opt'ed
-#                                    and precompressed (.br, .gz)
+#                                    stylesheet, precompressed (.br, .gz);
+#                                    in release also wasm-opt'ed
 #   <site root>/*                    the files of public/ (the stream worker,
 #                                    the icon)
 #   target/<profile>/hash.txt        the hashes, read by Leptos beside the
@@ -53,8 +53,12 @@ build_bundle() {
     mv "$stage/shipwatch.$ext" "$stage/shipwatch.$hash.$ext"
     lines+="$ext: $hash"$'\n'
   done
+  # Without node (it comes with npm, which the tests need) a debug bundle is
+  # compressed per request by the server instead.
   if [ "$profile" = release ]; then
     quietly "could not precompress the bundle" node scripts/precompress.mjs "$stage"
+  elif command -v node >/dev/null; then
+    quietly "could not precompress the bundle" node scripts/precompress.mjs --fast "$stage"
   fi
 
   mkdir -p "$site_root" "$(dirname "$hash_file")"
