@@ -8,7 +8,11 @@
 // as its own dedicated Worker, so there is one reconnect policy either way.
 //
 // Protocol version 1: every message is a JSON string with "v" and "type".
-//   tab → worker  {"v":1,"type":"hello","account":"<email>"}  start listening
+//   tab → worker  {"v":1,"type":"hello","account":"<email>"[,"after":<position>]}
+//                                                             start listening; with
+//                                                             `after` (the position the
+//                                                             page was rendered at),
+//                                                             every frame after it
 //                 {"v":1,"type":"bye"}                        the tab goes away
 //   worker → tab  {"v":1,"type":"state","state":"live"|"reconnecting"|"offline"|"signed_out"}
 //                 {"v":1,"type":"shipment","data":"<the SSE frame's JSON>"}
@@ -26,10 +30,13 @@ const REPLAY_MS = 15000;
 const MAX_BACKOFF_MS = 16000;
 
 const ports = new Set();
-const recent = []; // { at, data }
+const recent = []; // { at, position, data }
 let source = null;
 let state = "reconnecting";
 let lastPosition = null;
+// The stream and `recent` hold every frame after this position (null: not
+// known, as for a stream opened without a cursor).
+let coveredFrom = null;
 let failures = 0;
 let retryTimer = null;
 let account = null;
@@ -60,7 +67,10 @@ function parse(raw) {
     typeof message === "object" &&
     message.v === PROTOCOL &&
     (message.type === "bye" ||
-      (message.type === "hello" && typeof message.account === "string" && message.account.length <= 254));
+      (message.type === "hello" &&
+        typeof message.account === "string" &&
+        message.account.length <= 254 &&
+        (message.after === undefined || (Number.isSafeInteger(message.after) && message.after >= 0))));
   if (!valid) console.warn("live worker: ignoring an unknown message", raw);
   return valid ? message : null;
 }
@@ -78,12 +88,13 @@ function open() {
     const position = Number(event.lastEventId);
     if (lastPosition !== null && position <= lastPosition) return; // already relayed
     lastPosition = position;
-    recent.push({ at: Date.now(), data: event.data });
-    if (recent.length > RECENT) recent.shift();
+    recent.push({ at: Date.now(), position, data: event.data });
+    if (recent.length > RECENT) coveredFrom = recent.shift().position;
     broadcast({ type: "shipment", data: event.data });
   });
   stream.addEventListener("reset", () => {
     lastPosition = null;
+    coveredFrom = null;
     recent.length = 0;
     broadcast({ type: "reset" });
   });
@@ -105,6 +116,7 @@ function open() {
 function signedOut() {
   recent.length = 0;
   lastPosition = null;
+  coveredFrom = null;
   account = null;
   setState("signed_out");
 }
@@ -125,8 +137,25 @@ function restartFor(who) {
   retryTimer = null;
   recent.length = 0;
   lastPosition = null;
+  coveredFrom = null;
   failures = 0;
   state = "reconnecting";
+}
+
+/**
+ * A tab needs frames from before what the stream holds (its page was rendered
+ * earlier than the stream began): start the stream over from there. Tabs
+ * already listening get those frames again and skip the ones they have.
+ */
+function resumeFrom(position) {
+  if (source !== null) source.close();
+  source = null;
+  if (retryTimer !== null) clearTimeout(retryTimer);
+  retryTimer = null;
+  recent.length = 0;
+  lastPosition = position;
+  coveredFrom = position;
+  open();
 }
 
 /** Serves one tab: a SharedWorker's port, or a dedicated worker's own scope. */
@@ -138,11 +167,25 @@ function attach(port) {
       ports.add(port);
       if (message.account !== account) restartFor(message.account);
       send(port, { type: "state", state });
-      // What arrived just before this tab was listening (its page may have
-      // been rendered a moment earlier); applying a frame twice is harmless.
-      const since = Date.now() - REPLAY_MS;
-      for (const frame of recent) {
-        if (frame.at >= since) send(port, { type: "shipment", data: frame.data });
+      const after = message.after;
+      if (after === undefined) {
+        // A tab that joined without a render position (a page reached inside
+        // the app): what arrived in the last seconds, in case its data is
+        // older; applying a frame twice is harmless.
+        const since = Date.now() - REPLAY_MS;
+        for (const frame of recent) {
+          if (frame.at >= since) send(port, { type: "shipment", data: frame.data });
+        }
+      } else if (source === null && retryTimer === null) {
+        // The first tab starts the stream, from its page's position.
+        lastPosition = after;
+        coveredFrom = after;
+      } else if (coveredFrom === null || after < coveredFrom) {
+        resumeFrom(after);
+      } else {
+        for (const frame of recent) {
+          if (frame.position > after) send(port, { type: "shipment", data: frame.data });
+        }
       }
       // The first tab, or a tab after signing in again, starts the stream.
       if (source === null && retryTimer === null) open();

@@ -1,12 +1,18 @@
 // Inlined in the <head> of every signed-in page (app::live::EarlyStart): joins
-// the browser's live stream while the bundle is still downloading, so the
-// stream is open by the time the page hydrates instead of three round trips
-// after it. The bundle takes over with `shipwatchLive.listen(handler)`, which
-// first hands it what the worker sent meanwhile. Same worker and protocol as
-// app::live (see public/live-worker.js); without SharedWorker, a dedicated one.
+// the browser's live stream while the bundle is still downloading, from the
+// position the page was rendered at, so the stream is open by the time the
+// page hydrates (instead of three round trips after it) and nothing committed
+// since the render is missed. The bundle takes over with
+// `shipwatchLive.listen(handler)`, which first hands it what the worker sent
+// meanwhile. Same worker and protocol as app::live (see
+// public/live-worker.js); without SharedWorker, a dedicated one.
 (() => {
-  const account = document.currentScript.dataset.account;
-  const hello = JSON.stringify({ v: 1, type: "hello", account });
+  const { account } = document.currentScript.dataset;
+  // The stream position the page was rendered at: the worker sends this tab
+  // every frame after it, so nothing between the render and the stream is lost.
+  const rendered = Number(document.currentScript.dataset.after);
+  const after = Number.isSafeInteger(rendered) ? rendered : undefined;
+  const hello = JSON.stringify({ v: 1, type: "hello", account, after });
   const bye = JSON.stringify({ v: 1, type: "bye" });
   // Held until the bundle listens; bounded for pages that never do.
   const held = [];
@@ -16,6 +22,7 @@
   };
   const handle = {
     account,
+    after,
     // The worker's last word on the stream ("live", "reconnecting", ...),
     // readable before the bundle runs.
     state: "starting",

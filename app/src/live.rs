@@ -65,6 +65,11 @@ pub struct LiveFeed {
     /// (events received so far, the most recent ones).
     inbox: RwSignal<(usize, VecDeque<StreamEvent>)>,
     started: StoredValue<bool>,
+    /// The newest position this tab has taken in: the page's render position
+    /// to begin with, when it carried one. Frames at or before it are ones
+    /// the page already shows (the worker re-sends them when it restarts the
+    /// stream for another tab that needs older frames).
+    through: StoredValue<Option<i64>>,
 }
 
 impl LiveFeed {
@@ -73,6 +78,7 @@ impl LiveFeed {
             connection: RwSignal::new(Connection::Idle),
             inbox: RwSignal::new((0, VecDeque::new())),
             started: StoredValue::new(false),
+            through: StoredValue::new(None),
         };
         provide_context(feed);
         feed
@@ -107,6 +113,14 @@ impl LiveFeed {
 
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     fn push(&self, event: StreamEvent) {
+        if self
+            .through
+            .get_value()
+            .is_some_and(|through| event.position <= through)
+        {
+            return;
+        }
+        self.through.set_value(Some(event.position));
         self.inbox.update(|(total, recent)| {
             *total += 1;
             recent.push_back(event);
@@ -130,7 +144,9 @@ mod protocol {
     #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
     #[serde(tag = "type", rename_all = "snake_case")]
     pub enum ToWorker<'a> {
-        /// Start sending to this tab, for this account.
+        /// Start sending to this tab, for this account (what the worker sent
+        /// in the last seconds first). The early start's hello also carries
+        /// `after`, the page's render position (see `public/live-worker.js`).
         Hello { account: &'a str },
         /// This tab is going away.
         Bye,
@@ -271,6 +287,9 @@ mod browser {
         }
         let listen: js_sys::Function =
             js_sys::Reflect::get(&early, &JsValue::from_str("listen"))?.dyn_into()?;
+        let rendered_at = js_sys::Reflect::get(&early, &JsValue::from_str("after"))?.as_f64();
+        feed.through
+            .set_value(rendered_at.map(|position| position as i64));
         let on_message =
             Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| receive(feed, &message));
         listen.call1(&early, on_message.as_ref())?;
@@ -335,18 +354,30 @@ mod browser {
 
 /// In the `<head>` of a signed-in page: a small inline script that joins the
 /// live stream while the bundle downloads (`src/live-start.js`), so the page
-/// is live as soon as it hydrates. Renders nothing for visitors, or in the
-/// browser (the head is not hydrated).
+/// is live as soon as it hydrates, from the position the page was rendered
+/// at, so nothing committed between the render and the stream is lost.
+/// Renders nothing for visitors, or in the browser (the head is not
+/// hydrated).
 #[component]
 pub fn EarlyStart() -> impl IntoView {
     #[cfg(feature = "ssr")]
     {
         let signed_in = use_context::<http::request::Parts>()
             .and_then(|parts| parts.extensions.get::<crate::ssr::web::SignedIn>().cloned());
+        // The position the page is rendered at: read before the page's data
+        // (this component runs before the body's), so every change the data
+        // may miss comes after it, and the stream replays from there.
+        let rendered_at = use_context::<crate::ssr::web::AppState>().map(|state| state.hub.last_position());
         // The worker names an account by its email (`hello`), as the
         // bundle's own way of joining does.
-        signed_in.map(|signed_in| {
-            view! { <script data-account=signed_in.email inner_html=include_str!("live-start.js")></script> }
+        signed_in.zip(rendered_at).map(|(signed_in, rendered_at)| {
+            view! {
+                <script
+                    data-account=signed_in.email
+                    data-after=rendered_at
+                    inner_html=include_str!("live-start.js")
+                ></script>
+            }
         })
     }
     #[cfg(not(feature = "ssr"))]
@@ -368,5 +399,54 @@ pub fn ConnectionIndicator() -> impl IntoView {
         >
             {move || state.get().label()}
         </span>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(position: i64) -> StreamEvent {
+        serde_json::from_value(serde_json::json!({
+            "position": position,
+            "event": {
+                "id": position,
+                "tracking_number": "SW5194587007",
+                "kind": "status",
+                "status": "in_transit",
+                "location": null,
+                "note": null,
+                "occurred_at": "2026-12-01T10:00:00Z",
+                "actor": "system",
+            },
+            "shipment": {
+                "tracking_number": "SW5194587007",
+                "status": "in_transit",
+                "origin": "Leeds",
+                "destination": "York",
+                "carrier": "Parcelway",
+                "eta": null,
+                "last_location": null,
+                "updated_at": "2026-12-01T10:00:00Z",
+            },
+        }))
+        .expect("a frame")
+    }
+
+    #[test]
+    fn a_tab_takes_each_position_once_and_nothing_from_before_its_render() {
+        let owner = Owner::new();
+        owner.set();
+        let feed = LiveFeed::provide();
+        // Rendered at 5; the worker restarts the stream from 3 for another
+        // tab, and re-sends what this tab already took.
+        feed.through.set_value(Some(5));
+        for position in [4, 5, 6, 7, 3, 4, 5, 6, 7, 8] {
+            feed.push(frame(position));
+        }
+        let mut applied = Vec::new();
+        let seen = feed.drain(0, |event| applied.push(event.position));
+        assert_eq!(applied, [6, 7, 8]);
+        assert_eq!(seen, 3);
     }
 }

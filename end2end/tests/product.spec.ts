@@ -205,6 +205,55 @@ test("the stream opens while the bundle downloads, so a change made meanwhile sh
   await context.close();
 });
 
+test("a change posted while a page loads is shown once, without reload, whatever the moment (20 tries)", async ({ browser, baseURL }) => {
+  test.setTimeout(120_000);
+  const ops = await apiAs(browser, baseURL!, "ops@example.com");
+  const aliceApi = await apiAs(browser, baseURL!, "alice@example.com");
+  const [watched, listed] = await shipmentsIn(aliceApi, ["in_transit"]);
+  const context = await browser.newContext({ baseURL });
+  const signedIn = await context.request.post("/api/v1/session", {
+    data: { email: "alice@example.com", password: DEMO_PASSWORD },
+    headers: { Origin: baseURL! },
+  });
+  expect(signedIn.status()).toBe(200);
+  const post = async (number: string, status: string, location: string) => {
+    const response = await ops.post(`/api/v1/shipments/${number}/events`, {
+      data: { status, location },
+      headers: { Origin: baseURL! },
+    });
+    expect(response.status(), `${status} for ${number}`).toBe(201);
+  };
+  // Posted from 0 to 1000 ms after navigation starts (not after Live):
+  // before, during and after the render, the download, the hydration.
+  const delays = [0, 0, ...Array.from({ length: 18 }, () => Math.floor(Math.random() * 1000))];
+  for (const [i, delay] of delays.entries()) {
+    const page = await context.newPage();
+    const onShipmentPage = i % 2 === 0;
+    const navigation = page.goto(onShipmentPage ? `/shipments/${watched}` : "/");
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    if (onShipmentPage) {
+      const location = `Load race ${i} (${delay} ms)`;
+      await post(watched, "in_transit", location);
+      await navigation;
+      const entry = page.getByRole("listitem").filter({ hasText: location });
+      await expect(entry, location).toBeVisible();
+      await expect(entry, `${location}, once`).toHaveCount(1);
+    } else {
+      // Out for delivery, attempt failed, out for delivery, …: each post
+      // changes what the row says.
+      const [status, label] = i % 4 === 1 ? ["out_for_delivery", "Out for delivery"] : ["attempt_failed", "Delivery attempt failed"];
+      await post(listed, status, `Load race ${i}`);
+      await navigation;
+      const rows = page.locator(`tr[data-tracking-number="${listed}"]`);
+      await expect(rows, `${label} after ${delay} ms`).toContainText(label);
+      await expect(rows).toHaveCount(1);
+    }
+    await live(page);
+    await page.close();
+  }
+  await context.close();
+});
+
 test("eight tabs share one stream, and closing the first keeps the others live", async ({ browser, baseURL }) => {
   const ops = await apiAs(browser, baseURL!, "ops@example.com");
   const aliceApi = await apiAs(browser, baseURL!, "alice@example.com");
