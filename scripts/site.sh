@@ -61,8 +61,10 @@ build_bundle() {
     quietly "could not precompress the bundle" node scripts/precompress.mjs --fast "$stage"
   fi
 
+  # A clean site root: a stale file left beside the new ones (a .br copy of
+  # an old worker script, say) would be served instead of them.
+  rm -rf "$site_root"
   mkdir -p "$site_root" "$(dirname "$hash_file")"
-  rm -rf "$site_root/pkg"
   mv "$stage" "$site_root/pkg"
   cp -R public/. "$site_root/"
   printf '%s' "$lines" >"$hash_file"

@@ -354,8 +354,9 @@ mod browser {
 
 /// In the `<head>` of a signed-in page: a small inline script that joins the
 /// live stream while the bundle downloads (`src/live-start.js`), so the page
-/// is live as soon as it hydrates, from the position the page was rendered
-/// at, so nothing committed between the render and the stream is lost.
+/// is live as soon as it hydrates, from the position the request arrived at
+/// (`SignedIn::rendered_at`), so nothing committed between the page's data
+/// and the stream is lost.
 /// Renders nothing for visitors, or in the browser (the head is not
 /// hydrated).
 #[component]
@@ -364,17 +365,13 @@ pub fn EarlyStart() -> impl IntoView {
     {
         let signed_in = use_context::<http::request::Parts>()
             .and_then(|parts| parts.extensions.get::<crate::ssr::web::SignedIn>().cloned());
-        // The position the page is rendered at: read before the page's data
-        // (this component runs before the body's), so every change the data
-        // may miss comes after it, and the stream replays from there.
-        let rendered_at = use_context::<crate::ssr::web::AppState>().map(|state| state.hub.last_position());
         // The worker names an account by its email (`hello`), as the
         // bundle's own way of joining does.
-        signed_in.zip(rendered_at).map(|(signed_in, rendered_at)| {
+        signed_in.map(|signed_in| {
             view! {
                 <script
                     data-account=signed_in.email
-                    data-after=rendered_at
+                    data-after=signed_in.rendered_at
                     inner_html=include_str!("live-start.js")
                 ></script>
             }

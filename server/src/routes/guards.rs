@@ -67,6 +67,7 @@ pub async fn pages_require_sign_in(
     if request.method() != Method::GET || PUBLIC_PAGES.contains(&path) {
         return next.run(request).await;
     }
+    let rendered_at = state.hub.last_position();
     let user = match session.get::<i64>(USER_ID_KEY).await {
         Ok(Some(user_id)) => db::users::find_by_id(&state.pool, user_id).await,
         Ok(None) => Ok(None),
@@ -77,7 +78,10 @@ pub async fn pages_require_sign_in(
     };
     match user {
         Ok(Some(user)) => {
-            request.extensions_mut().insert(SignedIn { email: user.email });
+            request.extensions_mut().insert(SignedIn {
+                email: user.email,
+                rendered_at,
+            });
             next.run(request).await
         }
         // No session, or its account was deleted.

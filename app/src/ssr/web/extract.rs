@@ -22,6 +22,10 @@ use super::state::AppState;
 #[derive(Debug, Clone)]
 pub struct SignedIn {
     pub email: String,
+    /// The stream position when the request arrived, before the page read
+    /// any data: every change the page's data may lack comes after it. (Not
+    /// read while rendering: Leptos renders the `<head>` after the body.)
+    pub rendered_at: i64,
 }
 
 /// Whether the request carries a bearer token (and so is exempt from the
