@@ -23,8 +23,9 @@ use super::state::AppState;
 pub struct SignedIn {
     pub email: String,
     /// The stream position when the request arrived, before the page read
-    /// any data: every change the page's data may lack comes after it. (Not
-    /// read while rendering: Leptos renders the `<head>` after the body.)
+    /// any data: every change the page's data may lack comes after it. Taken
+    /// here rather than while rendering, so it does not depend on the order
+    /// in which Leptos builds the head and starts the body's data loads.
     pub rendered_at: i64,
 }
 
