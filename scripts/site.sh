@@ -33,14 +33,24 @@ build_bundle() {
   with_progress "the browser bundle did not compile (see above)" \
     cargo build -p frontend --lib --target wasm32-unknown-unknown --target-dir target/front \
     --profile "$cargo_profile"
+  # Unchanged wasm, bundle in place: nothing to redo (wasm-opt alone takes
+  # most of a minute).
+  local input="target/front/wasm32-unknown-unknown/$out_dir/frontend.wasm"
+  local stamp="${hash_file%.txt}.built-from" built_from
+  built_from="$(find public -type f -print0 | sort -z | xargs -0 md5sum "$input" style/main.css | md5sum | cut -c1-32)"
+  built_from+=" $site_root"
+  if [ -f "$hash_file" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$built_from" ]; then
+    return 0
+  fi
   rm -rf "$stage"
   mkdir -p "$stage"
   quietly "wasm-bindgen failed on the bundle" \
     wasm-bindgen --target web --no-typescript --out-name shipwatch --out-dir "$stage" \
-    "target/front/wasm32-unknown-unknown/$out_dir/frontend.wasm"
+    "$input"
   # Leptos's hydration script asks for <name>.wasm, not wasm-bindgen's <name>_bg.wasm.
   mv "$stage/shipwatch_bg.wasm" "$stage/shipwatch.wasm"
   if [ "$profile" = release ]; then
+    step "optimising the bundle for size (wasm-opt -Oz, about a minute)"
     with_progress "wasm-opt failed on the bundle" \
       wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
       "$stage/shipwatch.wasm" -o "$stage/shipwatch.wasm"
@@ -68,6 +78,7 @@ build_bundle() {
   mv "$stage" "$site_root/pkg"
   cp -R public/. "$site_root/"
   printf '%s' "$lines" >"$hash_file"
+  printf '%s\n' "$built_from" >"$stamp"
 }
 
 # The base64url MD5 of a file, 22 characters: the hash in a bundle file's name
