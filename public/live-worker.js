@@ -128,14 +128,19 @@ function retryLater() {
   retryTimer = setTimeout(open, delay);
 }
 
-/** Another account signed in on this browser: nothing of the last one stays. */
-function restartFor(who) {
-  account = who;
+/** Closes the stream and forgets its frames. */
+function stopStream() {
   if (source !== null) source.close();
   source = null;
   if (retryTimer !== null) clearTimeout(retryTimer);
   retryTimer = null;
   recent.length = 0;
+}
+
+/** Another account signed in on this browser: nothing of the last one stays. */
+function restartFor(who) {
+  account = who;
+  stopStream();
   lastPosition = null;
   coveredFrom = null;
   failures = 0;
@@ -148,11 +153,7 @@ function restartFor(who) {
  * already listening get those frames again and skip the ones they have.
  */
 function resumeFrom(position) {
-  if (source !== null) source.close();
-  source = null;
-  if (retryTimer !== null) clearTimeout(retryTimer);
-  retryTimer = null;
-  recent.length = 0;
+  stopStream();
   lastPosition = position;
   coveredFrom = position;
   open();
