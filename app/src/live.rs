@@ -244,57 +244,71 @@ mod protocol {
 mod browser {
     use wasm_bindgen::closure::Closure;
     use wasm_bindgen::{JsCast as _, JsValue};
-    use web_sys::{MessageEvent, SharedWorker, Worker, WorkerOptions};
+    use web_sys::MessageEvent;
 
     use super::protocol::{self, FromWorker, ToWorker, WorkerState};
     use super::{Connection, LiveFeed};
     use crate::api::account::current_account;
     use leptos::prelude::*;
 
-    const SCRIPT: &str = "/live-worker.js";
-
-    /// Sends a message to the worker (through a SharedWorker's port, or to a
-    /// dedicated Worker).
-    type Post = Box<dyn Fn(&JsValue) -> Result<(), JsValue>>;
-
-    /// Joins the browser's shared stream (or, without SharedWorker, a stream
-    /// of this tab's own, run by the same script): through the page's early
-    /// start (`EarlyStart`) when it ran, else by asking who is signed in and
-    /// starting the worker now (a page reached by navigating inside the app).
+    /// Takes this tab's messages from the browser's shared stream, which the
+    /// page's own script (`live-start.js`, `window.shipwatchLive`) joins: on
+    /// a signed-in page it has already, from the page's render position;
+    /// otherwise (a page reached by navigating inside the app) it joins now,
+    /// for whoever is signed in.
     pub fn open(feed: LiveFeed) {
         feed.connection.set(Connection::Reconnecting);
-        if adopt_early_start(feed).unwrap_or(false) {
-            return;
-        }
-        leptos::task::spawn_local(async move {
-            let account = match current_account().await {
-                Ok(Some(account)) => account.email,
-                Ok(None) => return feed.connection.set(Connection::SignedOut),
-                Err(_) => String::new(),
-            };
-            if join(feed, &account).is_err() {
-                feed.connection.set(Connection::Offline);
+        let Ok(live) = js_sys::Reflect::get(&window(), &JsValue::from_str("shipwatchLive")) else {
+            return feed.connection.set(Connection::Offline);
+        };
+        let state = js_sys::Reflect::get(&live, &JsValue::from_str("state"))
+            .ok()
+            .and_then(|state| state.as_string());
+        match state.as_deref() {
+            None => feed.connection.set(Connection::Offline),
+            Some("idle") => leptos::task::spawn_local(async move {
+                let account = match current_account().await {
+                    Ok(Some(account)) => account.email,
+                    Ok(None) => return feed.connection.set(Connection::SignedOut),
+                    Err(_) => String::new(),
+                };
+                if join(&live, &account).is_err() || listen(feed, &live).is_err() {
+                    feed.connection.set(Connection::Offline);
+                }
+            }),
+            Some(_) => {
+                if listen(feed, &live).is_err() {
+                    feed.connection.set(Connection::Offline);
+                }
             }
-        });
+        }
     }
 
-    /// Takes over the stream `live-start.js` joined: `Ok(false)` when the
-    /// page has none.
-    fn adopt_early_start(feed: LiveFeed) -> Result<bool, JsValue> {
-        let early = js_sys::Reflect::get(&window(), &JsValue::from_str("shipwatchLive"))?;
-        if early.is_undefined() {
-            return Ok(false);
+    /// `shipwatchLive.join(hello, bye)`, for `account`, without a render
+    /// position: the worker replays its last seconds to this tab.
+    fn join(live: &JsValue, account: &str) -> Result<(), JsValue> {
+        let join: js_sys::Function = js_sys::Reflect::get(live, &JsValue::from_str("join"))?.dyn_into()?;
+        let hello = JsValue::from_str(&protocol::encode(&ToWorker::Hello { account }));
+        let bye = JsValue::from_str(&protocol::encode(&ToWorker::Bye));
+        match join.call2(live, &hello, &bye)?.as_bool() {
+            Some(true) => Ok(()),
+            _ => Err(JsValue::from_str("could not join the stream")),
         }
+    }
+
+    /// Hands the worker's messages to `feed`, skipping what the page was
+    /// rendered with.
+    fn listen(feed: LiveFeed, live: &JsValue) -> Result<(), JsValue> {
         let listen: js_sys::Function =
-            js_sys::Reflect::get(&early, &JsValue::from_str("listen"))?.dyn_into()?;
-        let rendered_at = js_sys::Reflect::get(&early, &JsValue::from_str("after"))?.as_f64();
+            js_sys::Reflect::get(live, &JsValue::from_str("listen"))?.dyn_into()?;
+        let rendered_at = js_sys::Reflect::get(live, &JsValue::from_str("after"))?.as_f64();
         feed.through
             .set_value(rendered_at.map(|position| position as i64));
         let on_message =
             Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| receive(feed, &message));
-        listen.call1(&early, on_message.as_ref())?;
+        listen.call1(live, on_message.as_ref())?;
         on_message.forget();
-        Ok(true)
+        Ok(())
     }
 
     /// One message from the worker.
@@ -320,44 +334,14 @@ mod browser {
             None => leptos::logging::warn!("live: ignoring an unknown message from the worker"),
         }
     }
-
-    fn join(feed: LiveFeed, account: &str) -> Result<(), JsValue> {
-        let on_message =
-            Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| receive(feed, &message));
-        let hello = JsValue::from_str(&protocol::encode(&ToWorker::Hello { account }));
-        let bye = JsValue::from_str(&protocol::encode(&ToWorker::Bye));
-        let has_shared_worker =
-            js_sys::Reflect::has(&window(), &JsValue::from_str("SharedWorker")).unwrap_or(false);
-        let post: Post = if has_shared_worker {
-            let options = WorkerOptions::new();
-            options.set_name("shipwatch-live");
-            let port = SharedWorker::new_with_worker_options(SCRIPT, &options)?.port();
-            port.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-            port.start();
-            Box::new(move |message| port.post_message(message))
-        } else {
-            let worker = Worker::new(SCRIPT)?;
-            worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-            Box::new(move |message| worker.post_message(message))
-        };
-        on_message.forget();
-        post(&hello)?;
-        // Tell the worker when this tab goes away, so it stops writing to it.
-        let on_pagehide = Closure::<dyn FnMut()>::new(move || {
-            let _ = post(&bye);
-        });
-        window().add_event_listener_with_callback("pagehide", on_pagehide.as_ref().unchecked_ref())?;
-        on_pagehide.forget();
-        Ok(())
-    }
 }
 
-/// In the `<head>` of a signed-in page: a small inline script that joins the
-/// live stream while the bundle downloads (`src/live-start.js`), so the page
-/// is live as soon as it hydrates, from the position the request arrived at
+/// In the `<head>` of every page: the small inline script through which the
+/// tab joins the live stream (`src/live-start.js`). On a signed-in page it
+/// joins at once, while the bundle downloads, so the page is live as soon as
+/// it hydrates, from the position the request arrived at
 /// (`SignedIn::rendered_at`), so nothing committed between the page's data
-/// and the stream is lost.
-/// Renders nothing for visitors, or in the browser (the head is not
+/// and the stream is lost. Renders nothing in the browser (the head is not
 /// hydrated).
 #[component]
 pub fn EarlyStart() -> impl IntoView {
@@ -367,20 +351,19 @@ pub fn EarlyStart() -> impl IntoView {
             .and_then(|parts| parts.extensions.get::<crate::ssr::web::SignedIn>().cloned());
         // The worker names an account by its email (`hello`), as the
         // bundle's own way of joining does.
-        signed_in.map(|signed_in| {
-            view! {
-                <script
-                    data-account=signed_in.email
-                    data-after=signed_in.rendered_at
-                    inner_html=include_str!("live-start.js")
-                ></script>
-            }
-        })
+        let (account, after) = signed_in
+            .map(|signed_in| (signed_in.email, signed_in.rendered_at))
+            .unzip();
+        view! {
+            <script
+                data-account=account
+                data-after=after
+                inner_html=include_str!("live-start.js")
+            ></script>
+        }
     }
     #[cfg(not(feature = "ssr"))]
-    {
-        None::<()>
-    }
+    {}
 }
 
 /// The Live / Reconnecting… / Offline / Signed out badge in the header.
