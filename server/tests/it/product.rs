@@ -430,6 +430,107 @@ async fn an_idempotency_key_makes_a_retry_safe(pool: PgPool) {
     assert_eq!(post(illegal, "key-2").await.status(), StatusCode::CONFLICT);
 }
 
+/// A client that sends `Idempotency-Key` and hangs up while the server is still
+/// working (here: waiting for a row another transaction holds) must be able to
+/// retry with the same key and get its change made once: the abandoned
+/// request leaves nothing behind that answers "still being processed".
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn a_request_abandoned_mid_work_can_be_retried_with_its_key(pool: PgPool) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    let app = seeded(pool).await;
+    let number = shipments_of(&app.pool, "%", "in_transit")
+        .await
+        .remove(0)
+        .to_string();
+    let before = event_count(&app.pool, &number).await;
+    let signed_in = TestApp::browser()
+        .post(app.url("/api/v1/session"))
+        .header("origin", app.origin())
+        .json(&json!({"email": "ops@example.com", "password": crate::helpers::DEMO_PASSWORD}))
+        .send()
+        .await
+        .expect("sign in");
+    let cookie = signed_in.headers()["set-cookie"]
+        .to_str()
+        .expect("cookie")
+        .split(';')
+        .next()
+        .expect("cookie pair")
+        .to_owned();
+    let body = json!({"status": "out_for_delivery", "location": "Depot 3"}).to_string();
+
+    // Another transaction holds the shipment's row, so the write has to wait.
+    let mut holder = app.pool.begin().await.expect("begin");
+    sqlx::query("SELECT 1 FROM shipments WHERE tracking_number = $1 FOR UPDATE")
+        .bind(&number)
+        .execute(&mut *holder)
+        .await
+        .expect("lock the row");
+
+    let mut abandoned = tokio::net::TcpStream::connect(app.addr).await.expect("connect");
+    let request = format!(
+        "POST /api/v1/shipments/{number}/events HTTP/1.1\r\nhost: {host}\r\norigin: {origin}\r\n\
+         cookie: {cookie}\r\ncontent-type: application/json\r\nidempotency-key: hang-up-1\r\n\
+         content-length: {len}\r\n\r\n{body}",
+        host = app.addr,
+        origin = app.origin(),
+        len = body.len(),
+    );
+    abandoned.write_all(request.as_bytes()).await.expect("send");
+    wait_for_a_lock_waiter(&app.pool).await;
+    // The client gives up: the server drops the request and closes its side.
+    abandoned.shutdown().await.expect("hang up");
+    let mut rest = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), abandoned.read_to_end(&mut rest))
+        .await
+        .expect("the server closes the connection of a client that hung up")
+        .expect("read");
+    assert!(rest.is_empty(), "no reply was sent to the client that hung up");
+    holder.commit().await.expect("release the row");
+
+    let ops = app.as_user("ops@example.com").await;
+    let retry = || async {
+        ops.client
+            .post(ops.url(&format!("/api/v1/shipments/{number}/events")))
+            .header("origin", ops.origin())
+            .header("idempotency-key", "hang-up-1")
+            .header("content-type", "application/json")
+            .body(body.clone())
+            .send()
+            .await
+            .expect("retry")
+    };
+    let first = retry().await;
+    assert_eq!(
+        first.status(),
+        StatusCode::CREATED,
+        "the retry is carried out, not 409"
+    );
+    let first = json(first).await;
+    let again = retry().await;
+    assert_eq!(again.status(), StatusCode::CREATED);
+    assert_eq!(json(again).await, first, "a further retry gets the stored reply");
+    assert_eq!(event_count(&app.pool, &number).await, before + 1, "one event");
+}
+
+/// Waits until some backend of this test's database waits for a lock.
+async fn wait_for_a_lock_waiter(pool: &PgPool) {
+    for _ in 0..500 {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(pool)
+        .await
+        .expect("pg_stat_activity");
+        if waiting > 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the request never reached the locked row");
+}
+
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn operators_create_shipments_for_customers(pool: PgPool) {
     let app = seeded(pool).await;

@@ -4,15 +4,13 @@
 //!
 //! Offered to any door that passes a key, and used by an action only after the
 //! viewer is authorized and the input parsed, so a refused or invalid request
-//! never claims a key. The first request claims the key (a row with no reply
-//! yet) before doing the work, so two concurrent retries cannot both act: the
-//! second gets 409 until the first has stored its reply.
-
-use std::future::Future;
+//! never claims a key. The claim and the work share one transaction (see
+//! [`once`]), so two concurrent retries cannot both act, and a request that
+//! is abandoned half-way leaves no claim behind.
 
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 use crate::domain::{FieldError, Viewer};
 use crate::error::AppError;
@@ -67,7 +65,15 @@ pub fn fingerprint(action: &impl Serialize, input: &impl Serialize) -> Result<Ve
 
 /// Runs `work` once per key: a repeat with the same fingerprint gets the
 /// stored reply. The system (command line) keeps no keys and just runs it.
-pub async fn once<T, F, Fut>(
+///
+/// The key is claimed in the transaction that does the work and commits with
+/// it, reply included. So a concurrent retry waits for the first request's
+/// transaction (on the key's unique index) and then finds its reply, and a
+/// request abandoned mid-work (its client hung up, or the server died) rolls
+/// back with its claim: the retry simply does the work. A refusal (4xx) rolls
+/// the work back and is then stored on its own, so retrying it gets the same
+/// refusal; an internal error stores nothing.
+pub async fn once<T, F>(
     pool: &PgPool,
     viewer: &Viewer,
     key: &IdempotencyKey,
@@ -77,23 +83,43 @@ pub async fn once<T, F, Fut>(
 ) -> Result<Reply, AppError>
 where
     T: Serialize,
-    F: FnOnce() -> Fut,
-    Fut: Future<Output = Result<T, AppError>>,
+    F: AsyncFnOnce(&mut PgConnection) -> Result<T, AppError>,
 {
+    let mut tx = pool.begin().await?;
     let Some(user) = viewer.person() else {
-        return Ok(Reply::of(work().await, success_status));
+        let value = work(&mut tx).await?;
+        tx.commit().await?;
+        return Ok(Reply::of(Ok(value), success_status));
     };
-    if let Some(earlier) = claim(pool, user.id, &key.0, fingerprint).await? {
+    if let Some(earlier) = claim(&mut tx, user.id, &key.0, fingerprint).await? {
         return Ok(earlier);
     }
-    let reply = Reply::of(work().await, success_status);
-    store(pool, user.id, &key.0, &reply).await?;
-    Ok(reply)
+    match work(&mut tx).await {
+        Ok(value) => {
+            let reply = Reply::of(Ok(value), success_status);
+            store(&mut tx, user.id, &key.0, &reply).await?;
+            tx.commit().await?;
+            Ok(reply)
+        }
+        Err(error) if error.status_code().is_server_error() => Err(error),
+        Err(refusal) => {
+            tx.rollback().await?;
+            let reply = Reply::of::<T>(Err(refusal), success_status);
+            let mut tx = pool.begin().await?;
+            if claim(&mut tx, user.id, &key.0, fingerprint).await?.is_none() {
+                store(&mut tx, user.id, &key.0, &reply).await?;
+                tx.commit().await?;
+            }
+            Ok(reply)
+        }
+    }
 }
 
-/// Claims `key` for this user and request (`None`), or finds its earlier reply.
+/// Claims `key` for this user and request in `tx` (`None`), or finds the reply
+/// of the request that claimed it first. Waits while another transaction
+/// holds an uncommitted claim of the same key.
 async fn claim(
-    pool: &PgPool,
+    tx: &mut PgConnection,
     user_id: i64,
     key: &str,
     request_hash: &[u8],
@@ -105,7 +131,7 @@ async fn claim(
         key,
         request_hash,
     )
-    .fetch_optional(pool)
+    .fetch_optional(&mut *tx)
     .await?;
     if claimed.is_some() {
         return Ok(None);
@@ -115,9 +141,9 @@ async fn claim(
         user_id,
         key,
     )
-    .fetch_optional(pool)
+    .fetch_optional(&mut *tx)
     .await?
-    .ok_or_else(|| AppError::Conflict("this Idempotency-Key was just released; send the request again".to_owned()))?;
+    .ok_or_else(|| AppError::Conflict("this Idempotency-Key was just forgotten; send the request again".to_owned()))?;
     if earlier.request_hash != request_hash {
         return Err(AppError::validation(
             "Idempotency-Key",
@@ -130,25 +156,16 @@ async fn claim(
             body: serde_json::from_str(&body)
                 .map_err(|e| anyhow::anyhow!("stored idempotent response: {e}"))?,
         })),
+        // Claims commit with their reply, so only a row written by an older
+        // version of Shipwatch can lack one.
         _ => Err(AppError::Conflict(
             "a request with this Idempotency-Key is still being processed; retry in a moment".to_owned(),
         )),
     }
 }
 
-/// Stores the reply of a claimed key. Internal errors are not stored: the key
-/// is released so the client can retry for real.
-async fn store(pool: &PgPool, user_id: i64, key: &str, reply: &Reply) -> Result<(), AppError> {
-    if reply.status >= 500 {
-        sqlx::query!(
-            "DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2",
-            user_id,
-            key
-        )
-        .execute(pool)
-        .await?;
-        return Ok(());
-    }
+/// Stores the reply of the key claimed in `tx`.
+async fn store(tx: &mut PgConnection, user_id: i64, key: &str, reply: &Reply) -> Result<(), AppError> {
     sqlx::query!(
         "UPDATE idempotency_keys SET response_status = $3, response_body = $4::text::jsonb WHERE user_id = $1 AND key = $2",
         user_id,
@@ -156,7 +173,7 @@ async fn store(pool: &PgPool, user_id: i64, key: &str, reply: &Reply) -> Result<
         i16::try_from(reply.status).unwrap_or(200),
         reply.body.to_string(),
     )
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }

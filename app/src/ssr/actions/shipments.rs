@@ -96,8 +96,8 @@ pub async fn post_status_once(
 ) -> Result<Reply, AppError> {
     policy::require_staff(viewer)?;
     let fingerprint = idempotency::fingerprint(&"post_status", &(tracking_number, post))?;
-    idempotency::once(pool, viewer, key, &fingerprint, 201, || {
-        post_status(pool, viewer, tracking_number, post)
+    idempotency::once(pool, viewer, key, &fingerprint, 201, async |tx| {
+        db::status::record_status_change_in(tx, tracking_number, post, viewer.user_id(), Rule::Ordinary).await
     })
     .await
 }

@@ -8,7 +8,7 @@
 //! sequence and the summary never disagrees with the log.
 
 use chrono::Utc;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 use crate::domain::input::StatusPost;
 use crate::domain::{EventKind, ShipmentEvent, ShipmentStatus, TrackingNumber};
@@ -36,7 +36,6 @@ const MAX_ATTEMPTS: usize = 3;
 /// Errors: `NotFound` for an unknown tracking number, `Conflict` (naming both
 /// states) when the move is not allowed from the shipment's status at the
 /// moment of writing.
-#[tracing::instrument(skip_all, fields(tracking_number = %tracking_number, to = %post.status))]
 pub async fn record_status_change(
     pool: &PgPool,
     tracking_number: &TrackingNumber,
@@ -44,8 +43,25 @@ pub async fn record_status_change(
     actor_id: Option<i64>,
     rule: Rule<'_>,
 ) -> Result<ShipmentEvent, AppError> {
+    let mut tx = pool.begin().await?;
+    let event = record_status_change_in(&mut tx, tracking_number, post, actor_id, rule).await?;
+    tx.commit().await?;
+    Ok(event)
+}
+
+/// [`record_status_change`] inside the caller's transaction, which commits it
+/// (the idempotency store commits its key with it). Nothing is written until
+/// the compare-and-set has won, so a lost one is simply re-checked in the same
+/// transaction: each statement sees what others have committed since.
+#[tracing::instrument(skip_all, fields(tracking_number = %tracking_number, to = %post.status))]
+pub async fn record_status_change_in(
+    tx: &mut PgConnection,
+    tracking_number: &TrackingNumber,
+    post: &StatusPost,
+    actor_id: Option<i64>,
+    rule: Rule<'_>,
+) -> Result<ShipmentEvent, AppError> {
     for _ in 0..MAX_ATTEMPTS {
-        let mut tx = pool.begin().await?;
         let current = sqlx::query!(
             r#"SELECT id, status AS "status: ShipmentStatus" FROM shipments WHERE tracking_number = $1"#,
             tracking_number.as_str()
@@ -96,12 +112,11 @@ pub async fn record_status_change(
         if swapped.is_none() {
             // Another writer changed the status after we read it: check again
             // against the status that won.
-            tx.rollback().await?;
             continue;
         }
 
         let appended = events::append(
-            &mut tx,
+            tx,
             NewEvent {
                 shipment_id: current.id,
                 kind: EventKind::Status,
@@ -114,7 +129,6 @@ pub async fn record_status_change(
             },
         )
         .await?;
-        tx.commit().await?;
 
         return Ok(ShipmentEvent {
             id: appended.id,
