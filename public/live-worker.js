@@ -15,11 +15,15 @@
 //                                                             every frame after it
 //                 {"v":1,"type":"bye"}                        the tab goes away
 //   worker → tab  {"v":1,"type":"state","state":"live"|"reconnecting"|"offline"|"signed_out"}
-//                 {"v":1,"type":"shipment","data":"<the SSE frame's JSON>"}
+//                 {"v":1,"type":"shipment","account":"<email>","data":"<the SSE frame's JSON>"}
 //                 {"v":1,"type":"reset"}                      cursor unusable: refetch
 // Anything else is ignored (and reported on the console). The page's side is
-// `app::live::protocol`. A hello from another account (someone signed in as
-// someone else) restarts the stream and forgets the previous account's frames.
+// `app::live::protocol`. The stream belongs to one account, the one whose
+// session cookie the browser holds. A hello from another account (someone
+// signed in as someone else) restarts the stream, forgets the previous
+// account's frames, and tells that account's tabs "signed_out" and nothing
+// more: a tab only ever receives frames of the account it said hello for,
+// and each frame names that account so the tab can check it too.
 "use strict";
 
 const PROTOCOL = 1;
@@ -29,7 +33,8 @@ const REPLAY_MS = 15000;
 /** Reconnect delays after the server refused the stream: 2 s, 4 s, … 16 s. */
 const MAX_BACKOFF_MS = 16000;
 
-const ports = new Set();
+// Listening tabs, each with the account it said hello for.
+const ports = new Map();
 const recent = []; // { at, position, data }
 let source = null;
 let state = "reconnecting";
@@ -45,8 +50,9 @@ function send(port, message) {
   port.postMessage(JSON.stringify({ v: PROTOCOL, ...message }));
 }
 
+/** To every tab of the stream's account (only those are in `ports`). */
 function broadcast(message) {
-  for (const port of ports) send(port, message);
+  for (const port of ports.keys()) send(port, message);
 }
 
 function setState(next) {
@@ -90,7 +96,7 @@ function open() {
     lastPosition = position;
     recent.push({ at: Date.now(), position, data: event.data });
     if (recent.length > RECENT) coveredFrom = recent.shift().position;
-    broadcast({ type: "shipment", data: event.data });
+    broadcast({ type: "shipment", account, data: event.data });
   });
   stream.addEventListener("reset", () => {
     lastPosition = null;
@@ -137,8 +143,17 @@ function stopStream() {
   recent.length = 0;
 }
 
-/** Another account signed in on this browser: nothing of the last one stays. */
+/**
+ * Another account signed in on this browser: nothing of the last one stays,
+ * and its tabs are told they are signed out and get nothing more.
+ */
 function restartFor(who) {
+  for (const [port, its] of ports) {
+    if (its !== who) {
+      send(port, { type: "state", state: "signed_out" });
+      ports.delete(port);
+    }
+  }
   account = who;
   stopStream();
   lastPosition = null;
@@ -165,8 +180,8 @@ function attach(port) {
     const message = parse(event.data);
     if (message === null) return;
     if (message.type === "hello") {
-      ports.add(port);
       if (message.account !== account) restartFor(message.account);
+      ports.set(port, message.account);
       send(port, { type: "state", state });
       const after = message.after;
       if (after === undefined) {
@@ -175,7 +190,7 @@ function attach(port) {
         // older; applying a frame twice is harmless.
         const since = Date.now() - REPLAY_MS;
         for (const frame of recent) {
-          if (frame.at >= since) send(port, { type: "shipment", data: frame.data });
+          if (frame.at >= since) send(port, { type: "shipment", account, data: frame.data });
         }
       } else if (source === null && retryTimer === null) {
         // The first tab starts the stream, from its page's position.
@@ -185,7 +200,7 @@ function attach(port) {
         resumeFrom(after);
       } else {
         for (const frame of recent) {
-          if (frame.position > after) send(port, { type: "shipment", data: frame.data });
+          if (frame.position > after) send(port, { type: "shipment", account, data: frame.data });
         }
       }
       // The first tab, or a tab after signing in again, starts the stream.

@@ -29,6 +29,8 @@
   const live = {
     // The page's render position, when it joined with one.
     after: undefined,
+    // The account this tab joined for: it takes frames of no other.
+    account: undefined,
     // The worker's last word on the stream ("live", "reconnecting", ...),
     // readable before the bundle runs; "idle" until the tab joins.
     state: "idle",
@@ -46,6 +48,7 @@
           post = (text) => worker.postMessage(text);
         }
         post(hello);
+        live.account = JSON.parse(hello).account;
       } catch (error) {
         console.warn("live: could not join the stream", error);
         return false;

@@ -159,8 +159,10 @@ mod protocol {
         State {
             state: WorkerState,
         },
-        /// One `event: shipment` frame's data.
+        /// One `event: shipment` frame's data, and the account whose stream
+        /// it came from.
         Shipment {
+            account: String,
             data: String,
         },
         /// The stream's cursor was unusable: refetch.
@@ -222,8 +224,9 @@ mod protocol {
                 })
             );
             assert_eq!(
-                decode(r#"{"v":1,"type":"shipment","data":"{}"}"#),
+                decode(r#"{"v":1,"type":"shipment","account":"alice@example.com","data":"{}"}"#),
                 Some(FromWorker::Shipment {
+                    account: "alice@example.com".to_owned(),
                     data: "{}".to_owned()
                 })
             );
@@ -302,17 +305,21 @@ mod browser {
         let listen: js_sys::Function =
             js_sys::Reflect::get(live, &JsValue::from_str("listen"))?.dyn_into()?;
         let rendered_at = js_sys::Reflect::get(live, &JsValue::from_str("after"))?.as_f64();
+        let account = js_sys::Reflect::get(live, &JsValue::from_str("account"))?
+            .as_string()
+            .unwrap_or_default();
         feed.through
             .set_value(rendered_at.map(|position| position as i64));
-        let on_message =
-            Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| receive(feed, &message));
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| {
+            receive(feed, &account, &message)
+        });
         listen.call1(live, on_message.as_ref())?;
         on_message.forget();
         Ok(())
     }
 
-    /// One message from the worker.
-    fn receive(feed: LiveFeed, message: &MessageEvent) {
+    /// One message from the worker, for a tab of `account`.
+    fn receive(feed: LiveFeed, account: &str, message: &MessageEvent) {
         let Some(text) = message.data().as_string() else {
             return;
         };
@@ -323,7 +330,13 @@ mod browser {
                 WorkerState::Offline => Connection::Offline,
                 WorkerState::SignedOut => Connection::SignedOut,
             }),
-            Some(FromWorker::Shipment { data }) => {
+            Some(FromWorker::Shipment { account: of, data }) => {
+                // The worker sends a tab only its own account's frames; a
+                // frame of another one would mean the tab shows someone
+                // else's data, so it is checked here too.
+                if of != account {
+                    return feed.connection.set(Connection::SignedOut);
+                }
                 if let Ok(event) = serde_json::from_str(&data) {
                     feed.push(event);
                 }

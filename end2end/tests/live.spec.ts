@@ -118,3 +118,35 @@ test("without SharedWorker, as on Chrome for Android, a tab runs the stream in i
   expect(posted.status()).toBe(201);
   await expect(row(alice, number)).toContainText("Graz sorting centre");
 });
+
+test("after bob signs in on the same browser, alice's open tab shows Signed out and none of bob's changes", async ({ browser, baseURL }) => {
+  const context = await browser.newContext({ baseURL });
+  const aliceTab = await context.newPage();
+  await signIn(aliceTab, "alice@example.com");
+  await expect(aliceTab.getByRole("status").filter({ hasText: "Live" })).toBeVisible();
+
+  // Someone else signs in on this browser, in another tab: the session cookie
+  // (and so the browser's one stream) is bob's now.
+  const bobTab = await context.newPage();
+  await signIn(bobTab, "bob@example.com");
+  await expect(bobTab.getByRole("status").filter({ hasText: "Live" })).toBeVisible();
+  const bobs = await (await context.request.get("/api/v1/shipments?status=in_transit&limit=200")).json();
+  const number = (bobs.shipments as { tracking_number: string }[])[0].tracking_number;
+
+  const operator = (await browser.newContext({ baseURL })).request;
+  await operator.post("/api/v1/session", {
+    data: { email: "ops@example.com", password: DEMO_PASSWORD },
+    headers: { Origin: baseURL! },
+  });
+  const posted = await operator.post(`/api/v1/shipments/${number}/events`, {
+    data: { status: "out_for_delivery", location: "Bob's street" },
+    headers: { Origin: baseURL! },
+  });
+  expect(posted.status()).toBe(201);
+
+  // Bob's tab shows it; by then the frame has reached the browser's worker.
+  await expect(row(bobTab, number)).toContainText("Out for delivery");
+  await expect(aliceTab.getByRole("status").filter({ hasText: "Signed out" })).toBeVisible();
+  await expect(row(aliceTab, number)).toHaveCount(0);
+  await expect(aliceTab.locator("[aria-live=polite]")).not.toContainText(number);
+});
