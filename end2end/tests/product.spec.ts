@@ -117,6 +117,55 @@ test("alice filters, searches, watches bob's shipment, sets instructions and rep
   await expect(queue.getByText("The tracking page says Lyon but I live in Porto")).toBeVisible();
 });
 
+test("the counts above alice's list move live: a status change moves one count to another, a new shipment adds one", async ({ browser, baseURL }) => {
+  const ops = await apiAs(browser, baseURL!, "ops@example.com");
+  const alice = await signedInPage(browser, baseURL!, "alice@example.com");
+  await live(alice);
+  const counts = alice.getByRole("navigation", { name: "Shipments by status" });
+  const count = async (label: RegExp) => {
+    const link = counts.getByRole("link", { name: label });
+    return (await link.count()) === 0 ? 0 : Number(await link.locator(".count").textContent());
+  };
+  const expectCount = (label: RegExp, expected: number) =>
+    expect.poll(() => count(label), { message: `${label} count` }).toBe(expected);
+  const [number] = await shipmentsIn(await apiAs(browser, baseURL!, "alice@example.com"), ["in_transit"]);
+  const before = {
+    all: await count(/^All/),
+    transit: await count(/^In transit/),
+    out: await count(/^Out for delivery/),
+    exception: await count(/^Exception/),
+    attention: await count(/^Needs attention/),
+    pending: await count(/^Pending/),
+  };
+
+  const post = async (status: string) =>
+    expect((await ops.post(`/api/v1/shipments/${number}/events`, { data: { status }, headers: { Origin: baseURL! } })).status()).toBe(201);
+  await post("out_for_delivery");
+  await expectCount(/^In transit/, before.transit - 1);
+  await expectCount(/^Out for delivery/, before.out + 1);
+  await expectCount(/^All/, before.all);
+
+  await post("exception");
+  await expectCount(/^Out for delivery/, before.out);
+  await expectCount(/^Exception/, before.exception + 1);
+  await expectCount(/^Needs attention/, before.attention + 1);
+
+  const registered = await ops.post("/api/v1/shipments", {
+    data: {
+      tracking_number: "SWCOUNT0001", owner_email: "alice@example.com", origin: "Graz", destination: "Linz",
+      destination_postal_code: "4020", carrier: "PostAG",
+    },
+    headers: { Origin: baseURL! },
+  });
+  expect(registered.status()).toBe(201);
+  await expectCount(/^All/, before.all + 1);
+  await expectCount(/^Pending/, before.pending + 1);
+  // What a reload shows agrees with what moved live.
+  const live_ = { all: await count(/^All/), attention: await count(/^Needs attention/), exception: await count(/^Exception/) };
+  await alice.reload();
+  expect({ all: await count(/^All/), attention: await count(/^Needs attention/), exception: await count(/^Exception/) }).toEqual(live_);
+});
+
 test("the operator bulk-updates 5 shipments and alice's open tabs show every change", async ({ browser, baseURL }) => {
   const aliceApi = await apiAs(browser, baseURL!, "alice@example.com");
   const five = (await shipmentsIn(aliceApi, ["info_received", "picked_up", "in_transit", "out_for_delivery"])).slice(0, 5);

@@ -5,33 +5,38 @@
 use leptos::prelude::*;
 
 use crate::api::shipments::list_shipments;
-use crate::domain::{ShipmentList, ShipmentQuery, ShipmentStatus};
+use crate::domain::{ShipmentList, ShipmentQuery, ShipmentStatus, Tally};
 use crate::error::AppError;
+use crate::live::LiveFeed;
 
-/// Counts per status (each a link that filters), then the search form.
+/// Counts per status (each a link that filters), then the search form. The
+/// counts move with the live stream (see [`follow_counts`]).
 #[component]
-pub fn ShipmentFilters(base: &'static str, query: ShipmentQuery, list: ShipmentList) -> impl IntoView {
+pub fn ShipmentFilters(base: &'static str, query: ShipmentQuery, tally: RwSignal<Tally>) -> impl IntoView {
     let link = move |q: ShipmentQuery| format!("{base}{}", q.to_query_string(None));
     let current = |active: bool| if active { Some("page") } else { None };
     let unfiltered = !query.is_filtered();
     let all = ShipmentQuery::default();
     let attention = ShipmentQuery::needing_attention();
+    let status_filter = query.clone();
     view! {
         <nav class="status-counts" aria-label="Shipments by status">
             <a href=link(all) aria-current=current(unfiltered)>
-                "All " <span class="count">{list.total}</span>
+                "All " <span class="count">{move || tally.with(|t| t.total)}</span>
             </a>
             <a href=link(attention) class="attention" aria-current=current(query.attention() && query.status().is_none())>
-                "Needs attention " <span class="count">{list.needs_attention}</span>
+                "Needs attention " <span class="count">{move || tally.with(|t| t.needs_attention)}</span>
             </a>
-            {list.counts.iter().map(|c| {
-                let q = ShipmentQuery::in_status(c.status);
-                view! {
-                    <a href=link(q) aria-current=current(query.status() == Some(c.status) && !query.attention() && query.search().is_none())>
-                        {c.status.label()} " " <span class="count">{c.count}</span>
-                    </a>
-                }
-            }).collect_view()}
+            <For
+                each=move || tally.with(|t| t.counts.clone())
+                key=|c| (c.status, c.count)
+                let:c
+            >
+                <a href=link(ShipmentQuery::in_status(c.status))
+                    aria-current=current(status_filter.status() == Some(c.status) && !status_filter.attention() && status_filter.search().is_none())>
+                    {c.status.label()} " " <span class="count">{c.count}</span>
+                </a>
+            </For>
         </nav>
         <form method="get" action=base class="filters" role="search" aria-label="Filter shipments">
             <div class="field">
@@ -56,6 +61,31 @@ pub fn ShipmentFilters(base: &'static str, query: ShipmentQuery, list: ShipmentL
             {(!unfiltered).then(|| view! { <a class="clear" href=base>"Clear filters"</a> })}
         </form>
     }
+}
+
+/// The counts of `list`, following the live stream: each status event after
+/// the position the counts were read at (`as_of`) moves its shipment from one
+/// count to another, or adds it. Frames at or before `as_of` are already in
+/// them, so a list fetched after navigating is not counted twice.
+pub fn follow_counts(list: &ShipmentList) -> RwSignal<Tally> {
+    let tally = RwSignal::new(list.tally());
+    let feed = LiveFeed::expect();
+    feed.connect();
+    let seen = StoredValue::new(0usize);
+    let through = StoredValue::new(list.as_of);
+    Effect::new(move |_| {
+        let now_seen = feed.drain(seen.get_value(), |frame| {
+            if frame.position <= through.get_value() {
+                return;
+            }
+            through.set_value(frame.position);
+            if let Some(change) = &frame.counts {
+                tally.update(|t| t.apply(change));
+            }
+        });
+        seen.set_value(now_seen);
+    });
+    tally
 }
 
 /// "First page" / "Next page" links under a list.

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::visibility::needs_attention;
-use super::{ShipmentStatus, ShipmentSummary};
+use super::{CountMove, ShipmentStatus, ShipmentSummary, Standing};
 
 /// Page sizes: the default, and the most a client may ask for.
 pub const DEFAULT_PAGE_SIZE: u32 = 50;
@@ -267,6 +267,69 @@ pub struct ShipmentList {
     pub total: i64,
     /// Pass as `after` for the next page; absent on the last page.
     pub next_page: Option<String>,
+    /// The stream position the counts are as of: every event up to it is
+    /// counted, none after it (a page applies the frames after it).
+    #[serde(default)]
+    pub as_of: i64,
+}
+
+impl ShipmentList {
+    pub fn tally(&self) -> Tally {
+        Tally {
+            counts: self.counts.clone(),
+            needs_attention: self.needs_attention,
+            total: self.total,
+        }
+    }
+}
+
+/// The counts above a list, kept up to date from the live stream.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Tally {
+    /// Per status, only statuses with at least one shipment, in lifecycle order.
+    pub counts: Vec<StatusCount>,
+    pub needs_attention: i64,
+    pub total: i64,
+}
+
+impl Tally {
+    /// A status event: its shipment leaves one place and joins another.
+    pub fn apply(&mut self, change: &CountMove) {
+        match change.from {
+            Some(from) => self.adjust(from, -1),
+            None => self.total += 1,
+        }
+        self.adjust(change.to, 1);
+    }
+
+    /// A shipment the user can now see (one they started watching).
+    pub fn add(&mut self, standing: Standing) {
+        self.total += 1;
+        self.adjust(standing, 1);
+    }
+
+    fn adjust(&mut self, standing: Standing, by: i64) {
+        if standing.needs_attention {
+            self.needs_attention += by;
+        }
+        match self.counts.iter().position(|c| c.status == standing.status) {
+            Some(at) => {
+                self.counts[at].count += by;
+                if self.counts[at].count <= 0 {
+                    self.counts.remove(at);
+                }
+            }
+            None if by > 0 => {
+                self.counts.push(StatusCount {
+                    status: standing.status,
+                    count: by,
+                });
+                self.counts
+                    .sort_by_key(|c| ShipmentStatus::ALL.iter().position(|s| *s == c.status));
+            }
+            None => {}
+        }
+    }
 }
 
 #[cfg(test)]

@@ -15,13 +15,13 @@ mod work;
 pub use email::{Email, EmailError};
 pub use input::FieldError;
 pub use listing::{
-    PageCursor, QueryError, ShipmentList, ShipmentQuery, StatusCount, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE,
+    PageCursor, QueryError, ShipmentList, ShipmentQuery, StatusCount, Tally, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE,
 };
 pub use password::{NewPassword, PasswordError};
 pub use role::{Role, UnknownRole};
 pub use shipment::{
-    format_day, format_machine_time, format_timestamp, Account, EventKind, EventPage, NewStatusEvent,
-    ShipmentDetail, ShipmentEvent, ShipmentSummary, StreamEvent,
+    format_day, format_machine_time, format_timestamp, Account, CountMove, EventKind, EventPage,
+    NewStatusEvent, ShipmentDetail, ShipmentEvent, ShipmentSummary, Standing, StreamEvent,
 };
 pub use status::{IllegalTransition, ShipmentStatus, UnknownStatus};
 pub use tracking_number::{TrackingNumber, TrackingNumberError};

@@ -6,10 +6,10 @@ use leptos_meta::Title;
 
 use crate::api::account::current_account;
 use crate::api::actions::WatchShipment;
-use crate::components::filters::{shipments_for_url, Pager, ShipmentFilters};
+use crate::components::filters::{follow_counts, shipments_for_url, Pager, ShipmentFilters};
 use crate::components::form_feedback::{field_error, form_error};
 use crate::components::shipment_table::ShipmentTable;
-use crate::domain::{ShipmentList, ShipmentQuery, ShipmentSummary};
+use crate::domain::{needs_attention, ShipmentList, ShipmentQuery, ShipmentSummary, Standing};
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
@@ -63,9 +63,26 @@ pub fn ShipmentListView(
     #[prop(optional)] selection: Option<crate::components::shipment_table::Selection>,
 ) -> impl IntoView {
     let rows = RwSignal::new(list.shipments.clone());
+    let tally = follow_counts(&list);
     if let Some(watched) = watched {
         Effect::new(move |_| {
             if let Some(added) = watched.get() {
+                // Newly visible, unless already listed (watching twice is
+                // harmless; one watched before but not on this page would
+                // be counted again, until the next load).
+                if rows.with_untracked(|rows| rows.iter().all(|r| r.tracking_number != added.tracking_number))
+                {
+                    tally.update(|t| {
+                        t.add(Standing {
+                            status: added.status,
+                            needs_attention: needs_attention(
+                                added.status,
+                                added.updated_at,
+                                crate::live::now(),
+                            ),
+                        })
+                    });
+                }
                 rows.update(|rows| {
                     rows.retain(|r| r.tracking_number != added.tracking_number);
                     rows.insert(0, added);
@@ -77,7 +94,7 @@ pub fn ShipmentListView(
     let empty = move || rows.with(Vec::is_empty);
     let next_page = list.next_page.clone();
     view! {
-        <ShipmentFilters base query=query.clone() list />
+        <ShipmentFilters base query=query.clone() tally />
         <Show when=empty fallback=|| ()>
             <div class="empty-state">
                 {if filtered {

@@ -33,13 +33,14 @@ pub async fn list(pool: &PgPool, viewer: &Viewer, query: &ShipmentQuery) -> Resu
     } else {
         None
     };
-    let (counts, needs_attention) = db::shipments::visible_counts(pool, viewer).await?;
+    let (counts, needs_attention, as_of) = db::shipments::visible_counts(pool, viewer).await?;
     Ok(ShipmentList {
         shipments,
         total: counts.iter().map(|c| c.count).sum(),
         counts,
         needs_attention,
         next_page,
+        as_of,
     })
 }
 

@@ -58,7 +58,22 @@ pub async fn list_visible(
 /// sub-query, so PostgreSQL cannot inline it and calls it once per row (~6 µs);
 /// for staff, who see everything, the `OR` short-circuits and a count over
 /// 20,000 shipments drops from ~130 ms to a few ms (see BENCHMARKS.md).
-pub async fn visible_counts(pool: &PgPool, viewer: &Viewer) -> Result<(Vec<StatusCount>, i64), AppError> {
+///
+/// Also returns the stream position the counts are as of, read in the same
+/// snapshot: positions are handed out in commit order, so the newest one
+/// visible means every event up to it is counted and none after it.
+pub async fn visible_counts(
+    pool: &PgPool,
+    viewer: &Viewer,
+) -> Result<(Vec<StatusCount>, i64, i64), AppError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query!("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .execute(&mut *tx)
+        .await?;
+    let as_of =
+        sqlx::query_scalar!(r#"SELECT COALESCE(max(stream_position), 0) AS "as_of!" FROM shipment_events"#)
+            .fetch_one(&mut *tx)
+            .await?;
     let rows = sqlx::query!(
         r#"SELECT s.status AS "status: ShipmentStatus", count(*) AS "count!",
                   count(*) FILTER (WHERE shipment_needs_attention(s.status, s.updated_at)) AS "attention!"
@@ -68,8 +83,9 @@ pub async fn visible_counts(pool: &PgPool, viewer: &Viewer) -> Result<(Vec<Statu
         viewer.user_id().unwrap_or_default(),
         viewer.is_staff(),
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *tx)
     .await?;
+    tx.commit().await?;
     let attention = rows.iter().map(|r| r.attention).sum();
     let mut counts: Vec<StatusCount> = rows
         .into_iter()
@@ -79,7 +95,7 @@ pub async fn visible_counts(pool: &PgPool, viewer: &Viewer) -> Result<(Vec<Statu
         })
         .collect();
     counts.sort_by_key(|c| ShipmentStatus::ALL.iter().position(|s| *s == c.status));
-    Ok((counts, attention))
+    Ok((counts, attention, as_of))
 }
 
 /// A shipment's summary and its timeline, newest first. The caller has already

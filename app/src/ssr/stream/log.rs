@@ -6,7 +6,9 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 
-use crate::domain::{CurrentUser, EventKind, ShipmentEvent, ShipmentStatus, StreamEvent};
+use crate::domain::{
+    needs_attention, CountMove, CurrentUser, EventKind, ShipmentEvent, ShipmentStatus, Standing, StreamEvent,
+};
 use crate::error::AppError;
 use crate::ssr::db::shipments::SummaryRow;
 
@@ -35,10 +37,14 @@ struct LogRow {
     eta: Option<NaiveDate>,
     last_location: Option<String>,
     updated_at: DateTime<Utc>,
+    /// The shipment's status event before this one, if any (status events only).
+    previous_status: Option<ShipmentStatus>,
+    previous_at: Option<DateTime<Utc>>,
 }
 
 impl LogRow {
     fn into_item(self) -> Result<StreamItem, AppError> {
+        let counts = self.count_move(Utc::now());
         let shipment = SummaryRow {
             tracking_number: self.tracking_number,
             status: self.current_status,
@@ -63,6 +69,7 @@ impl LogRow {
                 actor: self.actor,
             },
             shipment,
+            counts,
         };
         let json =
             serde_json::to_string(&frame).map_err(|e| anyhow::anyhow!("serialising a stream frame: {e}"))?;
@@ -71,6 +78,29 @@ impl LogRow {
             owner_id: self.owner_id,
             watchers: self.watchers,
             json: Arc::from(json),
+        })
+    }
+
+    /// How a status event moves the counts above a list: its standing before
+    /// (from the previous status event) and after, by the attention rule.
+    fn count_move(&self, now: DateTime<Utc>) -> Option<CountMove> {
+        let to_status = self.status.filter(|_| self.kind == EventKind::Status)?;
+        let from = self
+            .previous_status
+            .zip(self.previous_at)
+            .map(|(status, at)| Standing {
+                status,
+                needs_attention: needs_attention(status, at, now),
+            });
+        let updated = self
+            .previous_at
+            .map_or(self.occurred_at, |at| at.max(self.occurred_at));
+        Some(CountMove {
+            from,
+            to: Standing {
+                status: to_status,
+                needs_attention: needs_attention(to_status, updated, now),
+            },
         })
     }
 }
@@ -99,10 +129,17 @@ async fn read(pool: &PgPool, after: i64, viewer: Option<&CurrentUser>) -> Result
                   ARRAY(SELECT w.user_id FROM shipment_watchers w WHERE w.shipment_id = s.id) AS "watchers!",
                   s.tracking_number, s.status AS "current_status: ShipmentStatus", s.origin, s.destination,
                   s.carrier, s.eta AS "eta: NaiveDate", s.last_location,
-                  s.updated_at AS "updated_at: DateTime<Utc>"
+                  s.updated_at AS "updated_at: DateTime<Utc>",
+                  previous.status AS "previous_status?: ShipmentStatus",
+                  previous.occurred_at AS "previous_at?: DateTime<Utc>"
            FROM shipment_events e
            JOIN shipments s ON s.id = e.shipment_id
            LEFT JOIN users u ON u.id = e.actor_id
+           LEFT JOIN LATERAL (
+               SELECT p.status, p.occurred_at FROM shipment_events p
+               WHERE p.shipment_id = e.shipment_id AND p.id < e.id AND p.kind = 'status'
+               ORDER BY p.id DESC LIMIT 1
+           ) previous ON e.kind = 'status'
            WHERE e.stream_position > $1
              AND ($2::bigint IS NULL OR shipment_visible_to(s.id, s.owner_id, $2, $3))
            ORDER BY e.stream_position
