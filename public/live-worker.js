@@ -30,8 +30,14 @@ const PROTOCOL = 1;
 /** Frames kept for tabs that open later: they replay the last few seconds. */
 const RECENT = 500;
 const REPLAY_MS = 15000;
-/** Reconnect delays after the server refused the stream: 2 s, 4 s, … 16 s. */
-const MAX_BACKOFF_MS = 16000;
+/**
+ * Reconnect delays after the server refused the stream (503 while its
+ * database restarts, say; EventSource gives up on any error status): 1 s,
+ * 2 s, then every 4 s, plus up to half a second at random so that many
+ * browsers do not come back in step. Short, so a page is live again within
+ * about 5 s of the server being able to serve it.
+ */
+const MAX_BACKOFF_MS = 4000;
 
 // Listening tabs, each with the account it said hello for.
 const ports = new Map();
@@ -130,7 +136,7 @@ function signedOut() {
 function retryLater() {
   setState("offline");
   failures += 1;
-  const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** failures);
+  const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** failures) + Math.random() * 500;
   retryTimer = setTimeout(open, delay);
 }
 

@@ -31,6 +31,10 @@ pub enum AppError {
     TooManyRequests { retry_after_secs: u64 },
     #[error("something went wrong on our side; please try again in a moment")]
     Internal,
+    /// The database cannot be reached (restarting, say): nothing was done,
+    /// and the same request should work again shortly.
+    #[error("Shipwatch is briefly unavailable; nothing was changed. Try again shortly")]
+    Unavailable,
     /// The request could not reach the server function or its reply was unreadable.
     #[error("could not reach Shipwatch: {0}")]
     Transport(String),
@@ -77,6 +81,8 @@ impl FromServerFnError for AppError {
 
 #[cfg(feature = "ssr")]
 pub use problem_json::{problem_response, FieldProblem, ProblemDetails};
+#[cfg(feature = "ssr")]
+pub use ssr_conversions::UNAVAILABLE_RETRY_AFTER_SECS;
 
 #[cfg(feature = "ssr")]
 mod problem_json {
@@ -131,6 +137,7 @@ mod problem_json {
                 AppError::Conflict(_) => "Conflict",
                 AppError::TooManyRequests { .. } => "Too many requests",
                 AppError::Internal => "Internal error",
+                AppError::Unavailable => "Service unavailable",
                 AppError::Transport(_) => "Bad request",
             }
         }
@@ -155,10 +162,10 @@ mod problem_json {
     impl IntoResponse for AppError {
         fn into_response(self) -> Response {
             let mut response = problem_response(self.status_code(), &self.problem_body());
-            if let AppError::TooManyRequests { retry_after_secs } = self {
+            if let Some(seconds) = self.retry_after_secs() {
                 response
                     .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+                    .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
             }
             response
         }
@@ -171,8 +178,34 @@ mod ssr_conversions {
 
     impl From<sqlx::Error> for AppError {
         fn from(error: sqlx::Error) -> Self {
-            tracing::error!(%error, "database error");
-            AppError::Internal
+            if database_unreachable(&error) {
+                tracing::warn!(%error, "database unavailable");
+                AppError::Unavailable
+            } else {
+                tracing::error!(%error, "database error");
+                AppError::Internal
+            }
+        }
+    }
+
+    /// Errors that mean the database could not be asked (it is down,
+    /// restarting, refusing connections, or the pool waited too long for
+    /// one), rather than that the question was wrong. A statement cut off by
+    /// a crash is rolled back by PostgreSQL, so nothing was half-applied.
+    fn database_unreachable(error: &sqlx::Error) -> bool {
+        match error {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::WorkerCrashed => true,
+            // Class 08: connection exception; 57P01-03: shutting down,
+            // crashed, starting up; 53300: too many connections.
+            sqlx::Error::Database(error) => error.code().is_some_and(|code| {
+                code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03" | "53300")
+            }),
+            _ => false,
         }
     }
 
@@ -195,8 +228,38 @@ mod ssr_conversions {
                 AppError::Conflict(_) => StatusCode::CONFLICT,
                 AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
                 AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+                AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
                 AppError::Transport(_) => StatusCode::BAD_REQUEST,
             }
+        }
+
+        /// When the client should try again (`Retry-After`), for errors that
+        /// pass.
+        pub fn retry_after_secs(&self) -> Option<u64> {
+            match self {
+                AppError::TooManyRequests { retry_after_secs } => Some(*retry_after_secs),
+                AppError::Unavailable => Some(UNAVAILABLE_RETRY_AFTER_SECS),
+                _ => None,
+            }
+        }
+    }
+
+    /// How soon to retry while the database is unavailable: a restart takes
+    /// a few seconds.
+    pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 2;
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn an_unreachable_database_is_unavailable_not_internal() {
+            assert_eq!(AppError::from(sqlx::Error::PoolTimedOut), AppError::Unavailable);
+            let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+            assert_eq!(AppError::from(sqlx::Error::Io(io)), AppError::Unavailable);
+            assert_eq!(AppError::from(sqlx::Error::RowNotFound), AppError::Internal);
+            assert_eq!(AppError::Unavailable.status_code().as_u16(), 503);
+            assert_eq!(AppError::Unavailable.retry_after_secs(), Some(2));
         }
     }
 }

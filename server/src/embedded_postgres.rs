@@ -74,6 +74,35 @@ impl EmbeddedPostgres {
 
     /// Stops the cluster if it runs. Returns whether it was running.
     pub fn stop(&self) -> anyhow::Result<bool> {
+        self.pg_ctl_if_running(&["stop", "-m", "fast", "-w"], "stopping the embedded PostgreSQL")
+    }
+
+    /// Restarts the running cluster the way a crash would (`-m immediate`: no
+    /// clean shutdown, crash recovery on start) and waits until it accepts
+    /// connections again. For outage tests and benchmarks.
+    pub fn restart_immediately(&self) -> anyhow::Result<bool> {
+        self.pg_ctl_if_running(
+            &["restart", "-m", "immediate", "-w", "-t", "60"],
+            "restarting the embedded PostgreSQL",
+        )
+    }
+
+    /// Stops the cluster and deletes it with its data directory (a throwaway
+    /// cluster of a test).
+    pub fn destroy(&self) -> anyhow::Result<()> {
+        self.stop()?;
+        let Ok(base_dir) = self.base_dir.canonicalize() else {
+            return Ok(());
+        };
+        let cluster = self.cluster_dir(&base_dir, running_as_root())?;
+        if cluster.exists() {
+            fs::remove_dir_all(&cluster).with_context(|| format!("removing {}", cluster.display()))?;
+        }
+        fs::remove_dir_all(&base_dir).with_context(|| format!("removing {}", base_dir.display()))
+    }
+
+    /// Runs `pg_ctl <args> -D <cluster>` when the cluster runs; returns whether it did.
+    fn pg_ctl_if_running(&self, args: &[&str], doing: &str) -> anyhow::Result<bool> {
         let base_dir = match self.base_dir.canonicalize() {
             Ok(dir) => dir,
             Err(_) => return Ok(false),
@@ -89,11 +118,14 @@ impl EmbeddedPostgres {
         if !binaries.is_running(&runner, &cluster)? {
             return Ok(false);
         }
-        let output = runner.run(
-            binaries.program("pg_ctl"),
-            &["stop", "-D", path_str(&cluster)?, "-m", "fast", "-w"],
-        )?;
-        check(&output, "stopping the embedded PostgreSQL")?;
+        let log = cluster.join("server.log");
+        let mut full = args.to_vec();
+        full.extend(["-D", path_str(&cluster)?]);
+        if args.first() == Some(&"restart") {
+            full.extend(["-l", path_str(&log)?]);
+        }
+        let output = runner.run(binaries.program("pg_ctl"), &full)?;
+        check(&output, doing)?;
         Ok(true)
     }
 

@@ -27,7 +27,7 @@ use app::ssr::web::{AppState, StreamSettings};
 use app::{shell, App};
 
 use crate::database::DatabaseArgs;
-use crate::routes::{api_v1, assets, events, forms, guards, health, metrics};
+use crate::routes::{api_v1, assets, events, forms, guards, health, metrics, outage};
 
 /// Options of `server serve`.
 #[derive(Debug, Clone, Args)]
@@ -193,6 +193,7 @@ pub async fn build_app(pool: PgPool, config: AppConfig) -> anyhow::Result<Runnin
         .layer(assets::compression())
         .layer(from_fn_with_state(state.clone(), guards::same_origin))
         .layer(session::layer(store, &config.session))
+        .layer(from_fn(outage::session_store_failures))
         .layer(TraceLayer::new_for_http())
         .with_state(state);
     Ok(RunningApp { router, hub })

@@ -14,6 +14,11 @@ pub mod shipments;
 pub(crate) fn with_status<T>(result: Result<T, crate::error::AppError>) -> Result<T, crate::error::AppError> {
     if let Err(error) = &result {
         crate::respond_with(error.status_code().as_u16());
+        if let Some(seconds) = error.retry_after_secs() {
+            if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+                response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
+            }
+        }
     }
     result
 }

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 
 use app::error::AppError;
-use app::ssr::auth::session::USER_ID_KEY;
+use app::ssr::auth::session::{session_error, USER_ID_KEY};
 use app::ssr::db;
 use app::ssr::web::AppState;
 use app::ssr::web::{has_bearer_token, SignedIn};
@@ -71,10 +71,7 @@ pub async fn pages_require_sign_in(
     let user = match session.get::<i64>(USER_ID_KEY).await {
         Ok(Some(user_id)) => db::users::find_by_id(&state.pool, user_id).await,
         Ok(None) => Ok(None),
-        Err(error) => {
-            tracing::error!(%error, "session store error");
-            Err(AppError::Internal)
-        }
+        Err(error) => Err(session_error(error)),
     };
     match user {
         Ok(Some(user)) => {
@@ -94,6 +91,7 @@ pub async fn pages_require_sign_in(
             };
             Redirect::to(&login).into_response()
         }
+        Err(AppError::Unavailable) => super::outage::unavailable_page(),
         Err(error) => error.into_response(),
     }
 }

@@ -8,3 +8,4 @@ pub mod forms;
 pub mod guards;
 pub mod health;
 pub mod metrics;
+pub mod outage;

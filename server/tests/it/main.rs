@@ -9,6 +9,7 @@ mod authorization;
 mod delivery;
 mod doors;
 mod health;
+mod outage;
 mod pages;
 mod product;
 mod rules;

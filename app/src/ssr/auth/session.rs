@@ -56,7 +56,15 @@ pub async fn sign_out(session: &Session) -> Result<(), AppError> {
     session.flush().await.map_err(session_error)
 }
 
-pub(crate) fn session_error(error: tower_sessions::session::Error) -> AppError {
+/// Sessions live in PostgreSQL: a store that cannot be reached is the
+/// database being unavailable (503, try again), not a fault of ours.
+pub fn session_error(error: tower_sessions::session::Error) -> AppError {
+    use tower_sessions::session::Error;
+    use tower_sessions::session_store::Error as StoreError;
+    if let Error::Store(StoreError::Backend(_)) = error {
+        tracing::warn!(%error, "session store unavailable");
+        return AppError::Unavailable;
+    }
     tracing::error!(%error, "session store error");
     AppError::Internal
 }

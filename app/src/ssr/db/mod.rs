@@ -22,12 +22,23 @@ use sqlx::PgPool;
 /// The schema migrations, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 
-/// Opens a connection pool. Fails fast (5 s) when the database is unreachable, so
-/// a wrong `DATABASE_URL` is reported instead of hanging.
+/// How long a request waits for a database connection before it is answered
+/// 503 (the database is down or restarting, or every connection is busy):
+/// `SHIPWATCH_DB_ACQUIRE_TIMEOUT_MS`, 3 seconds by default. Also how long the
+/// first connection may take at start-up, so a wrong `DATABASE_URL` is
+/// reported instead of hanging.
+pub fn acquire_timeout() -> Duration {
+    std::env::var("SHIPWATCH_DB_ACQUIRE_TIMEOUT_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map_or(Duration::from_secs(3), Duration::from_millis)
+}
+
+/// Opens a connection pool (see [`acquire_timeout`]).
 pub async fn connect(database_url: &str) -> anyhow::Result<PgPool> {
     PgPoolOptions::new()
         .max_connections(20)
-        .acquire_timeout(Duration::from_secs(5))
+        .acquire_timeout(acquire_timeout())
         .connect(database_url)
         .await
         .context("could not connect to the database (check DATABASE_URL and that PostgreSQL is running)")
