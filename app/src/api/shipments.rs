@@ -19,11 +19,19 @@ pub async fn list_shipments(query: ShipmentQuery) -> Result<ShipmentList, AppErr
     as_viewer(|state, viewer| async move { shipments::list(&state.pool, &viewer, &query).await }).await
 }
 
-/// One shipment with its timeline, if the signed-in user may see it.
+/// One shipment with a page of its timeline (`before`: the cursor of an
+/// older page), if the signed-in user may see it.
 #[server(endpoint = "get_shipment")]
-pub async fn get_shipment(tracking_number: String) -> Result<ShipmentDetail, AppError> {
+pub async fn get_shipment(
+    tracking_number: String,
+    before: Option<String>,
+) -> Result<ShipmentDetail, AppError> {
     as_viewer(|state, viewer| async move {
-        shipments::detail(&state.pool, &viewer, &shipment_in_path(&tracking_number)?).await
+        let before = before
+            .as_deref()
+            .map(crate::domain::TimelineCursor::decode)
+            .transpose()?;
+        shipments::detail(&state.pool, &viewer, &shipment_in_path(&tracking_number)?, before).await
     })
     .await
 }

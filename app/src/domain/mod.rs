@@ -21,7 +21,8 @@ pub use password::{NewPassword, PasswordError};
 pub use role::{Role, UnknownRole};
 pub use shipment::{
     format_day, format_machine_time, format_timestamp, Account, CountMove, EventKind, EventPage,
-    NewStatusEvent, ShipmentDetail, ShipmentEvent, ShipmentSummary, Standing, StreamEvent,
+    NewStatusEvent, ShipmentDetail, ShipmentEvent, ShipmentSummary, Standing, StreamEvent, TimelineCursor,
+    TIMELINE_PAGE,
 };
 pub use status::{IllegalTransition, ShipmentStatus, UnknownStatus};
 pub use tracking_number::{TrackingNumber, TrackingNumberError};

@@ -102,7 +102,12 @@ pub fn format_day(day: NaiveDate, with_year: bool) -> String {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ShipmentDetail {
     pub shipment: ShipmentSummary,
+    /// One page of the timeline, newest first: the newest
+    /// [`TIMELINE_PAGE`] events, or those before the `before` cursor asked for.
     pub timeline: Vec<ShipmentEvent>,
+    /// Pass as `before` for the next, older page; absent on the oldest page.
+    #[serde(default)]
+    pub older_events: Option<String>,
     /// The owner's delivery instructions, if any.
     pub delivery_instructions: Option<String>,
     /// The destination's postal code: shown to the owner (who may share it, with
@@ -112,6 +117,42 @@ pub struct ShipmentDetail {
     pub open_problems: Vec<super::Problem>,
     /// What the signed-in user may do here.
     pub rights: super::ViewerRights,
+}
+
+/// How many timeline events one page shows: a shipment with a very long
+/// history (10,000 scans) still renders a small page.
+pub const TIMELINE_PAGE: i64 = 50;
+
+/// Where an older page of a timeline starts: just after the event at
+/// (`occurred_at`, `id`), in the timeline's order (newest first). Encoded as
+/// `<microseconds>.<id>` in URLs and in the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimelineCursor {
+    pub occurred_at: DateTime<Utc>,
+    pub id: i64,
+}
+
+impl TimelineCursor {
+    pub fn of(event: &ShipmentEvent) -> Self {
+        Self {
+            occurred_at: event.occurred_at,
+            id: event.id,
+        }
+    }
+
+    pub fn encode(&self) -> String {
+        format!("{}.{}", self.occurred_at.timestamp_micros(), self.id)
+    }
+
+    /// The cursor, or a message for the `before` parameter.
+    pub fn decode(raw: &str) -> Result<Self, super::FieldError> {
+        let invalid = || super::FieldError::new("before", "use the link to older events as given");
+        let (micros, id) = raw.split_once('.').ok_or_else(invalid)?;
+        let occurred_at =
+            DateTime::from_timestamp_micros(micros.parse().map_err(|_| invalid())?).ok_or_else(invalid)?;
+        let id = id.parse().map_err(|_| invalid())?;
+        Ok(Self { occurred_at, id })
+    }
 }
 
 /// A status event as an operator or integration submits it.

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::actions::{ReportProblem, SetInstructions, UnwatchShipment};
 use crate::api::shipments::{get_shipment, PostStatus, ReopenShipment};
@@ -17,8 +17,14 @@ use crate::live::LiveFeed;
 #[component]
 pub fn ShipmentPage() -> impl IntoView {
     let params = use_params_map();
+    let query = use_query_map();
     let tracking_number = move || params.with(|p| p.get("tracking_number").unwrap_or_default());
-    let detail = Resource::new(tracking_number, get_shipment);
+    // An older page of the timeline (`?before=`, from the "Older events" link).
+    let before = move || query.with(|q| q.get("before"));
+    let detail = Resource::new(
+        move || (tracking_number(), before()),
+        |(number, before)| get_shipment(number, before),
+    );
 
     view! {
         <Title text=move || format!("Shipment {}", tracking_number()) />
@@ -26,7 +32,10 @@ pub fn ShipmentPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading" role="status">"Loading shipment…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(detail) => view! { <ShipmentView detail /> }.into_any(),
+                    Ok(detail) => {
+                        let newest_page = before().is_none();
+                        view! { <ShipmentView detail newest_page /> }.into_any()
+                    }
                     Err(AppError::NotFound(_)) => view! {
                         <section class="empty-state">
                             <h1>"Shipment not found"</h1>
@@ -43,8 +52,10 @@ pub fn ShipmentPage() -> impl IntoView {
     }
 }
 
+/// The shipment and one page of its timeline. Live events update the summary
+/// and, on the newest page, join the top of the timeline.
 #[component]
-fn ShipmentView(detail: ShipmentDetail) -> impl IntoView {
+fn ShipmentView(detail: ShipmentDetail, newest_page: bool) -> impl IntoView {
     let rights = detail.rights;
     let is_staff = rights.is_staff;
     let instructions = detail.delivery_instructions.clone();
@@ -59,17 +70,24 @@ fn ShipmentView(detail: ShipmentDetail) -> impl IntoView {
         let now_seen = feed.drain(seen.get_value(), |frame| {
             if summary.with_untracked(|s| s.tracking_number == frame.shipment.tracking_number) {
                 summary.set(frame.shipment.clone());
-                timeline.update(|t| {
-                    if !t.iter().any(|e| e.id == frame.event.id) {
-                        t.insert(0, frame.event.clone());
-                    }
-                });
+                if newest_page {
+                    timeline.update(|t| {
+                        if !t.iter().any(|e| e.id == frame.event.id) {
+                            t.insert(0, frame.event.clone());
+                        }
+                    });
+                }
             }
         });
         seen.set_value(now_seen);
     });
 
     let number = summary.with_untracked(|s| s.tracking_number.to_string());
+    let older_href = detail
+        .older_events
+        .as_ref()
+        .map(|cursor| format!("/shipments/{number}?before={cursor}"));
+    let newest_href = (!newest_page).then(|| format!("/shipments/{number}"));
     view! {
         <section class="shipment">
             <h1>
@@ -95,12 +113,19 @@ fn ShipmentView(detail: ShipmentDetail) -> impl IntoView {
             <InstructionsSection number=number.clone() owns=rights.owns instructions />
             {is_staff.then(|| view! { <PostStatusForm number=number.clone() summary is_admin=rights.is_admin /> })}
             <ProblemsSection number=number.clone() problems />
-            <h2>"Timeline"</h2>
+            <h2>{if newest_page { "Timeline" } else { "Timeline (older events)" }}</h2>
+            {newest_href.clone().map(|href| view! { <p class="aside"><a href=href>"← Newest events"</a></p> })}
             <ol class="timeline">
                 <For each=move || timeline.get() key=|e| e.id let:event>
                     <TimelineEntry event />
                 </For>
             </ol>
+            {(older_href.is_some() || newest_href.is_some()).then(|| view! {
+                <nav class="pager" aria-label="Timeline pages">
+                    {newest_href.map(|href| view! { <a href=href>"← Newest events"</a> })}
+                    {older_href.map(|href| view! { <a href=href rel="next">"Older events →"</a> })}
+                </nav>
+            })}
         </section>
     }
 }

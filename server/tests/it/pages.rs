@@ -107,3 +107,90 @@ async fn an_unknown_page_is_a_404_with_a_way_back(pool: PgPool) {
         .expect("html")
         .contains("Go to your shipments"));
 }
+
+/// A shipment with 10,000 events: the page shows the newest 50 (small HTML),
+/// "Older events" links to the next page without JavaScript, and the API
+/// returns the same pages with a cursor.
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn a_long_history_is_paged_on_the_page_and_in_the_api(pool: PgPool) {
+    app::ssr::demo::seed_demo(&pool).await.expect("seed");
+    let number: String = sqlx::query_scalar(
+        "SELECT s.tracking_number FROM shipments s JOIN users u ON u.id = s.owner_id
+         WHERE u.email = 'alice@example.com' ORDER BY s.id LIMIT 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("a shipment of alice's");
+    sqlx::query(
+        "INSERT INTO shipment_events (shipment_id, kind, note, occurred_at, recorded_at)
+         SELECT s.id, 'problem_reported', 'scan ' || n, now() + make_interval(secs => n / 1000.0), now()
+         FROM shipments s, generate_series(1, 10000) n WHERE s.tracking_number = $1",
+    )
+    .bind(&number)
+    .execute(&pool)
+    .await
+    .expect("10,000 events");
+    let app = TestApp::spawn(pool).await;
+    app.sign_in_ok("alice@example.com").await;
+
+    let page = app.get(&format!("/shipments/{number}")).await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.expect("html");
+    assert!(html.len() < 150 * 1024, "the page is {} bytes", html.len());
+    assert!(
+        html.contains("scan 10000") && html.contains("scan 9951"),
+        "the newest 50"
+    );
+    assert!(!html.contains("scan 9950<"), "not the 51st");
+    let older = html
+        .split(&format!("href=\"/shipments/{number}?before="))
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("an Older events link")
+        .to_owned();
+    let second = app
+        .get(&format!("/shipments/{number}?before={older}"))
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(second.contains("scan 9950") && second.contains("scan 9901"));
+    assert!(!second.contains("scan 9951<") && !second.contains("scan 10000<"));
+    assert!(second.contains("Newest events"));
+
+    let api = |before: Option<String>| {
+        let app = app.clone();
+        let number = number.clone();
+        async move {
+            let path = match before {
+                Some(cursor) => format!("/api/v1/shipments/{number}?before={cursor}"),
+                None => format!("/api/v1/shipments/{number}"),
+            };
+            app.get(&path)
+                .await
+                .json::<serde_json::Value>()
+                .await
+                .expect("json")
+        }
+    };
+    let mut cursor = None;
+    let mut notes = Vec::new();
+    for _ in 0..3 {
+        let detail = api(cursor.clone()).await;
+        let timeline = detail["timeline"].as_array().expect("timeline").clone();
+        assert_eq!(timeline.len(), 50);
+        notes.extend(
+            timeline
+                .iter()
+                .map(|e| e["note"].as_str().unwrap_or_default().to_owned()),
+        );
+        cursor = detail["older_events"].as_str().map(str::to_owned);
+        assert!(cursor.is_some(), "more pages");
+    }
+    let expected: Vec<String> = (9851..=10000).rev().map(|n| format!("scan {n}")).collect();
+    assert_eq!(notes, expected, "three pages in order, nothing twice or skipped");
+    let bad = app
+        .get(&format!("/api/v1/shipments/{number}?before=yesterday"))
+        .await;
+    assert_eq!(bad.status(), 422);
+}

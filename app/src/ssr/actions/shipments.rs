@@ -7,7 +7,7 @@ use sqlx::PgPool;
 use crate::domain::input::{BulkStatusPost, Reopening, ShipmentDraft, StatusPost};
 use crate::domain::{
     BulkOutcome, PageCursor, Role, ShipmentDetail, ShipmentEvent, ShipmentList, ShipmentQuery,
-    ShipmentSummary, TrackingNumber, Viewer, ViewerRights,
+    ShipmentSummary, TimelineCursor, TrackingNumber, Viewer, ViewerRights,
 };
 use crate::error::AppError;
 use crate::ssr::auth::policy;
@@ -44,20 +44,23 @@ pub async fn list(pool: &PgPool, viewer: &Viewer, query: &ShipmentQuery) -> Resu
     })
 }
 
-/// One shipment with its timeline; 404 if it does not exist or is not the
-/// viewer's to see (the same answer, so existence is not revealed).
+/// One shipment with a page of its timeline (the newest, or the one before
+/// `before`); 404 if it does not exist or is not the viewer's to see (the
+/// same answer, so existence is not revealed).
 pub async fn detail(
     pool: &PgPool,
     viewer: &Viewer,
     tracking_number: &TrackingNumber,
+    before: Option<TimelineCursor>,
 ) -> Result<ShipmentDetail, AppError> {
     let id = policy::visible_shipment_id(pool, viewer, tracking_number).await?;
-    let (shipment, timeline) = db::shipments::detail(pool, id).await?;
+    let (shipment, timeline, older_events) = db::shipments::detail(pool, id, before).await?;
     let relation = db::watchers::relation(pool, id, viewer.user_id()).await?;
     let open_problems = db::problems::open(pool, Some(id)).await?;
     Ok(ShipmentDetail {
         shipment,
         timeline,
+        older_events,
         delivery_instructions: relation.delivery_instructions,
         destination_postal_code: (relation.owns || viewer.is_staff())
             .then_some(relation.destination_postal_code),

@@ -5,8 +5,8 @@ use sqlx::PgPool;
 
 use crate::domain::input::ShipmentDraft;
 use crate::domain::{
-    EventKind, ShipmentEvent, ShipmentQuery, ShipmentStatus, ShipmentSummary, StatusCount, TrackingNumber,
-    Viewer,
+    EventKind, ShipmentEvent, ShipmentQuery, ShipmentStatus, ShipmentSummary, StatusCount, TimelineCursor,
+    TrackingNumber, Viewer, TIMELINE_PAGE,
 };
 use crate::error::AppError;
 
@@ -98,21 +98,30 @@ pub async fn visible_counts(
     Ok((counts, attention, as_of))
 }
 
-/// A shipment's summary and its timeline, newest first. The caller has already
-/// checked visibility (`auth::policy::visible_shipment_id`).
+/// A shipment's summary and one page of its timeline, newest first (the
+/// newest page, or the one before `before`), with the cursor of the next
+/// older page if there is one. The caller has already checked visibility
+/// (`auth::policy::visible_shipment_id`).
 pub async fn detail(
     pool: &PgPool,
     shipment_id: i64,
-) -> Result<(ShipmentSummary, Vec<ShipmentEvent>), AppError> {
+    before: Option<TimelineCursor>,
+) -> Result<(ShipmentSummary, Vec<ShipmentEvent>, Option<String>), AppError> {
     let summary = summary_of(pool, shipment_id).await?;
     let tracking_number = summary.tracking_number.clone();
-    let events = sqlx::query!(
+    // One more than a page, to know whether there is an older page.
+    let mut events: Vec<ShipmentEvent> = sqlx::query!(
         r#"SELECT e.id, e.kind AS "kind: EventKind", e.status AS "status: ShipmentStatus",
                   e.location, e.note, e.occurred_at AS "occurred_at: DateTime<Utc>", COALESCE(u.email, 'system') AS "actor!"
            FROM shipment_events e LEFT JOIN users u ON u.id = e.actor_id
            WHERE e.shipment_id = $1
-           ORDER BY e.occurred_at DESC, e.id DESC"#,
-        shipment_id
+             AND ($2::timestamptz IS NULL OR (e.occurred_at, e.id) < ($2, $3))
+           ORDER BY e.occurred_at DESC, e.id DESC
+           LIMIT $4"#,
+        shipment_id,
+        before.map(|b| b.occurred_at) as _,
+        before.map_or(0, |b| b.id),
+        TIMELINE_PAGE + 1,
     )
     .fetch_all(pool)
     .await?
@@ -128,7 +137,11 @@ pub async fn detail(
         actor: e.actor,
     })
     .collect();
-    Ok((summary, events))
+    let older = (events.len() > TIMELINE_PAGE as usize).then(|| {
+        events.truncate(TIMELINE_PAGE as usize);
+        events.last().map(|e| TimelineCursor::of(e).encode())
+    });
+    Ok((summary, events, older.flatten()))
 }
 
 /// One shipment's summary row.

@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use app::domain::input::{BulkStatusPost, Reopening, ShipmentDraft, StatusPost};
 use app::domain::{
     BulkOutcome, BulkStatusUpdate, NewShipment, NewStatusEvent, ShipmentDetail, ShipmentEvent, ShipmentList,
-    ShipmentQuery, ShipmentStatus, ShipmentSummary, Viewer,
+    ShipmentQuery, ShipmentStatus, ShipmentSummary, TimelineCursor, Viewer,
 };
 use app::error::{problem_response, AppError, ProblemDetails};
 use app::ssr::actions::idempotency::{IdempotencyKey, Reply};
@@ -69,18 +69,31 @@ pub async fn create(
     ))
 }
 
-/// One shipment and its timeline.
+/// The `before` parameter of a shipment's detail.
+#[derive(Deserialize)]
+pub struct TimelinePage {
+    before: Option<String>,
+}
+
+/// One shipment and a page of its timeline, newest first: the newest 50
+/// events, or with `before` (the `older_events` of the previous page) the 50
+/// before that.
 #[utoipa::path(get, path = "/api/v1/shipments/{tracking_number}", tag = "shipments",
-    params(("tracking_number" = String, Path)),
+    params(("tracking_number" = String, Path),
+           ("before" = Option<String>, Query, description = "`older_events` of the previous page")),
     responses((status = 200, body = ShipmentDetail),
               (status = 404, description = "no such shipment, or not yours to see", body = ProblemDetails)))]
 pub async fn detail(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(tracking_number): Path<String>,
+    Query(page): Query<TimelinePage>,
 ) -> Result<Json<ShipmentDetail>, AppError> {
     let number = shipment_in_path(&tracking_number)?;
-    Ok(Json(shipments::detail(&state.pool, &viewer, &number).await?))
+    let before = page.before.as_deref().map(TimelineCursor::decode).transpose()?;
+    Ok(Json(
+        shipments::detail(&state.pool, &viewer, &number, before).await?,
+    ))
 }
 
 /// Posts a status event (operators and admins). With an `Idempotency-Key`
