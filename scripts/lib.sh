@@ -163,5 +163,10 @@ run_end_to_end() {
     const probe = (p) => new Promise((ok) => { const s = net.createServer().once("error", () => ok(false)).listen(p, "127.0.0.1", () => s.close(() => ok(true))); });
     (async () => { for (let p = 20000 + Math.floor(Math.random() * 20000); ; p += 2) { if (await probe(p) && await probe(p + 1)) { console.log(p); return; } } })();
   ')"
-  (cd end2end && E2E_DATABASE_URL="$e2e_url" E2E_PORT="$port" npx playwright test "$@")
+  # On the embedded cluster (DATABASE_URL unset) the outage test may stop and
+  # start it; an external database is never touched.
+  local embedded=0
+  [ -z "${DATABASE_URL:-}" ] && embedded=1
+  (cd end2end && E2E_DATABASE_URL="$e2e_url" E2E_PORT="$port" E2E_EMBEDDED_POSTGRES="$embedded" \
+    npx playwright test "$@")
 }

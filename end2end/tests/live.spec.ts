@@ -150,3 +150,51 @@ test("after bob signs in on the same browser, alice's open tab shows Signed out 
   await expect(row(aliceTab, number)).toHaveCount(0);
   await expect(aliceTab.locator("[aria-live=polite]")).not.toContainText(number);
 });
+
+test("while the database is down pages say so and retry by themselves, and come back live without a reload", async ({ browser, baseURL }) => {
+  test.skip(process.env.E2E_EMBEDDED_POSTGRES !== "1", "stops the database: only on the embedded cluster");
+  test.setTimeout(90_000);
+  const embedded = (action: string) => execFileSync(SERVER, ["embedded-postgres", action], { cwd: ROOT, stdio: "pipe" });
+  const operator = (await browser.newContext({ baseURL })).request;
+  await operator.post("/api/v1/session", { data: { email: "ops@example.com", password: DEMO_PASSWORD }, headers: { Origin: baseURL! } });
+  const context = await browser.newContext({ baseURL });
+  const open = await context.newPage();
+  await signIn(open, "alice@example.com");
+  await expect(open.getByRole("status").filter({ hasText: "Live" })).toBeVisible();
+  const mine = await (await context.request.get("/api/v1/shipments?status=in_transit&limit=200")).json();
+  const number = (mine.shipments as { tracking_number: string }[])[0].tracking_number;
+  await open.goto(`/?q=${number}`);
+  await expect(open.getByRole("status").filter({ hasText: "Live" })).toBeVisible();
+
+  embedded("stop");
+  try {
+    // A write is refused with 503 and says when to retry; nothing is a 500.
+    const refused = await operator.post(`/api/v1/shipments/${number}/events`, {
+      data: { status: "in_transit", location: "during the outage" },
+      headers: { Origin: baseURL! },
+    });
+    expect(refused.status()).toBe(503);
+    expect(refused.headers()["retry-after"]).toBe("2");
+    // A page opened now says so, with a 503, and keeps trying by itself.
+    const later = await context.newPage();
+    const answer = await later.goto(`/shipments/${number}`);
+    expect(answer?.status()).toBe(503);
+    await expect(later.getByRole("heading", { name: "Shipwatch is briefly unavailable" })).toBeVisible();
+    embedded("start");
+    // Back within seconds, without anyone reloading: the retrying page is the
+    // shipment page again and live; the page open all along is live too.
+    await expect(later.getByRole("heading", { level: 1 })).toContainText(number, { timeout: 15_000 });
+    await expect(later.getByRole("status").filter({ hasText: "Live" })).toBeVisible({ timeout: 10_000 });
+    await expect(open.getByRole("status").filter({ hasText: "Live" })).toBeVisible();
+  } finally {
+    embedded("start");
+  }
+  await expect
+    .poll(async () =>
+      (await operator.post(`/api/v1/shipments/${number}/events`, {
+        data: { status: "in_transit", location: "after the outage" },
+        headers: { Origin: baseURL! },
+      })).status(), { timeout: 15_000 })
+    .toBe(201);
+  await expect(row(open, number)).toContainText("after the outage");
+});

@@ -370,3 +370,53 @@ for (const colorScheme of ["light", "dark"] as const) {
     await context.close();
   });
 }
+
+test.describe("without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+
+  /** Submits with `submit` and returns the status of the form post's answer. */
+  async function postStatusOf(page: Page, endpoint: string, submit: () => Promise<void>) {
+    const answer = page.waitForResponse((r) => r.url().endsWith(endpoint) && r.request().method() === "POST");
+    await submit();
+    return (await answer).status();
+  }
+
+  test("a refused form comes back with its field errors, a 422, and what was typed", async ({ browser, baseURL }) => {
+    const alice = await signedInPage(browser, baseURL!, "alice@example.com");
+    await alice.getByText("Watch a shipment").click();
+    await alice.getByLabel("Tracking number", { exact: true }).first().fill("SW12");
+    await alice.getByLabel("Destination postal code").fill("1010");
+    const watched = await postStatusOf(alice, "/api/watch_shipment", () =>
+      alice.getByRole("button", { name: "Watch", exact: true }).click());
+    expect(watched).toBe(422);
+    await expect(alice.getByRole("alert").filter({ hasText: "a tracking number has 6 to 32 letters and digits" })).toBeVisible();
+    await expect(alice.locator("#watch-number")).toHaveValue("SW12");
+    await expect(alice.locator("#watch-postcode")).toHaveValue("1010");
+
+    const [mine] = await shipmentsIn(await apiAs(browser, baseURL!, "alice@example.com"), ["in_transit"]);
+    await alice.goto(`/shipments/${mine}`);
+    await alice.getByText("Report a problem").click();
+    await alice.locator("#problem-description").fill("   ");
+    const reported = await postStatusOf(alice, "/api/report_problem", () =>
+      alice.getByRole("button", { name: "Report problem" }).click());
+    expect(reported).toBe(422);
+    await expect(alice.locator(".field-error").filter({ hasText: /description|describe|empty|required/i })).toBeVisible();
+    await expect(alice.getByRole("heading", { level: 1 })).toContainText(mine);
+
+    const operator = await signedInPage(browser, baseURL!, "ops@example.com");
+    await operator.goto(`/shipments/${mine}`);
+    const form = operator.getByRole("region", { name: "Post a status" });
+    await form.getByLabel("New status").selectOption({ label: "Out for delivery" });
+    const tooLong = "Depot ".repeat(40);
+    await form.getByLabel("Location").fill(tooLong);
+    await form.getByLabel("Note").fill("driver called ahead");
+    const posted = await postStatusOf(operator, "/api/post_status", () =>
+      form.getByRole("button", { name: "Post status" }).click());
+    expect(posted).toBe(422);
+    const again = operator.getByRole("region", { name: "Post a status" });
+    await expect(again.getByRole("alert")).toContainText("200");
+    await expect(again.getByLabel("Location")).toHaveValue(tooLong);
+    await expect(again.getByLabel("Note")).toHaveValue("driver called ahead");
+    await expect(again.getByLabel("New status")).toHaveValue("out_for_delivery");
+  });
+});

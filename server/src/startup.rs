@@ -27,7 +27,7 @@ use app::ssr::web::{AppState, StreamSettings};
 use app::{shell, App};
 
 use crate::database::DatabaseArgs;
-use crate::routes::{api_v1, assets, events, forms, guards, health, metrics, outage};
+use crate::routes::{api_v1, assets, events, forms, guards, health, metrics, outage, refused_forms};
 
 /// Options of `server serve`.
 #[derive(Debug, Clone, Args)]
@@ -196,6 +196,10 @@ pub async fn build_app(pool: PgPool, config: AppConfig) -> anyhow::Result<Runnin
         .layer(from_fn(outage::session_store_failures))
         .layer(TraceLayer::new_for_http())
         .with_state(state);
+    let without_js = router.clone();
+    let router = router.layer(from_fn(move |request, next| {
+        refused_forms::render_refused_forms(without_js.clone(), request, next)
+    }));
     Ok(RunningApp { router, hub })
 }
 

@@ -35,6 +35,35 @@ where
     }
 }
 
+/// What the user submitted as `field` to the server function at `action`,
+/// when that submission was refused and the page is rendered again for a
+/// browser without JavaScript (`ssr::web::FormEcho`); otherwise nothing.
+pub fn echoed(action: &str, field: &str) -> Option<String> {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>().and_then(|parts| {
+            parts
+                .extensions
+                .get::<crate::ssr::web::FormEcho>()
+                .and_then(|echo| echo.value(action, field).map(str::to_owned))
+        })
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = (action, field);
+        None
+    }
+}
+
+/// Whether the last submission failed (a form inside `<details>` stays open
+/// to show why).
+pub fn refused<S, T>(result: S) -> impl Fn() -> bool + Send + Sync + 'static
+where
+    S: With<Value = Option<Result<T, AppError>>> + Copy + Send + Sync + 'static,
+{
+    move || result.with(|r| matches!(r, Some(Err(_))))
+}
+
 /// A confirmation once the last submission succeeded.
 pub fn form_success<S, T>(result: S, message: impl Fn(&T) -> String + Send + Sync + 'static) -> impl IntoView
 where

@@ -7,9 +7,10 @@ use leptos_meta::Title;
 use crate::api::account::current_account;
 use crate::api::actions::WatchShipment;
 use crate::components::filters::{follow_counts, shipments_for_url, Pager, ShipmentFilters};
-use crate::components::form_feedback::{field_error, form_error};
+use crate::components::form_feedback::{echoed, field_error, form_error, refused};
 use crate::components::shipment_table::ShipmentTable;
 use crate::domain::{needs_attention, ShipmentList, ShipmentQuery, ShipmentSummary, Standing};
+use leptos::server_fn::ServerFn as _;
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
@@ -134,17 +135,19 @@ fn WatchForm(watched: RwSignal<Option<ShipmentSummary>>) -> impl IntoView {
         }
     });
     view! {
-        <details class="watch">
+        <details class="watch" open=refused(result)>
             <summary>"Watch a shipment"</summary>
             <ActionForm action attr:class="inline-fields" attr:aria-label="Watch a shipment">
                 <div class="field">
                     <label for="watch-number">"Tracking number"</label>
-                    <input id="watch-number" name="tracking_number" type="text" required autocomplete="off" />
+                    <input id="watch-number" name="tracking_number" type="text" required autocomplete="off"
+                        value=echoed(WatchShipment::PATH, "tracking_number") />
                     {field_error(result, "tracking_number")}
                 </div>
                 <div class="field">
                     <label for="watch-postcode">"Destination postal code"</label>
-                    <input id="watch-postcode" name="postal_code" type="text" required autocomplete="off" />
+                    <input id="watch-postcode" name="postal_code" type="text" required autocomplete="off"
+                        value=echoed(WatchShipment::PATH, "postal_code") />
                     {field_error(result, "postal_code")}
                 </div>
                 <button type="submit" class="primary">"Watch"</button>

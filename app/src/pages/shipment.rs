@@ -8,11 +8,12 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::actions::{ReportProblem, SetInstructions, UnwatchShipment};
 use crate::api::shipments::{get_shipment, PostStatus, ReopenShipment};
-use crate::components::form_feedback::{field_error, form_error, form_success};
+use crate::components::form_feedback::{echoed, field_error, form_error, form_success, refused};
 use crate::components::status_badge::StatusBadge;
 use crate::domain::{format_timestamp, EventKind, Problem, ShipmentDetail, ShipmentEvent, ShipmentStatus};
 use crate::error::AppError;
 use crate::live::LiveFeed;
+use leptos::server_fn::ServerFn as _;
 
 #[component]
 pub fn ShipmentPage() -> impl IntoView {
@@ -156,18 +157,27 @@ fn PostStatusForm(
                             <input type="hidden" name="tracking_number" value=number />
                             <label for="post-status">"New status"</label>
                             <select id="post-status" name="status" required>
-                                {next.into_iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
+                                {next.into_iter().map(|s| view! {
+                                    <option value=s.as_str() selected=echoed(PostStatus::PATH, "status").as_deref() == Some(s.as_str())>
+                                        {s.label()}
+                                    </option>
+                                }).collect_view()}
                             </select>
+                            {field_error(result, "status")}
                             <label for="post-location">"Location"</label>
-                            <input id="post-location" name="location" type="text" autocomplete="off" />
+                            <input id="post-location" name="location" type="text" autocomplete="off"
+                                value=echoed(PostStatus::PATH, "location") />
+                            {field_error(result, "location")}
                             <label for="post-note">"Note"</label>
-                            <input id="post-note" name="note" type="text" autocomplete="off" />
+                            <input id="post-note" name="note" type="text" autocomplete="off"
+                                value=echoed(PostStatus::PATH, "note") />
+                            {field_error(result, "note")}
                             <button type="submit" class="primary">"Post status"</button>
                         </ActionForm>
                     }.into_any()
                 }
             }}
-            {form_error(result, &[])}
+            {form_error(result, &["status", "location", "note"])}
         </section>
     }
 }
@@ -267,7 +277,9 @@ fn InstructionsSection(number: String, owns: bool, instructions: Option<String>)
                 <input type="hidden" name="tracking_number" value=number />
                 <label for="instructions-text">"Instructions for the driver"</label>
                 <textarea id="instructions-text" name="instructions" rows="2" maxlength="500"
-                    placeholder="e.g. Leave with the neighbour at number 12">{instructions.unwrap_or_default()}</textarea>
+                    placeholder="e.g. Leave with the neighbour at number 12">
+                    {echoed(SetInstructions::PATH, "instructions").or(instructions).unwrap_or_default()}
+                </textarea>
                 {field_error(result, "instructions")}
                 <button type="submit">"Save instructions"</button>
             </ActionForm>
@@ -306,12 +318,14 @@ fn ProblemsSection(number: String, problems: Vec<Problem>) -> impl IntoView {
                     </For>
                 </ul>
             </Show>
-            <details>
+            <details open=refused(result)>
                 <summary>"Report a problem"</summary>
                 <ActionForm action attr:class="stacked-form">
                     <input type="hidden" name="tracking_number" value=number />
                     <label for="problem-description">"What is wrong?"</label>
-                    <textarea id="problem-description" name="description" rows="3" required maxlength="2000"></textarea>
+                    <textarea id="problem-description" name="description" rows="3" required maxlength="2000">
+                        {echoed(ReportProblem::PATH, "description")}
+                    </textarea>
                     {field_error(result, "description")}
                     <button type="submit">"Report problem"</button>
                 </ActionForm>

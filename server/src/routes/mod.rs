@@ -9,3 +9,4 @@ pub mod guards;
 pub mod health;
 pub mod metrics;
 pub mod outage;
+pub mod refused_forms;

@@ -4,7 +4,9 @@
 //! routes) build on this.
 
 pub mod extract;
+pub mod form_echo;
 pub mod state;
 
 pub use extract::{from_server_fn, has_bearer_token, SignedIn};
+pub use form_echo::FormEcho;
 pub use state::{AppState, StreamSettings};
