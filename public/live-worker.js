@@ -104,6 +104,11 @@ function open() {
     if (recent.length > RECENT) coveredFrom = recent.shift().position;
     broadcast({ type: "shipment", account, data: event.data });
   });
+  // The server's own database connection is down (it keeps the stream open
+  // and catches up when it is back) or up again.
+  stream.addEventListener("listener", (event) => {
+    setState(event.data === "live" ? "live" : "reconnecting");
+  });
   stream.addEventListener("reset", () => {
     lastPosition = null;
     coveredFrom = null;

@@ -168,6 +168,8 @@ test("while the database is down pages say so and retry by themselves, and come 
 
   embedded("stop");
   try {
+    // The page open all along keeps its stream and says it is reconnecting.
+    await expect(open.getByRole("status").filter({ hasText: "Reconnecting…" })).toBeVisible();
     // A write is refused with 503 and says when to retry; nothing is a 500.
     const refused = await operator.post(`/api/v1/shipments/${number}/events`, {
       data: { status: "in_transit", location: "during the outage" },

@@ -41,6 +41,7 @@ pub async fn stream(
     )
     .await?;
     let retry = state.stream.retry;
+    let mut listening = state.hub.listener_status();
 
     let events = async_stream::stream! {
         let start = feed.cursor();
@@ -53,10 +54,36 @@ pub async fn stream(
         if feed.was_reset() {
             yield Ok(Event::default().event("reset").id(start.to_string()).data(format!("{{\"cursor\":{start}}}")));
         }
+        // While the database is away the stream stays open (heartbeats go on)
+        // and says so (`event: listener`, "reconnecting", then "live"): no
+        // change can arrive meanwhile, and none is lost.
+        if !*listening.borrow_and_update() {
+            yield Ok(listener_event(false));
+        }
         // Ends when the hub closes the feed or the database fails mid-replay;
         // the browser reconnects and resumes from the last id it saw.
-        while let Ok(Some(item)) = feed.next().await {
-            yield Ok(frame(&item));
+        'feed: loop {
+            // One `next()` is kept across status changes, never cancelled.
+            let next = feed.next();
+            tokio::pin!(next);
+            loop {
+                tokio::select! {
+                    item = &mut next => match item {
+                        Ok(Some(item)) => {
+                            yield Ok(frame(&item));
+                            break;
+                        }
+                        _ => break 'feed,
+                    },
+                    changed = listening.changed() => {
+                        if changed.is_err() {
+                            break 'feed;
+                        }
+                        let up = *listening.borrow_and_update();
+                        yield Ok(listener_event(up));
+                    }
+                }
+            }
         }
     };
 
@@ -72,6 +99,12 @@ pub async fn stream(
         .headers_mut()
         .insert("x-accel-buffering", HeaderValue::from_static("no"));
     Ok(response)
+}
+
+fn listener_event(up: bool) -> Event {
+    Event::default()
+        .event("listener")
+        .data(if up { "live" } else { "reconnecting" })
 }
 
 fn frame(item: &StreamItem) -> Event {

@@ -318,6 +318,36 @@ async fn read_with_reconnects(
     }
 }
 
+/// While the server's LISTEN connection is down, an open stream stays open and
+/// says so, then says when it is back: the page shows "Reconnecting…", then
+/// "Live", without reconnecting itself.
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn an_open_stream_says_when_the_servers_database_connection_is_down_and_back(pool: PgPool) {
+    app::ssr::demo::seed_demo(&pool).await.expect("seed");
+    let app = TestApp::spawn(pool.clone()).await;
+    let client = signed_in(&app, "ops@example.com").await;
+    let mut stream = Sse::open(&app, &client, None).await;
+    let terminated: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = current_database() AND query ILIKE 'LISTEN%' AND pid <> pg_backend_pid()) t",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("terminate");
+    assert_eq!(terminated, 1, "the listener's connection was killed");
+    let mut said = Vec::new();
+    while said.last().map(String::as_str) != Some("live") {
+        let event = tokio::time::timeout(Duration::from_secs(10), stream.events.next())
+            .await
+            .expect("the stream says how its database connection is")
+            .expect("the stream stays open");
+        if event.event == "listener" {
+            said.push(event.data);
+        }
+    }
+    assert_eq!(said, ["reconnecting", "live"]);
+}
+
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn killing_the_listener_connection_loses_no_event(pool: PgPool) {
     app::ssr::demo::seed_demo(&pool).await.expect("seed");

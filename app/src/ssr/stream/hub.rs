@@ -9,7 +9,7 @@
 //! client that stops reading never grows server memory without bound.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
@@ -59,7 +59,9 @@ pub struct Hub {
     next_id: AtomicU64,
     /// The last position dispatched (the listener's cursor).
     last_position: AtomicI64,
-    listener_connected: AtomicBool,
+    /// Whether the LISTEN connection is up; streams tell their browser when
+    /// it changes.
+    listener_connected: watch::Sender<bool>,
     buffer: usize,
     shutdown: watch::Sender<bool>,
 }
@@ -89,7 +91,7 @@ impl Hub {
             subscribers: RwLock::new(HashMap::new()),
             next_id: AtomicU64::new(1),
             last_position: AtomicI64::new(start_position),
-            listener_connected: AtomicBool::new(false),
+            listener_connected: watch::channel(false).0,
             buffer: buffer.max(1),
             shutdown,
         })
@@ -171,12 +173,23 @@ impl Hub {
     }
 
     pub fn set_listener_connected(&self, connected: bool) {
-        self.listener_connected.store(connected, Ordering::Release);
+        self.listener_connected.send_if_modified(|current| {
+            let changed = *current != connected;
+            *current = connected;
+            changed
+        });
     }
 
     /// False while the LISTEN connection is down (then `/readyz` says not ready).
     pub fn listener_connected(&self) -> bool {
-        self.listener_connected.load(Ordering::Acquire)
+        *self.listener_connected.borrow()
+    }
+
+    /// Follows [`Hub::listener_connected`]: an open stream stays open while the
+    /// database is away (nothing is lost: the listener catches up from the
+    /// log), and tells its browser, which shows "Reconnecting…" meanwhile.
+    pub fn listener_status(&self) -> watch::Receiver<bool> {
+        self.listener_connected.subscribe()
     }
 
     /// Ends every stream (clients reconnect elsewhere) and refuses new ones.
