@@ -55,8 +55,10 @@ pub fn echoed(action: &str, field: &str) -> Option<String> {
     }
 }
 
-/// Whether the last submission failed (a form inside `<details>` stays open
-/// to show why).
+/// Whether the last submission failed. Read once, when the page is rendered
+/// (`open=refused(result)()`): a form inside `<details>` rendered again after
+/// a refusal without JavaScript is open to show why; with JavaScript the user
+/// opens and closes it, and a later success must not fold it away.
 pub fn refused<S, T>(result: S) -> impl Fn() -> bool + Send + Sync + 'static
 where
     S: With<Value = Option<Result<T, AppError>>> + Copy + Send + Sync + 'static,

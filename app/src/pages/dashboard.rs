@@ -135,7 +135,7 @@ fn WatchForm(watched: RwSignal<Option<ShipmentSummary>>) -> impl IntoView {
         }
     });
     view! {
-        <details class="watch" open=refused(result)>
+        <details class="watch" open=refused(result)()>
             <summary>"Watch a shipment"</summary>
             <ActionForm action attr:class="inline-fields" attr:aria-label="Watch a shipment">
                 <div class="field">

@@ -318,7 +318,7 @@ fn ProblemsSection(number: String, problems: Vec<Problem>) -> impl IntoView {
                     </For>
                 </ul>
             </Show>
-            <details open=refused(result)>
+            <details open=refused(result)()>
                 <summary>"Report a problem"</summary>
                 <ActionForm action attr:class="stacked-form">
                     <input type="hidden" name="tracking_number" value=number />
