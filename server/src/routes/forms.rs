@@ -101,12 +101,51 @@ pub async fn sign_out(session: Session) -> Response {
     }
 }
 
-/// Only same-site paths: `//evil.example` or `https://…` would be an open redirect.
+/// Where to go after signing in: a path of ours, or `/`. Anything a browser
+/// could read as another site is refused — `//evil.example`, `/\\evil`,
+/// `https:…`, `javascript:` — also when hidden behind whitespace or control
+/// characters (browsers drop tabs and newlines, so `/\t/evil` is `//evil`)
+/// or percent-encoding (`/%09/evil`, `/%2F/evil`), and anything that is not a
+/// plain ASCII path with an optional query.
 fn safe_next(next: Option<&str>) -> &str {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\") => path,
+        Some(path) if is_own_path(path) && is_own_path(&percent_decoded(path)) => path,
         _ => "/",
     }
+}
+
+fn is_own_path(path: &str) -> bool {
+    path.len() <= 2048
+        && path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.contains('\\')
+        && path.chars().all(|c| c.is_ascii_graphic())
+        && path.parse::<axum::http::uri::PathAndQuery>().is_ok()
+}
+
+/// `%XX` sequences decoded (bytes that are not UTF-8 become U+FFFD, which
+/// [`is_own_path`] refuses).
+fn percent_decoded(raw: &str) -> String {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
@@ -119,5 +158,7 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(None), "/");
+        assert_eq!(safe_next(Some("/%09/evil.example")), "/");
+        assert_eq!(safe_next(Some("/?q=%41")), "/?q=%41");
     }
 }
