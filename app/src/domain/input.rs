@@ -42,7 +42,7 @@ pub const MAX_POSTAL_CODE: usize = 16;
 pub const MAX_BULK: usize = 200;
 /// An event may be dated this far ahead of the server's clock (scanner clocks
 /// drift) …
-pub const MAX_FUTURE_MINUTES: i64 = 10;
+pub const MAX_FUTURE_MINUTES: i64 = 5;
 /// … and this far back (late uploads from a depot that was offline).
 pub const MAX_PAST_DAYS: i64 = 365;
 
@@ -321,7 +321,8 @@ mod tests {
             note: None,
             occurred_at: Some(now + offset),
         };
-        assert!(StatusPost::parse(at(Duration::minutes(5)), now).is_ok());
+        assert!(StatusPost::parse(at(Duration::minutes(4)), now).is_ok());
+        assert!(StatusPost::parse(at(Duration::minutes(6)), now).is_err());
         assert!(StatusPost::parse(at(Duration::hours(1)), now).is_err());
         assert!(StatusPost::parse(at(-Duration::days(30)), now).is_ok());
         assert!(StatusPost::parse(at(-Duration::days(400)), now).is_err());

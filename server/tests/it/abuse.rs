@@ -48,3 +48,36 @@ async fn sign_in_redirects_only_to_our_own_paths(pool: PgPool) {
         );
     }
 }
+
+/// An event dated more than 5 minutes ahead of the server's clock is refused:
+/// it would pin the shipment's "last update" and the list order in the future.
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn an_event_dated_in_the_future_is_refused(pool: PgPool) {
+    app::ssr::demo::seed_demo(&pool).await.expect("seed");
+    let app = TestApp::spawn(pool.clone()).await;
+    let ops = app.as_user("ops@example.com").await;
+    let number = crate::helpers::shipments_of(&pool, "%", "in_transit")
+        .await
+        .remove(0);
+    let at = |minutes: i64| (chrono::Utc::now() + chrono::Duration::minutes(minutes)).to_rfc3339();
+    let post = |occurred_at: String| {
+        let ops = ops.clone();
+        let number = number.clone();
+        async move {
+            ops.post_json(
+                &format!("/api/v1/shipments/{number}/events"),
+                serde_json::json!({"status": "in_transit", "occurred_at": occurred_at}),
+            )
+            .await
+        }
+    };
+    let ahead = post(at(8)).await;
+    assert_eq!(ahead.status(), 422);
+    let problem: serde_json::Value = ahead.json().await.expect("problem");
+    assert_eq!(problem["errors"][0]["field"], "occurred_at");
+    assert_eq!(
+        post(at(4)).await.status(),
+        201,
+        "scanner clocks may drift a little"
+    );
+}
