@@ -27,7 +27,9 @@ use app::ssr::web::{AppState, StreamSettings};
 use app::{shell, App};
 
 use crate::database::DatabaseArgs;
-use crate::routes::{api_v1, assets, events, forms, guards, health, metrics, outage, refused_forms};
+use crate::routes::{
+    api_v1, assets, events, forms, guards, health, metrics, outage, refused_forms, security_headers,
+};
 
 /// Options of `server serve`.
 #[derive(Debug, Clone, Args)]
@@ -190,6 +192,7 @@ pub async fn build_app(pool: PgPool, config: AppConfig) -> anyhow::Result<Runnin
         .route_layer(from_fn(metrics::track_latency))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(assets::private_by_default())
+        .layer(from_fn_with_state(state.clone(), security_headers::apply))
         .layer(assets::compression())
         .layer(from_fn_with_state(state.clone(), guards::same_origin))
         .layer(session::layer(store, &config.session))

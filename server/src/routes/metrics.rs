@@ -4,6 +4,7 @@
 use std::sync::OnceLock;
 
 use axum::http::header::CONTENT_TYPE;
+use axum::http::Method;
 use axum::response::IntoResponse;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
@@ -75,7 +76,18 @@ pub async fn track_latency(
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     let started = std::time::Instant::now();
-    let method = request.method().to_string();
+    // Only the methods we serve get a label of their own: a client inventing
+    // methods (`curl -X AAAA1`, `-X AAAA2`, …) must not create time series.
+    let method = match *request.method() {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    };
     let route = request
         .extensions()
         .get::<axum::extract::MatchedPath>()

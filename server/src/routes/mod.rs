@@ -10,3 +10,4 @@ pub mod health;
 pub mod metrics;
 pub mod outage;
 pub mod refused_forms;
+pub mod security_headers;

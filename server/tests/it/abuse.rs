@@ -81,3 +81,63 @@ async fn an_event_dated_in_the_future_is_refused(pool: PgPool) {
         "scanner clocks may drift a little"
     );
 }
+
+/// Sign-in bounds its input before the database or a hash sees it: a 1.5 MB
+/// password or a 300 KB email is a 422, not an argon2 run or a query.
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn sign_in_refuses_oversized_input_before_hashing(pool: PgPool) {
+    app::ssr::demo::seed_demo(&pool).await.expect("seed");
+    let app = TestApp::spawn(pool).await;
+    let long_password = app.sign_in("alice@example.com", &"x".repeat(1_500_000)).await;
+    assert_eq!(long_password.status(), 422);
+    let problem: serde_json::Value = long_password.json().await.expect("problem");
+    assert_eq!(problem["errors"][0]["field"], "password");
+    let long_email = app
+        .sign_in(&format!("{}@example.com", "a".repeat(300_000)), DEMO_PASSWORD)
+        .await;
+    assert_eq!(long_email.status(), 422);
+    assert_eq!(
+        app.sign_in("alice@example.com", &"x".repeat(129)).await.status(),
+        422
+    );
+    app.sign_in_ok("alice@example.com").await;
+}
+
+/// Invented HTTP methods do not become metric labels (each would be a new
+/// time series kept for ever).
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn invented_methods_do_not_create_metric_series(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    for method in ["AAAA1", "AAAA2", "AAAA3"] {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        app.client
+            .request(method, app.url("/api/get_shipment"))
+            .header("origin", app.origin())
+            .send()
+            .await
+            .expect("request");
+    }
+    let metrics = app.get("/metrics").await.text().await.expect("metrics");
+    assert!(!metrics.contains("AAAA"), "no label per invented method");
+    assert!(metrics.contains(r#"method="other""#));
+}
+
+/// Every response carries the browser defences: no sniffing, no framing, no
+/// full URLs in Referer to other sites.
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn responses_carry_browser_defences(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    for path in ["/login", "/api/v1/session", "/healthz"] {
+        let response = app.get(path).await;
+        let headers = response.headers();
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["referrer-policy"], "same-origin", "{path}");
+        assert_eq!(headers["x-frame-options"], "DENY", "{path}");
+        let csp = headers["content-security-policy"].to_str().expect("csp");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(
+            headers.get("strict-transport-security").is_none(),
+            "plain http: no HSTS"
+        );
+    }
+}

@@ -50,6 +50,20 @@ pub async fn sign_in(
     password: String,
     client: Option<IpAddr>,
 ) -> Result<CurrentUser, AppError> {
+    // Bounded before anything reaches the database or a hash: no account has
+    // a longer email or password (registration refuses them).
+    if email_input.len() > Email::MAX_LEN {
+        return Err(AppError::validation(
+            "email",
+            format!("use at most {} characters", Email::MAX_LEN),
+        ));
+    }
+    if password.chars().count() > NewPassword::MAX_CHARS {
+        return Err(AppError::validation(
+            "password",
+            format!("use at most {} characters", NewPassword::MAX_CHARS),
+        ));
+    }
     let throttle_key = email_input.trim().to_lowercase();
     throttle::check(pool, limits, &throttle_key, client).await?;
 
