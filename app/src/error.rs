@@ -26,6 +26,9 @@ pub enum AppError {
     Validation { field: String, message: String },
     #[error("{0}")]
     Conflict(String),
+    /// The account already has this many live streams open.
+    #[error("this account already has {limit} live connections open; close some tabs or other browsers")]
+    TooManyStreams { limit: usize },
     /// Too many attempts; the client may retry after this many seconds.
     #[error("too many attempts; try again in {} minutes", retry_after_secs.div_ceil(60))]
     TooManyRequests { retry_after_secs: u64 },
@@ -135,7 +138,7 @@ mod problem_json {
                 AppError::NotFound(_) => "Not found",
                 AppError::Validation { .. } => "Invalid input",
                 AppError::Conflict(_) => "Conflict",
-                AppError::TooManyRequests { .. } => "Too many requests",
+                AppError::TooManyRequests { .. } | AppError::TooManyStreams { .. } => "Too many requests",
                 AppError::Internal => "Internal error",
                 AppError::Unavailable => "Service unavailable",
                 AppError::Transport(_) => "Bad request",
@@ -226,7 +229,9 @@ mod ssr_conversions {
                 AppError::NotFound(_) => StatusCode::NOT_FOUND,
                 AppError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
                 AppError::Conflict(_) => StatusCode::CONFLICT,
-                AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+                AppError::TooManyRequests { .. } | AppError::TooManyStreams { .. } => {
+                    StatusCode::TOO_MANY_REQUESTS
+                }
                 AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
                 AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
                 AppError::Transport(_) => StatusCode::BAD_REQUEST,
@@ -239,6 +244,7 @@ mod ssr_conversions {
             match self {
                 AppError::TooManyRequests { retry_after_secs } => Some(*retry_after_secs),
                 AppError::Unavailable => Some(UNAVAILABLE_RETRY_AFTER_SECS),
+                AppError::TooManyStreams { .. } => Some(30),
                 _ => None,
             }
         }

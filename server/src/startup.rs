@@ -59,6 +59,10 @@ pub struct ServeArgs {
     /// Seconds between `: ping` heartbeats on idle live streams.
     #[arg(long, env = "SHIPWATCH_HEARTBEAT_SECS", default_value_t = 15)]
     pub heartbeat_secs: u64,
+    /// Live streams (and long-polls) one user may have open at once; every
+    /// browser shares one stream among its tabs.
+    #[arg(long, env = "SHIPWATCH_MAX_STREAMS_PER_USER", default_value_t = 16)]
+    pub max_streams_per_user: usize,
     /// Events a live stream may fall behind before it is dropped (and resumes).
     #[arg(long, env = "SHIPWATCH_STREAM_BUFFER", default_value_t = 256)]
     pub stream_buffer: usize,
@@ -102,6 +106,7 @@ impl ServeArgs {
             session: self.session_config(),
             stream: StreamSettings {
                 heartbeat: Duration::from_secs(self.heartbeat_secs.max(1)),
+                max_per_user: self.max_streams_per_user,
                 ..StreamSettings::default()
             },
             stream_buffer: self.stream_buffer,
@@ -153,6 +158,7 @@ pub async fn build_app(pool: PgPool, config: AppConfig) -> anyhow::Result<Runnin
         .await
         .map_err(|e| anyhow::anyhow!("reading the event log head: {e}"))?;
     let hub = Hub::new(config.stream_buffer, head);
+    hub.set_max_streams_per_user(config.stream.max_per_user);
     tokio::spawn(listener::run(pool.clone(), Arc::clone(&hub)));
     tokio::spawn(sweep::run(pool.clone(), Arc::clone(&hub), config.auth_recheck));
 

@@ -141,3 +141,48 @@ async fn responses_carry_browser_defences(pool: PgPool) {
         );
     }
 }
+
+/// One account may hold 16 live streams (every browser shares one among its
+/// tabs); the 17th is refused with 429 and `Retry-After`, and a slot frees up
+/// when a stream closes.
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn one_account_cannot_hold_more_than_16_streams(pool: PgPool) {
+    app::ssr::demo::seed_demo(&pool).await.expect("seed");
+    let app = TestApp::spawn(pool).await;
+    let alice = app.as_user("alice@example.com").await;
+    let mut open = Vec::new();
+    for _ in 0..16 {
+        let stream = alice.get("/api/events").await;
+        assert_eq!(stream.status(), 200);
+        open.push(stream);
+    }
+    let refused = alice.get("/api/events").await;
+    assert_eq!(refused.status(), 429);
+    assert!(refused.headers().contains_key("retry-after"));
+    let problem: serde_json::Value = refused.json().await.expect("problem");
+    assert!(problem["detail"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("16 live connections"));
+    // Someone else is not affected.
+    assert_eq!(
+        app.as_user("bob@example.com")
+            .await
+            .get("/api/events")
+            .await
+            .status(),
+        200
+    );
+
+    drop(open.pop());
+    let mut reopened = false;
+    for _ in 0..100 {
+        let again = alice.get("/api/events").await;
+        if again.status() == 200 {
+            reopened = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(reopened, "a closed stream frees its slot");
+}

@@ -67,7 +67,7 @@ impl Feed {
         last_event_id: Option<&str>,
         after: Option<&str>,
     ) -> Result<Self, AppError> {
-        let subscription = hub.subscribe(&auth.user, auth.credential);
+        let subscription = hub.subscribe(&auth.user, auth.credential)?;
         let head = log::head(pool).await?;
         let start = start(last_event_id, after, head);
         Ok(Self {

@@ -9,13 +9,14 @@
 //! client that stops reading never grows server memory without bound.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use tokio::sync::{mpsc, watch};
 
 use crate::domain::{may_see, CurrentUser, Role};
+use crate::error::AppError;
 use crate::ssr::auth::credential::Credential;
 
 /// One committed event, serialised once and shared by every recipient.
@@ -63,6 +64,9 @@ pub struct Hub {
     /// it changes.
     listener_connected: watch::Sender<bool>,
     buffer: usize,
+    /// Open streams one user may have (each browser shares one); more are
+    /// refused, so one account cannot hold the server's connections.
+    max_streams_per_user: AtomicUsize,
     shutdown: watch::Sender<bool>,
 }
 
@@ -93,13 +97,25 @@ impl Hub {
             last_position: AtomicI64::new(start_position),
             listener_connected: watch::channel(false).0,
             buffer: buffer.max(1),
+            max_streams_per_user: AtomicUsize::new(usize::MAX),
             shutdown,
         })
     }
 
+    /// Caps the open streams of one user (see [`Hub::subscribe`]).
+    pub fn set_max_streams_per_user(&self, limit: usize) {
+        self.max_streams_per_user.store(limit.max(1), Ordering::Relaxed);
+    }
+
     /// Registers a stream for `user`. Register before replaying from the
-    /// database, so nothing committed in between is missed.
-    pub fn subscribe(self: &Arc<Self>, user: &CurrentUser, credential: Credential) -> Subscription {
+    /// database, so nothing committed in between is missed. Refused (429)
+    /// when the user already has the most streams allowed; counted and
+    /// registered under one lock, so parallel requests cannot exceed it.
+    pub fn subscribe(
+        self: &Arc<Self>,
+        user: &CurrentUser,
+        credential: Credential,
+    ) -> Result<Subscription, AppError> {
         let (sender, receiver) = mpsc::channel(self.buffer);
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let subscriber = Subscriber {
@@ -108,16 +124,21 @@ impl Hub {
             credential,
             sender,
         };
+        let limit = self.max_streams_per_user.load(Ordering::Relaxed);
         if let Ok(mut subscribers) = self.subscribers.write() {
+            let open = subscribers.values().filter(|s| s.user_id == user.id).count();
+            if open >= limit {
+                return Err(AppError::TooManyStreams { limit });
+            }
             subscribers.insert(id, subscriber);
         }
         metrics::gauge!("shipwatch_open_streams").increment(1.0);
-        Subscription {
+        Ok(Subscription {
             id,
             hub: Arc::clone(self),
             receiver,
             shutdown: self.shutdown.subscribe(),
-        }
+        })
     }
 
     /// Sends a committed event to every stream allowed to see it, in order.
@@ -241,10 +262,18 @@ mod tests {
     #[tokio::test]
     async fn events_reach_owner_watchers_and_staff_only() {
         let hub = Hub::new(8, 0);
-        let mut owner = hub.subscribe(&user(1, Role::Customer), Credential::Token(1));
-        let mut watcher = hub.subscribe(&user(2, Role::Customer), Credential::Token(2));
-        let mut stranger = hub.subscribe(&user(3, Role::Customer), Credential::Token(3));
-        let mut operator = hub.subscribe(&user(4, Role::Operator), Credential::Token(4));
+        let mut owner = hub
+            .subscribe(&user(1, Role::Customer), Credential::Token(1))
+            .expect("room");
+        let mut watcher = hub
+            .subscribe(&user(2, Role::Customer), Credential::Token(2))
+            .expect("room");
+        let mut stranger = hub
+            .subscribe(&user(3, Role::Customer), Credential::Token(3))
+            .expect("room");
+        let mut operator = hub
+            .subscribe(&user(4, Role::Operator), Credential::Token(4))
+            .expect("room");
         hub.dispatch(item(7, 1, vec![2]), None);
         for s in [&mut owner, &mut watcher, &mut operator] {
             assert_eq!(s.receiver.try_recv().map(|i| i.position).ok(), Some(7));
@@ -256,7 +285,9 @@ mod tests {
     #[tokio::test]
     async fn a_stream_that_falls_a_buffer_behind_is_closed() {
         let hub = Hub::new(2, 0);
-        let mut slow = hub.subscribe(&user(1, Role::Operator), Credential::Token(1));
+        let mut slow = hub
+            .subscribe(&user(1, Role::Operator), Credential::Token(1))
+            .expect("room");
         for position in 1..=3 {
             hub.dispatch(item(position, 9, vec![]), None);
         }

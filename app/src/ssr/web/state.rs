@@ -33,6 +33,8 @@ pub struct StreamSettings {
     pub retry: Duration,
     /// How long a long-poll waits for news before answering empty.
     pub long_poll_timeout: Duration,
+    /// Open streams (and long-polls) one user may have at once.
+    pub max_per_user: usize,
 }
 
 impl Default for StreamSettings {
@@ -41,6 +43,7 @@ impl Default for StreamSettings {
             heartbeat: Duration::from_secs(15),
             retry: Duration::from_millis(1000),
             long_poll_timeout: Duration::from_secs(25),
+            max_per_user: 16,
         }
     }
 }
