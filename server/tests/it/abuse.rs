@@ -186,3 +186,50 @@ async fn one_account_cannot_hold_more_than_16_streams(pool: PgPool) {
     }
     assert!(reopened, "a closed stream frees its slot");
 }
+
+/// Guessing a shipment's postcode to watch it is stopped: after 20 refused
+/// attempts in 15 minutes every further one is 429 (even the right postcode),
+/// and other users are not affected.
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn guessing_a_postcode_to_watch_is_throttled(pool: PgPool) {
+    app::ssr::demo::seed_demo(&pool).await.expect("seed");
+    let (number, postcode): (String, String) = sqlx::query_as(
+        "SELECT s.tracking_number, s.destination_postal_code FROM shipments s JOIN users u ON u.id = s.owner_id
+         WHERE u.email = 'bob@example.com' ORDER BY s.id LIMIT 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("bob's shipment");
+    let app = TestApp::spawn(pool).await;
+    let alice = app.as_user("alice@example.com").await;
+    let watch = |who: TestApp, postal_code: String| {
+        let number = number.clone();
+        async move {
+            who.post_json(
+                "/api/v1/watches",
+                serde_json::json!({"tracking_number": number, "postal_code": postal_code}),
+            )
+            .await
+        }
+    };
+    let mut statuses = Vec::new();
+    for guess in 0..30 {
+        statuses.push(
+            watch(alice.clone(), format!("{guess:05}"))
+                .await
+                .status()
+                .as_u16(),
+        );
+    }
+    assert!(statuses[..20].iter().all(|s| *s == 404), "{statuses:?}");
+    assert!(statuses[20..].iter().all(|s| *s == 429), "{statuses:?}");
+    let right = watch(alice.clone(), postcode.clone()).await;
+    assert_eq!(right.status(), 429, "still throttled, even when right");
+    assert!(right.headers().contains_key("retry-after"));
+    let carol = app.as_user("ops@example.com").await;
+    assert_ne!(
+        watch(carol, postcode).await.status(),
+        429,
+        "others are not affected"
+    );
+}

@@ -9,16 +9,21 @@ use sqlx::PgPool;
 use crate::domain::input::WatchProof;
 use crate::domain::{ShipmentSummary, TrackingNumber, Viewer};
 use crate::error::AppError;
-use crate::ssr::auth::policy;
+use crate::ssr::auth::{guesses, policy};
 use crate::ssr::db;
 
 /// Starts watching; returns the shipment's summary so the list can show it at
-/// once. Watching twice, or watching one's own shipment, is harmless.
+/// once. Watching twice, or watching one's own shipment, is harmless. Refused
+/// attempts are limited per user (`auth::guesses`: 429 after 20 in 15
+/// minutes), so the postcode cannot be guessed.
 pub async fn watch(pool: &PgPool, viewer: &Viewer, proof: &WatchProof) -> Result<ShipmentSummary, AppError> {
     let user = policy::require_person(viewer)?;
-    db::watchers::watch(pool, user.id, proof)
-        .await?
-        .ok_or_else(|| AppError::NotFound("a shipment with this tracking number and postal code".to_owned()))
+    let attempt = guesses::watch_attempt(pool, user.id).await?;
+    let summary = db::watchers::watch(pool, user.id, proof).await?.ok_or_else(|| {
+        AppError::NotFound("a shipment with this tracking number and postal code".to_owned())
+    })?;
+    guesses::succeeded(pool, attempt).await?;
+    Ok(summary)
 }
 
 /// Stops watching. Always succeeds (also when not watching), revealing nothing;
