@@ -318,6 +318,18 @@ async fn read_with_reconnects(
     }
 }
 
+/// Terminates the server's LISTEN connection (as a database restart would);
+/// returns how many connections it ended.
+async fn kill_the_listener(pool: &PgPool) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = current_database() AND query ILIKE 'LISTEN%' AND pid <> pg_backend_pid()) t",
+    )
+    .fetch_one(pool)
+    .await
+    .expect("terminate")
+}
+
 /// While the server's LISTEN connection is down, an open stream stays open and
 /// says so, then says when it is back: the page shows "Reconnecting…", then
 /// "Live", without reconnecting itself.
@@ -327,13 +339,7 @@ async fn an_open_stream_says_when_the_servers_database_connection_is_down_and_ba
     let app = TestApp::spawn(pool.clone()).await;
     let client = signed_in(&app, "ops@example.com").await;
     let mut stream = Sse::open(&app, &client, None).await;
-    let terminated: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-         WHERE datname = current_database() AND query ILIKE 'LISTEN%' AND pid <> pg_backend_pid()) t",
-    )
-    .fetch_one(&pool)
-    .await
-    .expect("terminate");
+    let terminated = kill_the_listener(&pool).await;
     assert_eq!(terminated, 1, "the listener's connection was killed");
     let mut said = Vec::new();
     while said.last().map(String::as_str) != Some("live") {
@@ -369,13 +375,7 @@ async fn killing_the_listener_connection_loses_no_event(pool: PgPool) {
     let mut terminated = 0;
     for _ in 0..3 {
         tokio::time::sleep(Duration::from_millis(150)).await;
-        terminated += sqlx::query_scalar::<_, i64>(
-            "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-             WHERE datname = current_database() AND query ILIKE 'LISTEN%' AND pid <> pg_backend_pid()) t",
-        )
-        .fetch_one(&pool)
-        .await
-        .expect("terminate");
+        terminated += kill_the_listener(&pool).await;
     }
     assert!(terminated >= 1, "the listener's connection was found and killed");
     writer.await.expect("writer");
