@@ -59,40 +59,40 @@ pub async fn list_visible(
 /// for staff, who see everything, the `OR` short-circuits and a count over
 /// 20,000 shipments drops from ~130 ms to a few ms (see BENCHMARKS.md).
 ///
-/// Also returns the stream position the counts are as of, read in the same
-/// snapshot: positions are handed out in commit order, so the newest one
-/// visible means every event up to it is counted and none after it.
+/// Also returns the stream position the counts are as of, read by the same
+/// statement (so in the same snapshot): positions are handed out in commit
+/// order, so the newest one visible means every event up to it is counted
+/// and none after it.
 pub async fn visible_counts(
     pool: &PgPool,
     viewer: &Viewer,
 ) -> Result<(Vec<StatusCount>, i64, i64), AppError> {
-    let mut tx = pool.begin().await?;
-    sqlx::query!("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        .execute(&mut *tx)
-        .await?;
-    let as_of =
-        sqlx::query_scalar!(r#"SELECT COALESCE(max(stream_position), 0) AS "as_of!" FROM shipment_events"#)
-            .fetch_one(&mut *tx)
-            .await?;
+    // One row with no counts when the viewer sees no shipment at all.
     let rows = sqlx::query!(
-        r#"SELECT s.status AS "status: ShipmentStatus", count(*) AS "count!",
-                  count(*) FILTER (WHERE shipment_needs_attention(s.status, s.updated_at)) AS "attention!"
-           FROM shipments s
-           WHERE ($2 OR shipment_visible_to(s.id, s.owner_id, $1, $2))
-           GROUP BY s.status"#,
+        r#"SELECT head.as_of AS "as_of!", c.status AS "status?: ShipmentStatus",
+                  c.count AS "count?", c.attention AS "attention?"
+           FROM (SELECT COALESCE(max(stream_position), 0) AS as_of FROM shipment_events) head
+           LEFT JOIN (
+               SELECT s.status, count(*) AS count,
+                      count(*) FILTER (WHERE shipment_needs_attention(s.status, s.updated_at)) AS attention
+               FROM shipments s
+               WHERE ($2 OR shipment_visible_to(s.id, s.owner_id, $1, $2))
+               GROUP BY s.status
+           ) c ON true"#,
         viewer.user_id().unwrap_or_default(),
         viewer.is_staff(),
     )
-    .fetch_all(&mut *tx)
+    .fetch_all(pool)
     .await?;
-    tx.commit().await?;
-    let attention = rows.iter().map(|r| r.attention).sum();
+    let as_of = rows.first().map_or(0, |r| r.as_of);
+    let rows: Vec<(ShipmentStatus, i64, i64)> = rows
+        .into_iter()
+        .filter_map(|r| Some((r.status?, r.count?, r.attention?)))
+        .collect();
+    let attention = rows.iter().map(|(_, _, attention)| attention).sum();
     let mut counts: Vec<StatusCount> = rows
         .into_iter()
-        .map(|r| StatusCount {
-            status: r.status,
-            count: r.count,
-        })
+        .map(|(status, count, _)| StatusCount { status, count })
         .collect();
     counts.sort_by_key(|c| ShipmentStatus::ALL.iter().position(|s| *s == c.status));
     Ok((counts, attention, as_of))

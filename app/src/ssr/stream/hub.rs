@@ -116,21 +116,23 @@ impl Hub {
         user: &CurrentUser,
         credential: Credential,
     ) -> Result<Subscription, AppError> {
+        let limit = self.max_streams_per_user.load(Ordering::Relaxed);
         let (sender, receiver) = mpsc::channel(self.buffer);
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let subscriber = Subscriber {
-            user_id: user.id,
-            role: user.role,
-            credential,
-            sender,
-        };
-        let limit = self.max_streams_per_user.load(Ordering::Relaxed);
         if let Ok(mut subscribers) = self.subscribers.write() {
             let open = subscribers.values().filter(|s| s.user_id == user.id).count();
             if open >= limit {
                 return Err(AppError::TooManyStreams { limit });
             }
-            subscribers.insert(id, subscriber);
+            subscribers.insert(
+                id,
+                Subscriber {
+                    user_id: user.id,
+                    role: user.role,
+                    credential,
+                    sender,
+                },
+            );
         }
         metrics::gauge!("shipwatch_open_streams").increment(1.0);
         Ok(Subscription {
