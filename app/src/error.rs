@@ -30,7 +30,7 @@ pub enum AppError {
     #[error("this account already has {limit} live connections open; close some tabs or other browsers")]
     TooManyStreams { limit: usize },
     /// Too many attempts; the client may retry after this many seconds.
-    #[error("too many attempts; try again in {} minutes", retry_after_secs.div_ceil(60))]
+    #[error("too many attempts; {}", when_to_retry(*retry_after_secs))]
     TooManyRequests { retry_after_secs: u64 },
     #[error("something went wrong on our side; please try again in a moment")]
     Internal,
@@ -41,6 +41,15 @@ pub enum AppError {
     /// The request could not reach the server function or its reply was unreadable.
     #[error("could not reach Shipwatch: {0}")]
     Transport(String),
+}
+
+/// "try again in a few seconds" / "in 1 minute" / "in 14 minutes".
+fn when_to_retry(secs: u64) -> String {
+    match secs.div_ceil(60) {
+        _ if secs < 30 => "try again in a few seconds".to_owned(),
+        1 => "try again in a minute".to_owned(),
+        minutes => format!("try again in {minutes} minutes"),
+    }
 }
 
 impl AppError {

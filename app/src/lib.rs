@@ -76,10 +76,11 @@ pub fn App() -> impl IntoView {
             <Header />
             <main id="main">
                 <Routes fallback=NotFoundPage>
-                    // In-order streaming: data arrives in the HTML itself, so pages
-                    // work without JavaScript (out-of-order needs a script to swap
-                    // resolved content in).
-                    <Route path=path!("/") view=DashboardPage ssr=SsrMode::InOrder />
+                    // Rendered whole before sending (data in the HTML itself, so it
+                    // works without JavaScript), and one task per page: two
+                    // suspended blocks streamed in order sometimes never finished
+                    // (a resource read after its owner was disposed, under load).
+                    <Route path=path!("/") view=DashboardPage ssr=SsrMode::Async />
                     // Rendered whole before sending, so a visitor without the
                     // role gets status 403 (see `pages::forbidden`).
                     <Route path=path!("/operator") view=OperatorPage ssr=SsrMode::Async />

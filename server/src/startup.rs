@@ -22,13 +22,14 @@ use sqlx::PgPool;
 
 use app::ssr::auth::session::{self, SessionConfig};
 use app::ssr::auth::throttle::LoginLimits;
+use app::ssr::web::TrustedProxies;
 use app::ssr::stream::{listener, log, sweep, Hub};
 use app::ssr::web::{AppState, StreamSettings};
 use app::{shell, App};
 
 use crate::database::DatabaseArgs;
 use crate::routes::{
-    api_v1, assets, events, forms, guards, health, metrics, outage, refused_forms, security_headers,
+    api_v1, assets, events, extract, forms, guards, health, metrics, outage, refused_forms, security_headers,
 };
 
 /// Options of `server serve`.
@@ -56,6 +57,14 @@ pub struct ServeArgs {
     /// The login throttling window, in minutes.
     #[arg(long, env = "SHIPWATCH_LOGIN_WINDOW_MINUTES", default_value_t = 15)]
     pub login_window_minutes: u64,
+    /// Registrations allowed per client address per hour.
+    #[arg(long, env = "SHIPWATCH_REGISTRATIONS_PER_CLIENT_PER_HOUR", default_value_t = 10)]
+    pub registrations_per_client: i64,
+    /// Reverse proxies whose `X-Forwarded-For` / `Forwarded` headers are
+    /// believed, as comma-separated addresses or CIDR ranges
+    /// (`127.0.0.1,10.0.0.0/8`). Empty: the connection's peer is the client.
+    #[arg(long, env = "SHIPWATCH_TRUSTED_PROXIES", default_value = "", value_parser = parse_trusted_proxies)]
+    pub trusted_proxies: TrustedProxies,
     /// Seconds between `: ping` heartbeats on idle live streams.
     #[arg(long, env = "SHIPWATCH_HEARTBEAT_SECS", default_value_t = 15)]
     pub heartbeat_secs: u64,
@@ -71,6 +80,10 @@ pub struct ServeArgs {
     pub auth_recheck_secs: u64,
     #[command(flatten)]
     pub database: DatabaseArgs,
+}
+
+fn parse_trusted_proxies(list: &str) -> Result<TrustedProxies, String> {
+    TrustedProxies::parse(list)
 }
 
 impl ServeArgs {
@@ -102,6 +115,7 @@ impl ServeArgs {
         Ok(AppConfig {
             leptos_options: leptos_options(self.addr)?,
             login_limits: self.login_limits(),
+            trusted_proxies: self.trusted_proxies.clone(),
             public_origin: self.public_origin(),
             session: self.session_config(),
             stream: StreamSettings {
@@ -119,6 +133,8 @@ impl ServeArgs {
             per_email: self.login_limit_per_email,
             per_client: self.login_limit_per_client,
             window: Duration::from_secs(self.login_window_minutes.saturating_mul(60)),
+            registrations_per_client: self.registrations_per_client,
+            ..LoginLimits::default()
         }
     }
 }
@@ -128,6 +144,7 @@ impl ServeArgs {
 pub struct AppConfig {
     pub leptos_options: LeptosOptions,
     pub login_limits: LoginLimits,
+    pub trusted_proxies: TrustedProxies,
     pub public_origin: String,
     pub session: SessionConfig,
     pub stream: StreamSettings,
@@ -166,6 +183,8 @@ pub async fn build_app(pool: PgPool, config: AppConfig) -> anyhow::Result<Runnin
         pool,
         leptos_options: config.leptos_options,
         login_limits: config.login_limits,
+        trusted_proxies: config.trusted_proxies,
+        hash_turns: Default::default(),
         public_origin: config.public_origin,
         hub: Arc::clone(&hub),
         stream: config.stream,
@@ -203,6 +222,7 @@ pub async fn build_app(pool: PgPool, config: AppConfig) -> anyhow::Result<Runnin
         .layer(from_fn_with_state(state.clone(), guards::same_origin))
         .layer(session::layer(store, &config.session))
         .layer(from_fn(outage::session_store_failures))
+        .layer(from_fn_with_state(state.clone(), extract::resolve_client))
         .layer(TraceLayer::new_for_http())
         .with_state(state);
     let without_js = router.clone();

@@ -1,28 +1,38 @@
 //! Request extractors shared by the REST and form handlers.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::Response;
 use serde::de::DeserializeOwned;
 
 use app::error::AppError;
+use app::ssr::web::{AppState, ClientAddr};
 
-/// The peer address of the connection (for per-client login throttling).
-/// Proxies are not trusted: `X-Forwarded-For` is ignored.
-pub struct ClientIp(pub Option<IpAddr>);
+/// Middleware: resolves which client the request comes from (the peer, or
+/// what a trusted proxy says it saw: `app::ssr::web::client`) once, for
+/// every door — handlers take [`ClientIp`], server functions read the
+/// extension.
+pub async fn resolve_client(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    if let Some(ConnectInfo(peer)) = request.extensions().get::<ConnectInfo<SocketAddr>>().cloned() {
+        let client = state.trusted_proxies.client(peer.ip(), request.headers());
+        request.extensions_mut().insert(client);
+    }
+    next.run(request).await
+}
+
+/// The client a request comes from (for per-client throttles), as resolved
+/// by [`resolve_client`].
+pub struct ClientIp(pub Option<ClientAddr>);
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip()),
-        ))
+        Ok(Self(parts.extensions.get::<ClientAddr>().copied()))
     }
 }
 

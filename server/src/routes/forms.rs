@@ -13,6 +13,7 @@ use app::ssr::actions::accounts;
 use app::ssr::auth::session;
 use app::ssr::web::AppState;
 
+use super::device_cookie::{with_device_cookie, DeviceCookie};
 use super::extract::ClientIp;
 use super::guards::urlencode;
 
@@ -29,23 +30,28 @@ pub struct SignInForm {
 pub async fn sign_in(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
+    DeviceCookie(device): DeviceCookie,
     session: Session,
     Form(form): Form<SignInForm>,
 ) -> Response {
-    let result = accounts::sign_in(
-        &state.pool,
-        &state.login_limits,
-        &form.email,
-        form.password,
+    let origin = accounts::Origin {
         client,
-    )
-    .await;
+        device: device.as_deref(),
+        hash_turns: &state.hash_turns,
+    };
+    let result = accounts::sign_in(&state.pool, &state.login_limits, &form.email, form.password, origin).await;
     let outcome = match result {
-        Ok(user) => session::sign_in(&session, user.id).await,
+        Ok(welcome) => session::sign_in(&session, welcome.user.id)
+            .await
+            .map(|()| welcome.device_token),
         Err(error) => Err(error),
     };
     match outcome {
-        Ok(()) => Redirect::to(safe_next(form.next.as_deref())).into_response(),
+        Ok(device_token) => with_device_cookie(
+            Redirect::to(safe_next(form.next.as_deref())),
+            &device_token,
+            &state.public_origin,
+        ),
         Err(error) => {
             let mut url = format!(
                 "/login?error={}&email={}",
@@ -68,13 +74,24 @@ pub struct RegisterForm {
     password: String,
 }
 
-pub async fn register(State(state): State<AppState>, Form(form): Form<RegisterForm>) -> Response {
+pub async fn register(
+    State(state): State<AppState>,
+    ClientIp(client): ClientIp,
+    Form(form): Form<RegisterForm>,
+) -> Response {
     let RegisterForm { email, password } = form;
     let registered = match (
         input::email("email", &email),
         input::new_password("password", password),
     ) {
-        (Ok(parsed_email), Ok(password)) => accounts::register(&state.pool, &parsed_email, password).await,
+        (Ok(parsed_email), Ok(password)) => {
+            let origin = accounts::Origin {
+                client,
+                device: None,
+                hash_turns: &state.hash_turns,
+            };
+            accounts::register(&state.pool, &state.login_limits, &parsed_email, password, origin).await
+        }
         (Err(error), _) | (_, Err(error)) => Err(error.into()),
     };
     match registered {

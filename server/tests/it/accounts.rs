@@ -233,6 +233,7 @@ async fn the_eleventh_wrong_password_gets_429_and_success_resets_the_count(pool:
             per_email: 2,
             per_client: 100,
             window: Duration::from_secs(3600),
+            ..LoginLimits::default()
         },
     )
     .await;
@@ -263,6 +264,7 @@ async fn one_client_spraying_many_emails_is_stopped(pool: PgPool) {
             per_email: 10,
             per_client: 5,
             window: Duration::from_secs(900),
+            ..LoginLimits::default()
         },
     )
     .await;

@@ -37,12 +37,26 @@ impl TestApp {
         Self::spawn_with(pool, login_limits, "target/site").await
     }
 
+    /// The app with some of its settings changed by `change`.
+    pub async fn spawn_configured(pool: PgPool, change: impl FnOnce(&mut AppConfig)) -> Self {
+        Self::spawn_changed(pool, LoginLimits::default(), "target/site", change).await
+    }
+
     /// The app serving its static files from `site_root`.
     pub async fn spawn_with_site(pool: PgPool, site_root: &str) -> Self {
         Self::spawn_with(pool, LoginLimits::default(), site_root).await
     }
 
     async fn spawn_with(pool: PgPool, login_limits: LoginLimits, site_root: &str) -> Self {
+        Self::spawn_changed(pool, login_limits, site_root, |_| ()).await
+    }
+
+    async fn spawn_changed(
+        pool: PgPool,
+        login_limits: LoginLimits,
+        site_root: &str,
+        change: impl FnOnce(&mut AppConfig),
+    ) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let leptos_options = LeptosOptions::builder()
@@ -50,9 +64,10 @@ impl TestApp {
             .site_root(site_root)
             .site_addr(addr)
             .build();
-        let config = AppConfig {
+        let mut config = AppConfig {
             leptos_options,
             login_limits,
+            trusted_proxies: Default::default(),
             public_origin: format!("http://{addr}"),
             session: SessionConfig {
                 secure: false,
@@ -65,6 +80,7 @@ impl TestApp {
             stream_buffer: 64,
             auth_recheck: Duration::from_millis(500),
         };
+        change(&mut config);
         let running = server::startup::build_app(pool.clone(), config)
             .await
             .expect("app");
@@ -97,8 +113,30 @@ impl TestApp {
         reqwest::Client::builder()
             .cookie_store(true)
             .redirect(Policy::none())
+            // A page that never finishes fails its test instead of hanging the suite.
+            .timeout(std::time::Duration::from_secs(60))
             .build()
             .expect("client")
+    }
+
+    /// A fresh browser whose connections come from `local` (another loopback
+    /// address, such as 127.0.0.2: another client for per-client limits).
+    pub fn browser_from(local: &str) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .local_address(local.parse::<std::net::IpAddr>().expect("address"))
+            .timeout(std::time::Duration::from_secs(60))
+            .build()
+            .expect("client")
+    }
+
+    /// This app seen from another browser (its own cookies), connecting from `local`.
+    pub fn from_address(&self, local: &str) -> TestApp {
+        TestApp {
+            client: TestApp::browser_from(local),
+            ..self.clone()
+        }
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -9,20 +9,26 @@ use sqlx::PgPool;
 use crate::domain::input::WatchProof;
 use crate::domain::{ShipmentSummary, TrackingNumber, Viewer};
 use crate::error::AppError;
-use crate::ssr::auth::{guesses, policy};
+use crate::ssr::auth::{policy, throttle};
 use crate::ssr::db;
+use crate::ssr::web::ClientAddr;
 
 /// Starts watching; returns the shipment's summary so the list can show it at
 /// once. Watching twice, or watching one's own shipment, is harmless. Refused
-/// attempts are limited per user (`auth::guesses`: 429 after 20 in 15
-/// minutes), so the postcode cannot be guessed.
-pub async fn watch(pool: &PgPool, viewer: &Viewer, proof: &WatchProof) -> Result<ShipmentSummary, AppError> {
+/// attempts are limited per user and per client (`auth::throttle`: 429 after
+/// 20 in 15 minutes), so the postcode cannot be guessed.
+pub async fn watch(
+    pool: &PgPool,
+    viewer: &Viewer,
+    proof: &WatchProof,
+    client: Option<ClientAddr>,
+) -> Result<ShipmentSummary, AppError> {
     let user = policy::require_person(viewer)?;
-    let attempt = guesses::watch_attempt(pool, user.id).await?;
+    let attempt = throttle::watch_attempt(pool, user.id, client).await?;
     let summary = db::watchers::watch(pool, user.id, proof).await?.ok_or_else(|| {
         AppError::NotFound("a shipment with this tracking number and postal code".to_owned())
     })?;
-    guesses::succeeded(pool, attempt).await?;
+    attempt.release(pool).await?;
     Ok(summary)
 }
 

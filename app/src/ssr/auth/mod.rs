@@ -1,17 +1,19 @@
 //! Who is asking, and what they may do. Above storage, below the stream and
 //! the actions.
 //!
-//! * `password` — argon2id hashing, off the async runtime.
+//! * `password` — argon2id hashing, bounded per core and per client.
 //! * `session` — the cookie session layer (tower-sessions, stored in Postgres).
 //! * `tokens` — API tokens for integrations.
 //! * `credential` — what proved who a request is (session or token), kept by
 //!   long-lived streams so their authorization can be re-checked.
-//! * `throttle` — sign-in failure counting.
-//! * `guesses` — throttling guesses at a shipment's postcode (watching).
+//! * `throttle` — every attempt limit (sign-in, registration, watching by
+//!   postcode), reserved atomically before the work it guards.
+//! * `devices` — browsers that signed in to an account before, whose
+//!   attempts are counted apart (OWASP's device cookie).
 //! * `policy` — the one place that answers "may this viewer do that".
 
 pub mod credential;
-pub mod guesses;
+pub mod devices;
 pub mod password;
 pub mod policy;
 pub mod session;

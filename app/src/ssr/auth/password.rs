@@ -1,21 +1,111 @@
 //! Password hashing with argon2id at OWASP's minimum cost (m = 19 MiB, t = 2,
-//! p = 1). Hashing is deliberately slow, so it runs on tokio's blocking pool and
-//! never stalls the async workers that serve streams.
+//! p = 1).
+//!
+//! Hashing is deliberately slow and memory-hungry, and anyone can ask for it
+//! (signing in, registering), so it is bounded twice:
+//! * at most one hash per core at a time ([`HASHING_SLOTS`]), on tokio's
+//!   blocking pool so it never stalls the async workers that serve streams;
+//!   a request that cannot get a slot within [`QUEUE_TIMEOUT`] is answered
+//!   503 "try again shortly" instead of queueing without end. Memory stays
+//!   at cores × 19 MiB however many arrive.
+//! * at most [`PER_CLIENT`] hashes queued or running per client address
+//!   ([`HashTurns`], one per server), so one client cannot fill the queue in
+//!   front of everybody else: its extra requests get 429 at once.
+//!
+//! Throttles and duplicate checks run before any of this (`actions::accounts`).
 
-use anyhow::Context as _;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::Duration;
+
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::{Algorithm, Argon2, Version};
+use tokio::sync::Semaphore;
 
 use crate::domain::NewPassword;
+use crate::error::AppError;
+use crate::ssr::web::ClientAddr;
+
+/// How long a request waits for a hashing slot before 503.
+pub const QUEUE_TIMEOUT: Duration = Duration::from_secs(3);
+/// Hashes one client may have queued or running at once.
+pub const PER_CLIENT: usize = 2;
+
+/// One slot per core: more would only make every hash slower.
+pub static HASHING_SLOTS: LazyLock<Semaphore> = LazyLock::new(|| {
+    Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+});
+
+/// Hashes each client has queued or running on this server.
+#[derive(Debug, Default)]
+pub struct HashTurns(Mutex<HashMap<String, usize>>);
+
+impl HashTurns {
+    /// Takes a turn for `client`, or refuses (429) if it already has
+    /// [`PER_CLIENT`] hashes waiting or running. Requests without a client
+    /// (the command line) always get one.
+    pub fn take(self: &Arc<Self>, client: Option<ClientAddr>) -> Result<HashTurn, AppError> {
+        let Some(key) = client.map(|c| c.throttle_key()) else {
+            return Ok(HashTurn(None));
+        };
+        let mut in_flight = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let count = in_flight.entry(key.clone()).or_default();
+        if *count >= PER_CLIENT {
+            return Err(AppError::TooManyRequests { retry_after_secs: 1 });
+        }
+        *count += 1;
+        Ok(HashTurn(Some((Arc::clone(self), key))))
+    }
+}
+
+/// A client's turn to have a password hashed; the turn ends when dropped.
+#[derive(Debug)]
+pub struct HashTurn(Option<(Arc<HashTurns>, String)>);
+
+impl Drop for HashTurn {
+    fn drop(&mut self) {
+        if let Some((turns, key)) = self.0.take() {
+            let mut in_flight = turns.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            if let Some(count) = in_flight.get_mut(&key) {
+                *count -= 1;
+                if *count == 0 {
+                    in_flight.remove(&key);
+                }
+            }
+        }
+    }
+}
 
 fn hasher() -> anyhow::Result<Argon2<'static>> {
-    let params = Params::new(19 * 1024, 2, 1, None).context("argon2 parameters")?;
+    let params = argon2::Params::new(19 * 1024, 2, 1, None)
+        .map_err(|e| anyhow::anyhow!("argon2 parameters: {e}"))?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
+/// Runs `work` on the blocking pool once a hashing slot is free, or answers
+/// 503 (`AppError::Unavailable`) after [`QUEUE_TIMEOUT`].
+async fn in_a_slot<T: Send + 'static>(
+    work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+) -> Result<T, AppError> {
+    let permit = match tokio::time::timeout(QUEUE_TIMEOUT, HASHING_SLOTS.acquire()).await {
+        Ok(Ok(permit)) => permit,
+        Ok(Err(_closed)) => return Err(AppError::Internal),
+        Err(_elapsed) => {
+            metrics::counter!("shipwatch_hashing_queue_timeouts_total").increment(1);
+            tracing::warn!("no password hashing slot within the queue timeout");
+            return Err(AppError::Unavailable);
+        }
+    };
+    let result = tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| anyhow::anyhow!("password hashing task: {e}"))?;
+    drop(permit);
+    Ok(result?)
+}
+
 /// Hashes a new password into a PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`).
-pub async fn hash_password(password: NewPassword) -> anyhow::Result<String> {
-    tokio::task::spawn_blocking(move || {
+pub async fn hash_password(password: NewPassword) -> Result<String, AppError> {
+    in_a_slot(move || {
         let salt = SaltString::generate(&mut OsRng);
         let hash = hasher()?
             .hash_password(password.expose().as_bytes(), &salt)
@@ -23,19 +113,17 @@ pub async fn hash_password(password: NewPassword) -> anyhow::Result<String> {
         Ok(hash.to_string())
     })
     .await
-    .context("password hashing task")?
 }
 
 /// Whether `password` matches a stored PHC string. A malformed stored hash is an
 /// error, not a mismatch, so it gets noticed.
-pub async fn verify_password(password: String, stored_hash: String) -> anyhow::Result<bool> {
-    tokio::task::spawn_blocking(move || {
+pub async fn verify_password(password: String, stored_hash: String) -> Result<bool, AppError> {
+    in_a_slot(move || {
         let parsed = PasswordHash::new(&stored_hash)
             .map_err(|e| anyhow::anyhow!("stored password hash is malformed: {e}"))?;
         Ok(hasher()?.verify_password(password.as_bytes(), &parsed).is_ok())
     })
     .await
-    .context("password verification task")?
 }
 
 #[cfg(test)]

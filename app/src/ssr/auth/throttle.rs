@@ -1,22 +1,39 @@
-//! Login throttling, counted in PostgreSQL so every server instance sees the
-//! same numbers: a tight limit per email (stops guessing one password) and a
-//! looser one per client address (stops spraying across many emails; offices
-//! share one address, hence looser).
+//! Every throttle in one mechanism, counted in PostgreSQL so every server
+//! instance sees the same numbers.
+//!
+//! An attempt is *reserved* before the work it guards (checking a password,
+//! hashing a new one, trying a postcode): one row in each bucket it counts
+//! against, inserted first and counted after, so parallel attempts count
+//! each other: of any number racing, the k-th to count sees at least k rows,
+//! and at most `limit` go ahead. A refused attempt takes its rows back (so
+//! hammering does not push the window forward); an attempt that should not
+//! use up the allowance (a correct password, a right postcode) is
+//! [`Reservation::release`]d.
+//!
+//! The buckets and their limits — which attempts count against what — are
+//! here too, so the rule lives in one place:
+//! * sign-in: per email and per client, or, from a browser that has signed in
+//!   to that account before, per device only (`auth::devices`);
+//! * registration: per client and per email, successful ones included;
+//! * watching by postcode: per user and per client, refusals only.
 
-use std::net::IpAddr;
 use std::time::Duration;
 
 use sqlx::PgPool;
 
 use crate::error::AppError;
+use crate::ssr::web::ClientAddr;
 
 #[derive(Debug, Clone)]
 pub struct LoginLimits {
-    /// Failed attempts allowed per email within `window`.
+    /// Failed sign-ins allowed per email (or per known device) within `window`.
     pub per_email: i64,
-    /// Failed attempts allowed per client address within `window`.
+    /// Failed sign-ins allowed per client address within `window`.
     pub per_client: i64,
     pub window: Duration,
+    /// Registrations allowed per client address within `registration_window`.
+    pub registrations_per_client: i64,
+    pub registration_window: Duration,
 }
 
 impl Default for LoginLimits {
@@ -25,80 +42,161 @@ impl Default for LoginLimits {
             per_email: 10,
             per_client: 100,
             window: Duration::from_secs(15 * 60),
+            registrations_per_client: 10,
+            registration_window: Duration::from_secs(60 * 60),
         }
     }
 }
 
-fn window_secs(limits: &LoginLimits) -> f64 {
-    limits.window.as_secs_f64()
+/// Registration attempts per email address within the registration window.
+const REGISTRATIONS_PER_EMAIL: i64 = 5;
+/// Refused watch attempts one user may make within [`WATCH_WINDOW`].
+pub const WATCH_ATTEMPTS_PER_USER: i64 = 20;
+/// Refused watch attempts from one client (any number of accounts).
+pub const WATCH_ATTEMPTS_PER_CLIENT: i64 = 60;
+pub const WATCH_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+/// One thing attempts are counted against, and how many it allows.
+#[derive(Debug, Clone)]
+struct Bucket {
+    key: String,
+    limit: i64,
 }
 
-/// Refuses with 429 (and when to retry) if either limit is used up.
-pub async fn check(
+fn client_bucket(kind: &str, client: Option<ClientAddr>, limit: i64) -> Option<Bucket> {
+    client.map(|client| Bucket {
+        key: format!("{kind}:client:{}", client.throttle_key()),
+        limit,
+    })
+}
+
+/// A sign-in attempt from a browser not known to the account: counted per
+/// email (as typed, normalised) and per client.
+pub async fn sign_in_attempt(
     pool: &PgPool,
     limits: &LoginLimits,
     email: &str,
-    client: Option<IpAddr>,
-) -> Result<(), AppError> {
-    let client = client.map(|ip| ip.to_string());
-    let row = sqlx::query!(
-        r#"SELECT count(*) FILTER (WHERE email = $1) AS "by_email!",
-                  count(*) FILTER (WHERE client_ip = $2) AS "by_client!",
-                  EXTRACT(EPOCH FROM min(failed_at) FILTER (WHERE email = $1)
-                          + make_interval(secs => $3) - now())::float8 AS email_retry,
-                  EXTRACT(EPOCH FROM min(failed_at) FILTER (WHERE client_ip = $2)
-                          + make_interval(secs => $3) - now())::float8 AS client_retry
-           FROM login_failures
-           WHERE failed_at > now() - make_interval(secs => $3) AND (email = $1 OR client_ip = $2)"#,
-        email,
-        client,
-        window_secs(limits),
-    )
-    .fetch_one(pool)
-    .await?;
-    let retry = |secs: Option<f64>| secs.unwrap_or(1.0).ceil().max(1.0) as u64;
-    if row.by_email >= limits.per_email {
-        return Err(AppError::TooManyRequests {
-            retry_after_secs: retry(row.email_retry),
-        });
-    }
-    if row.by_client >= limits.per_client {
-        return Err(AppError::TooManyRequests {
-            retry_after_secs: retry(row.client_retry),
-        });
-    }
-    Ok(())
+    client: Option<ClientAddr>,
+) -> Result<Reservation, AppError> {
+    let mut buckets = vec![Bucket {
+        key: sign_in_email_bucket(email),
+        limit: limits.per_email,
+    }];
+    buckets.extend(client_bucket("sign-in", client, limits.per_client));
+    reserve(pool, &buckets, limits.window).await
 }
 
-/// Counts a failed attempt (never the password) and prunes expired rows.
-pub async fn record_failure(
+/// A sign-in attempt from a browser that has signed in to this account
+/// before: counted for that browser alone, so nobody else's failures on the
+/// account or from the same network can lock it out.
+pub async fn known_device_attempt(
     pool: &PgPool,
     limits: &LoginLimits,
-    email: &str,
-    client: Option<IpAddr>,
-) -> Result<(), AppError> {
-    tracing::warn!(email, client = ?client, "sign-in failed");
-    metrics::counter!("shipwatch_login_failures_total").increment(1);
-    sqlx::query!(
-        "INSERT INTO login_failures (email, client_ip) VALUES ($1, $2)",
-        email,
-        client.map(|ip| ip.to_string()),
-    )
-    .execute(pool)
-    .await?;
-    sqlx::query!(
-        "DELETE FROM login_failures WHERE failed_at < now() - make_interval(secs => $1)",
-        window_secs(limits),
-    )
-    .execute(pool)
-    .await?;
-    Ok(())
+    device_id: &str,
+) -> Result<Reservation, AppError> {
+    let bucket = Bucket {
+        key: format!("sign-in:device:{device_id}"),
+        limit: limits.per_email,
+    };
+    reserve(pool, &[bucket], limits.window).await
 }
 
-/// A successful sign-in resets the count for that email.
-pub async fn reset(pool: &PgPool, email: &str) -> Result<(), AppError> {
-    sqlx::query!("DELETE FROM login_failures WHERE email = $1", email)
+/// The account was signed in to: earlier failures on its email stop counting.
+pub async fn forget_sign_in_failures(pool: &PgPool, email: &str) -> Result<(), AppError> {
+    sqlx::query!("DELETE FROM attempts WHERE bucket = $1", sign_in_email_bucket(email))
         .execute(pool)
         .await?;
     Ok(())
+}
+
+fn sign_in_email_bucket(email: &str) -> String {
+    format!("sign-in:email:{}", email.trim().to_lowercase())
+}
+
+/// A registration: counted per client and per email, whether it succeeds or
+/// not (every account made is one more to abuse).
+pub async fn registration_attempt(
+    pool: &PgPool,
+    limits: &LoginLimits,
+    email: &str,
+    client: Option<ClientAddr>,
+) -> Result<Reservation, AppError> {
+    let mut buckets = vec![Bucket {
+        key: format!("register:email:{}", email.trim().to_lowercase()),
+        limit: REGISTRATIONS_PER_EMAIL,
+    }];
+    buckets.extend(client_bucket("register", client, limits.registrations_per_client));
+    reserve(pool, &buckets, limits.registration_window).await
+}
+
+/// An attempt to watch a shipment by tracking number and postcode.
+pub async fn watch_attempt(pool: &PgPool, user_id: i64, client: Option<ClientAddr>) -> Result<Reservation, AppError> {
+    let mut buckets = vec![Bucket {
+        key: format!("watch:user:{user_id}"),
+        limit: WATCH_ATTEMPTS_PER_USER,
+    }];
+    buckets.extend(client_bucket("watch", client, WATCH_ATTEMPTS_PER_CLIENT));
+    reserve(pool, &buckets, WATCH_WINDOW).await
+}
+
+/// Reserved attempts; dropping it keeps them counted.
+#[derive(Debug)]
+#[must_use = "an attempt that should not count must be released"]
+pub struct Reservation(Vec<i64>);
+
+impl Reservation {
+    /// The attempt succeeded and should not use up the allowance.
+    pub async fn release(self, pool: &PgPool) -> Result<(), AppError> {
+        sqlx::query!("DELETE FROM attempts WHERE id = ANY($1)", &self.0)
+            .execute(pool)
+            .await?;
+        Ok(())
+    }
+}
+
+/// Counts one attempt in every bucket, or refuses it (429, and when the
+/// oldest counted attempt leaves the window) if any bucket is over its limit.
+async fn reserve(pool: &PgPool, buckets: &[Bucket], window: Duration) -> Result<Reservation, AppError> {
+    let keys: Vec<String> = buckets.iter().map(|b| b.key.clone()).collect();
+    let window = window.as_secs_f64();
+    // Two statements on purpose: the count runs after the insert committed,
+    // so it sees every parallel attempt that counted before it.
+    let ids = sqlx::query_scalar!(
+        "INSERT INTO attempts (bucket) SELECT unnest($1::text[]) RETURNING id",
+        &keys
+    )
+    .fetch_all(pool)
+    .await?;
+    let counts = sqlx::query!(
+        r#"SELECT bucket AS "bucket!", count(*) AS "attempts!",
+                  EXTRACT(EPOCH FROM min(attempted_at) + make_interval(secs => $2) - now())::float8 AS retry
+           FROM attempts
+           WHERE bucket = ANY($1) AND attempted_at > now() - make_interval(secs => $2)
+           GROUP BY bucket"#,
+        &keys,
+        window,
+    )
+    .fetch_all(pool)
+    .await?;
+    let over = counts.iter().filter(|row| {
+        buckets
+            .iter()
+            .any(|b| b.key == row.bucket && row.attempts > b.limit)
+    });
+    let retry_after = over
+        .map(|row| row.retry.unwrap_or(60.0).ceil().max(1.0) as u64)
+        .max();
+    if let Some(retry_after_secs) = retry_after {
+        metrics::counter!("shipwatch_throttled_total").increment(1);
+        Reservation(ids).release(pool).await?;
+        return Err(AppError::TooManyRequests { retry_after_secs });
+    }
+    sqlx::query!(
+        "DELETE FROM attempts WHERE bucket = ANY($1) AND attempted_at < now() - make_interval(secs => $2)",
+        &keys,
+        window,
+    )
+    .execute(pool)
+    .await?;
+    Ok(Reservation(ids))
 }

@@ -3,10 +3,12 @@
 //! extractors). The doors (`crate::api` server functions, the server crate's
 //! routes) build on this.
 
+pub mod client;
 pub mod extract;
 pub mod form_echo;
 pub mod state;
 
-pub use extract::{from_server_fn, has_bearer_token, SignedIn};
+pub use client::{ClientAddr, TrustedProxies};
+pub use extract::{client_of_server_fn, from_server_fn, has_bearer_token, SignedIn};
 pub use form_echo::FormEcho;
 pub use state::{AppState, StreamSettings};

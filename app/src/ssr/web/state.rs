@@ -7,8 +7,10 @@ use sqlx::PgPool;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::ssr::auth::password::HashTurns;
 use crate::ssr::auth::throttle::LoginLimits;
 use crate::ssr::stream::Hub;
+use crate::ssr::web::TrustedProxies;
 
 /// Shared by the axum router and provided to server functions as context.
 #[derive(Clone, FromRef)]
@@ -16,6 +18,10 @@ pub struct AppState {
     pub pool: PgPool,
     pub leptos_options: LeptosOptions,
     pub login_limits: LoginLimits,
+    /// Proxies whose `X-Forwarded-For` / `Forwarded` is believed.
+    pub trusted_proxies: TrustedProxies,
+    /// Password hashes each client has in progress on this server.
+    pub hash_turns: Arc<HashTurns>,
     /// The origin browsers use to reach us (`http://127.0.0.1:3000`); requests
     /// that change state with a cookie must come from it.
     pub public_origin: String,

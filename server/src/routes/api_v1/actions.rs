@@ -12,7 +12,7 @@ use app::error::{AppError, ProblemDetails};
 use app::ssr::actions::{problems, shipment_in_path, watching};
 use app::ssr::web::AppState;
 
-use crate::routes::extract::ApiJson;
+use crate::routes::extract::{ApiJson, ClientIp};
 
 #[derive(Deserialize, ToSchema)]
 pub struct WatchRequest {
@@ -29,10 +29,11 @@ pub struct WatchRequest {
 pub async fn watch(
     State(state): State<AppState>,
     viewer: Viewer,
+    ClientIp(client): ClientIp,
     ApiJson(body): ApiJson<WatchRequest>,
 ) -> Result<(StatusCode, Json<ShipmentSummary>), AppError> {
     let proof = input::WatchProof::parse(&body.tracking_number, &body.postal_code)?;
-    let summary = watching::watch(&state.pool, &viewer, &proof).await?;
+    let summary = watching::watch(&state.pool, &viewer, &proof, client).await?;
     Ok((StatusCode::CREATED, Json(summary)))
 }
 

@@ -2,6 +2,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::Response;
 use axum::Json;
 use serde::Deserialize;
 use tower_sessions::Session;
@@ -13,6 +14,7 @@ use app::ssr::actions::accounts;
 use app::ssr::auth::session;
 use app::ssr::web::AppState;
 
+use crate::routes::device_cookie::{with_device_cookie, DeviceCookie};
 use crate::routes::extract::{ApiJson, ClientIp};
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -24,23 +26,27 @@ pub struct Credentials {
 /// `POST /api/v1/session`: sign in; the response sets the session cookie.
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = Credentials, security(),
     responses((status = 200, body = Account), (status = 401, body = ProblemDetails),
-              (status = 429, description = "too many failed attempts", body = ProblemDetails)))]
+              (status = 429, description = "too many failed attempts", body = ProblemDetails),
+              (status = 503, description = "busy: try again shortly", body = ProblemDetails)))]
 pub async fn sign_in(
     State(state): State<AppState>,
     ClientIp(client): ClientIp,
+    DeviceCookie(device): DeviceCookie,
     session: Session,
     ApiJson(body): ApiJson<Credentials>,
-) -> Result<Json<Account>, AppError> {
-    let user = accounts::sign_in(
-        &state.pool,
-        &state.login_limits,
-        &body.email,
-        body.password,
+) -> Result<Response, AppError> {
+    let origin = accounts::Origin {
         client,
-    )
-    .await?;
-    session::sign_in(&session, user.id).await?;
-    Ok(Json(Account::from(user)))
+        device: device.as_deref(),
+        hash_turns: &state.hash_turns,
+    };
+    let welcome = accounts::sign_in(&state.pool, &state.login_limits, &body.email, body.password, origin).await?;
+    session::sign_in(&session, welcome.user.id).await?;
+    Ok(with_device_cookie(
+        Json(Account::from(welcome.user)),
+        &welcome.device_token,
+        &state.public_origin,
+    ))
 }
 
 /// `GET /api/v1/session`: who is signed in.
