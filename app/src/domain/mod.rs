@@ -27,7 +27,7 @@ pub use shipment::{
 pub use status::{IllegalTransition, ShipmentStatus, UnknownStatus};
 pub use tracking_number::{TrackingNumber, TrackingNumberError};
 pub use viewer::{CurrentUser, Viewer};
-pub use visibility::{may_see, needs_attention, STALE_AFTER_HOURS};
+pub use visibility::{may_see, Audience, needs_attention, STALE_AFTER_HOURS};
 pub use work::{
     BulkOutcome, BulkStatusUpdate, IssuedToken, NewShipment, Problem, TokenInfo, UserInfo, ViewerRights,
 };

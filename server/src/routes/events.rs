@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 
-use app::domain::{EventPage, StreamEvent};
+use app::domain::{CurrentUser, EventPage, StreamEvent};
 use app::error::{AppError, ProblemDetails};
 use app::ssr::auth::credential::Authenticated;
 use app::ssr::stream::{log, Feed, StreamItem};
@@ -43,6 +43,7 @@ pub async fn stream(
     let retry = state.stream.retry;
     let mut listening = state.hub.listener_status();
 
+    let viewer = feed.user().clone();
     let events = async_stream::stream! {
         let start = feed.cursor();
         // `id:` without data sets the browser's Last-Event-ID without firing an
@@ -70,7 +71,7 @@ pub async fn stream(
                 tokio::select! {
                     item = &mut next => match item {
                         Ok(Some(item)) => {
-                            yield Ok(frame(&item));
+                            yield Ok(frame(&item, &viewer));
                             break;
                         }
                         _ => break 'feed,
@@ -107,11 +108,11 @@ fn listener_event(up: bool) -> Event {
         .data(if up { "live" } else { "reconnecting" })
 }
 
-fn frame(item: &StreamItem) -> Event {
+fn frame(item: &StreamItem, viewer: &CurrentUser) -> Event {
     Event::default()
         .id(item.position.to_string())
         .event("shipment")
-        .data(&*item.json)
+        .data(&**item.json_for(viewer.id, viewer.role))
 }
 
 #[utoipa::path(get, path = "/api/v1/events", tag = "events",
@@ -141,7 +142,7 @@ pub async fn long_poll(
     let mut item = first;
     while let Some(current) = item {
         let event: StreamEvent =
-            serde_json::from_str(&current.json).map_err(|e| anyhow::anyhow!("stream frame: {e}"))?;
+            serde_json::from_str(current.json_for(feed.user().id, feed.user().role)).map_err(|e| anyhow::anyhow!("stream frame: {e}"))?;
         page.cursor = current.position;
         page.events.push(event);
         item = if page.events.len() < log::PAGE as usize {

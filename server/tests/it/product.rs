@@ -451,12 +451,14 @@ async fn a_request_abandoned_mid_work_can_be_retried_with_its_key(pool: PgPool) 
         .send()
         .await
         .expect("sign in");
-    let cookie = signed_in.headers()["set-cookie"]
-        .to_str()
-        .expect("cookie")
-        .split(';')
-        .next()
-        .expect("cookie pair")
+    let cookie = signed_in
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .filter_map(|value| value.split(';').next())
+        .find(|pair| !pair.starts_with(app::ssr::auth::devices::COOKIE))
+        .expect("the session cookie")
         .to_owned();
     let body = json!({"status": "out_for_delivery", "location": "Depot 3"}).to_string();
 

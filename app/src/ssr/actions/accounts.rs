@@ -12,7 +12,7 @@ use crate::ssr::auth::password::{hash_password, verify_password, HashTurns};
 use crate::ssr::auth::throttle::{self, LoginLimits};
 use crate::ssr::auth::{devices, policy};
 use crate::ssr::db;
-use crate::ssr::web::ClientAddr;
+use crate::ssr::auth::client::ClientAddr;
 
 /// Where a sign-in or registration comes from.
 #[derive(Debug, Clone, Copy)]

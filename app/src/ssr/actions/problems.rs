@@ -4,7 +4,7 @@
 
 use sqlx::PgPool;
 
-use crate::domain::{Problem, TrackingNumber, Viewer};
+use crate::domain::{Audience, Problem, TrackingNumber, Viewer};
 use crate::error::AppError;
 use crate::ssr::auth::policy;
 use crate::ssr::db;
@@ -45,5 +45,9 @@ pub async fn resolve(
 /// Every open problem, oldest first (staff: the console's queue).
 pub async fn open_problems(pool: &PgPool, viewer: &Viewer) -> Result<Vec<Problem>, AppError> {
     policy::require_staff(viewer)?;
-    db::problems::open(pool, None).await
+    let open = db::problems::open(pool, None).await?;
+    Ok(open
+        .into_iter()
+        .map(|(problem, role)| Audience::Staff.problem(problem, role))
+        .collect())
 }

@@ -6,7 +6,7 @@ use sqlx::PgPool;
 
 use crate::domain::input::{BulkStatusPost, Reopening, ShipmentDraft, StatusPost};
 use crate::domain::{
-    BulkOutcome, PageCursor, Role, ShipmentDetail, ShipmentEvent, ShipmentList, ShipmentQuery,
+    Audience, BulkOutcome, PageCursor, Role, ShipmentDetail, ShipmentEvent, ShipmentList, ShipmentQuery,
     ShipmentSummary, TimelineCursor, TrackingNumber, Viewer, ViewerRights,
 };
 use crate::error::AppError;
@@ -56,15 +56,29 @@ pub async fn detail(
     let id = policy::visible_shipment_id(pool, viewer, tracking_number).await?;
     let (shipment, timeline, older_events) = db::shipments::detail(pool, id, before).await?;
     let relation = db::watchers::relation(pool, id, viewer.user_id()).await?;
-    let open_problems = db::problems::open(pool, Some(id)).await?;
+    let audience = Audience::new(viewer.is_staff(), relation.owns);
+    let open_problems = if audience.sees_problems() {
+        db::problems::open(pool, Some(id)).await?
+    } else {
+        Vec::new()
+    };
     Ok(ShipmentDetail {
         shipment,
-        timeline,
+        timeline: timeline
+            .into_iter()
+            .map(|(event, actor_role)| audience.event(event, actor_role))
+            .collect(),
         older_events,
-        delivery_instructions: relation.delivery_instructions,
-        destination_postal_code: (relation.owns || viewer.is_staff())
+        delivery_instructions: relation
+            .delivery_instructions
+            .filter(|_| audience.sees_instructions()),
+        destination_postal_code: audience
+            .sees_postcode()
             .then_some(relation.destination_postal_code),
-        open_problems,
+        open_problems: open_problems
+            .into_iter()
+            .map(|(problem, reporter_role)| audience.problem(problem, reporter_role))
+            .collect(),
         rights: ViewerRights {
             owns: relation.owns,
             watches: relation.watches,

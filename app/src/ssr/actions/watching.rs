@@ -11,7 +11,7 @@ use crate::domain::{ShipmentSummary, TrackingNumber, Viewer};
 use crate::error::AppError;
 use crate::ssr::auth::{policy, throttle};
 use crate::ssr::db;
-use crate::ssr::web::ClientAddr;
+use crate::ssr::auth::client::ClientAddr;
 
 /// Starts watching; returns the shipment's summary so the list can show it at
 /// once. Watching twice, or watching one's own shipment, is harmless. Refused

@@ -1,6 +1,7 @@
 //! Who is asking, and what they may do. Above storage, below the stream and
 //! the actions.
 //!
+//! * `client` — which client a request comes from (trusted proxies, IPv6 /64).
 //! * `password` — argon2id hashing, bounded per core and per client.
 //! * `session` — the cookie session layer (tower-sessions, stored in Postgres).
 //! * `tokens` — API tokens for integrations.
@@ -12,6 +13,7 @@
 //!   attempts are counted apart (OWASP's device cookie).
 //! * `policy` — the one place that answers "may this viewer do that".
 
+pub mod client;
 pub mod credential;
 pub mod devices;
 pub mod password;

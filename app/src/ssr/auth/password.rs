@@ -24,7 +24,7 @@ use tokio::sync::Semaphore;
 
 use crate::domain::NewPassword;
 use crate::error::AppError;
-use crate::ssr::web::ClientAddr;
+use crate::ssr::auth::client::ClientAddr;
 
 /// How long a request waits for a hashing slot before 503.
 pub const QUEUE_TIMEOUT: Duration = Duration::from_secs(3);

@@ -22,7 +22,7 @@ use std::time::Duration;
 use sqlx::PgPool;
 
 use crate::error::AppError;
-use crate::ssr::web::ClientAddr;
+use crate::ssr::auth::client::ClientAddr;
 
 #[derive(Debug, Clone)]
 pub struct LoginLimits {

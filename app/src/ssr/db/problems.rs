@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 
-use crate::domain::{EventKind, Problem};
+use crate::domain::{EventKind, Problem, Role};
 use crate::error::AppError;
 
 use super::events::{self, NewEvent};
@@ -65,10 +65,11 @@ pub async fn resolve(
 }
 
 /// Open problems of one shipment, or of all when `shipment_id` is `None`,
-/// oldest first. The caller has checked that the viewer may see them.
-pub async fn open(pool: &PgPool, shipment_id: Option<i64>) -> Result<Vec<Problem>, AppError> {
+/// oldest first, with the reporter's role. The caller has checked that the
+/// viewer may see them.
+pub async fn open(pool: &PgPool, shipment_id: Option<i64>) -> Result<Vec<(Problem, Role)>, AppError> {
     let rows = sqlx::query!(
-        r#"SELECT p.id, s.tracking_number, p.description, u.email AS reported_by,
+        r#"SELECT p.id, s.tracking_number, p.description, u.email AS reported_by, u.role AS "reporter_role: Role",
                   p.reported_at AS "reported_at: DateTime<Utc>"
            FROM shipment_problems p
            JOIN shipments s ON s.id = p.shipment_id
@@ -82,14 +83,17 @@ pub async fn open(pool: &PgPool, shipment_id: Option<i64>) -> Result<Vec<Problem
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| Problem {
-            id: r.id,
-            tracking_number: r.tracking_number,
-            description: r.description,
-            reported_by: r.reported_by,
-            reported_at: r.reported_at,
-            resolved_at: None,
-            resolution: None,
+        .map(|r| {
+            let problem = Problem {
+                id: r.id,
+                tracking_number: r.tracking_number,
+                description: r.description,
+                reported_by: r.reported_by,
+                reported_at: r.reported_at,
+                resolved_at: None,
+                resolution: None,
+            };
+            (problem, r.reporter_role)
         })
         .collect())
 }

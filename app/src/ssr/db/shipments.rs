@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 
 use crate::domain::input::ShipmentDraft;
-use crate::domain::{
+use crate::domain::{Role, 
     EventKind, ShipmentEvent, ShipmentQuery, ShipmentStatus, ShipmentSummary, StatusCount, TimelineCursor,
     TrackingNumber, Viewer, TIMELINE_PAGE,
 };
@@ -106,13 +106,14 @@ pub async fn detail(
     pool: &PgPool,
     shipment_id: i64,
     before: Option<TimelineCursor>,
-) -> Result<(ShipmentSummary, Vec<ShipmentEvent>, Option<String>), AppError> {
+) -> Result<(ShipmentSummary, Vec<(ShipmentEvent, Option<Role>)>, Option<String>), AppError> {
     let summary = summary_of(pool, shipment_id).await?;
     let tracking_number = summary.tracking_number.clone();
     // One more than a page, to know whether there is an older page.
-    let mut events: Vec<ShipmentEvent> = sqlx::query!(
+    let mut events: Vec<(ShipmentEvent, Option<Role>)> = sqlx::query!(
         r#"SELECT e.id, e.kind AS "kind: EventKind", e.status AS "status: ShipmentStatus",
-                  e.location, e.note, e.occurred_at AS "occurred_at: DateTime<Utc>", COALESCE(u.email, 'system') AS "actor!"
+                  e.location, e.note, e.occurred_at AS "occurred_at: DateTime<Utc>", COALESCE(u.email, 'system') AS "actor!",
+                  u.role AS "actor_role?: Role"
            FROM shipment_events e LEFT JOIN users u ON u.id = e.actor_id
            WHERE e.shipment_id = $1
              AND ($2::timestamptz IS NULL OR (e.occurred_at, e.id) < ($2, $3))
@@ -126,20 +127,23 @@ pub async fn detail(
     .fetch_all(pool)
     .await?
     .into_iter()
-    .map(|e| ShipmentEvent {
-        id: e.id,
-        tracking_number: tracking_number.clone(),
-        kind: e.kind,
-        status: e.status,
-        location: e.location,
-        note: e.note,
-        occurred_at: e.occurred_at,
-        actor: e.actor,
+    .map(|e| {
+        let event = ShipmentEvent {
+            id: e.id,
+            tracking_number: tracking_number.clone(),
+            kind: e.kind,
+            status: e.status,
+            location: e.location,
+            note: e.note,
+            occurred_at: e.occurred_at,
+            actor: e.actor,
+        };
+        (event, e.actor_role)
     })
     .collect();
     let older = (events.len() > TIMELINE_PAGE as usize).then(|| {
         events.truncate(TIMELINE_PAGE as usize);
-        events.last().map(|e| TimelineCursor::of(e).encode())
+        events.last().map(|(e, _)| TimelineCursor::of(e).encode())
     });
     Ok((summary, events, older.flatten()))
 }

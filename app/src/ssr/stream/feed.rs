@@ -84,6 +84,11 @@ impl Feed {
         })
     }
 
+    /// Whose feed this is.
+    pub fn user(&self) -> &CurrentUser {
+        &self.user
+    }
+
     /// The cursor the feed starts from (until the first event is handed out).
     pub fn cursor(&self) -> i64 {
         self.last

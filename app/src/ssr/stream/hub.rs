@@ -15,21 +15,28 @@ use std::time::Instant;
 
 use tokio::sync::{mpsc, watch};
 
-use crate::domain::{may_see, CurrentUser, Role};
+use crate::domain::{may_see, Audience, CurrentUser, Role};
 use crate::error::AppError;
 use crate::ssr::auth::credential::Credential;
 
-/// One committed event, serialised once and shared by every recipient.
+/// One committed event, serialised once per audience and shared by every
+/// recipient.
 #[derive(Debug)]
 pub struct StreamItem {
     pub position: i64,
     pub owner_id: i64,
     pub watchers: Vec<i64>,
-    /// The `data:` of the SSE frame: a one-line `StreamEvent`.
-    pub json: Arc<str>,
+    /// The `data:` of the SSE frame — a one-line `StreamEvent` — as each
+    /// [`Audience`] is shown it, in [`Audience::ALL`] order.
+    pub frames: [Arc<str>; 3],
 }
 
 impl StreamItem {
+    /// The frame as this viewer (who may see it) is shown it.
+    pub fn json_for(&self, user_id: i64, role: Role) -> &Arc<str> {
+        &self.frames[Audience::of(user_id, role, self.owner_id) as usize]
+    }
+
     /// Whether a viewer may see this event (the visibility rule, on ids
     /// already in memory).
     pub fn visible_to(&self, user_id: i64, role: Role) -> bool {
@@ -257,7 +264,7 @@ mod tests {
             position,
             owner_id,
             watchers,
-            json: Arc::from("{}"),
+            frames: [Arc::from("{}"), Arc::from("{}"), Arc::from("{}")],
         })
     }
 

@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 
 use crate::domain::{
-    needs_attention, CountMove, CurrentUser, EventKind, ShipmentEvent, ShipmentStatus, Standing, StreamEvent,
+    needs_attention, Audience, CountMove, CurrentUser, EventKind, Role, ShipmentEvent, ShipmentStatus, Standing, StreamEvent,
 };
 use crate::error::AppError;
 use crate::ssr::db::shipments::SummaryRow;
@@ -27,6 +27,7 @@ struct LogRow {
     note: Option<String>,
     occurred_at: DateTime<Utc>,
     actor: String,
+    actor_role: Option<Role>,
     owner_id: i64,
     watchers: Vec<i64>,
     tracking_number: String,
@@ -56,28 +57,33 @@ impl LogRow {
             updated_at: self.updated_at,
         }
         .into_summary()?;
-        let frame = StreamEvent {
-            position: self.stream_position,
-            event: ShipmentEvent {
-                id: self.id,
-                tracking_number: shipment.tracking_number.clone(),
-                kind: self.kind,
-                status: self.status,
-                location: self.location,
-                note: self.note,
-                occurred_at: self.occurred_at,
-                actor: self.actor,
-            },
-            shipment,
-            counts,
+        let event = ShipmentEvent {
+            id: self.id,
+            tracking_number: shipment.tracking_number.clone(),
+            kind: self.kind,
+            status: self.status,
+            location: self.location,
+            note: self.note,
+            occurred_at: self.occurred_at,
+            actor: self.actor,
         };
-        let json =
-            serde_json::to_string(&frame).map_err(|e| anyhow::anyhow!("serialising a stream frame: {e}"))?;
+        let frame_for = |audience: Audience| -> Result<Arc<str>, AppError> {
+            let frame = StreamEvent {
+                position: self.stream_position,
+                event: audience.event(event.clone(), self.actor_role),
+                shipment: shipment.clone(),
+                counts: counts.clone(),
+            };
+            let json = serde_json::to_string(&frame)
+                .map_err(|e| anyhow::anyhow!("serialising a stream frame: {e}"))?;
+            Ok(Arc::from(json))
+        };
+        let [staff, owner, watcher] = Audience::ALL;
         Ok(StreamItem {
             position: self.stream_position,
             owner_id: self.owner_id,
             watchers: self.watchers,
-            json: Arc::from(json),
+            frames: [frame_for(staff)?, frame_for(owner)?, frame_for(watcher)?],
         })
     }
 
@@ -124,7 +130,7 @@ async fn read(pool: &PgPool, after: i64, viewer: Option<&CurrentUser>) -> Result
         LogRow,
         r#"SELECT e.stream_position, e.id, e.kind AS "kind: EventKind", e.status AS "status: ShipmentStatus",
                   e.location, e.note, e.occurred_at AS "occurred_at: DateTime<Utc>",
-                  COALESCE(u.email, 'system') AS "actor!",
+                  COALESCE(u.email, 'system') AS "actor!", u.role AS "actor_role?: Role",
                   s.owner_id,
                   ARRAY(SELECT w.user_id FROM shipment_watchers w WHERE w.shipment_id = s.id) AS "watchers!",
                   s.tracking_number, s.status AS "current_status: ShipmentStatus", s.origin, s.destination,

@@ -3,12 +3,11 @@
 //! extractors). The doors (`crate::api` server functions, the server crate's
 //! routes) build on this.
 
-pub mod client;
 pub mod extract;
 pub mod form_echo;
 pub mod state;
 
-pub use client::{ClientAddr, TrustedProxies};
+pub use crate::ssr::auth::client::{ClientAddr, TrustedProxies};
 pub use extract::{client_of_server_fn, from_server_fn, has_bearer_token, SignedIn};
 pub use form_echo::FormEcho;
 pub use state::{AppState, StreamSettings};
