@@ -64,6 +64,9 @@ export default defineConfig({
       // The server learns that a browser dropped a stream when it next writes
       // to it: pings every 5 s let stream counts settle within a test.
       SHIPWATCH_HEARTBEAT_SECS: "5",
+      // Tests count open streams from /metrics, read with this token.
+      SHIPWATCH_METRICS_TOKEN: process.env.E2E_METRICS_TOKEN ?? "e2e-metrics-token",
+      SHIPWATCH_METRICS_ADDR: "off",
     },
   },
 });

@@ -40,7 +40,9 @@ async function live(page: Page) {
 
 /** Open streams on the server, from /metrics. */
 async function openStreams(api: APIRequestContext): Promise<number> {
-  const text = await (await api.get("/metrics")).text();
+  const text = await (
+    await api.get("/metrics", { headers: { Authorization: `Bearer ${process.env.E2E_METRICS_TOKEN ?? "e2e-metrics-token"}` } })
+  ).text();
   const match = text.match(/^shipwatch_open_streams (\d+)/m);
   return match ? Number(match[1]) : 0;
 }

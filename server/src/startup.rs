@@ -65,6 +65,14 @@ pub struct ServeArgs {
     /// (`127.0.0.1,10.0.0.0/8`). Empty: the connection's peer is the client.
     #[arg(long, env = "SHIPWATCH_TRUSTED_PROXIES", default_value = "", value_parser = parse_trusted_proxies)]
     pub trusted_proxies: TrustedProxies,
+    /// Where Prometheus metrics are served (`/metrics`, no authentication):
+    /// keep it loopback or on a private network. `off` disables it.
+    #[arg(long, env = "SHIPWATCH_METRICS_ADDR", default_value = "127.0.0.1:9464")]
+    pub metrics_addr: String,
+    /// A bearer token that may also read `/metrics` on the app's own port
+    /// (for a scraper that can only reach that). Unset: 404 there.
+    #[arg(long, env = "SHIPWATCH_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
     /// Seconds between `: ping` heartbeats on idle live streams.
     #[arg(long, env = "SHIPWATCH_HEARTBEAT_SECS", default_value_t = 15)]
     pub heartbeat_secs: u64,
@@ -116,6 +124,7 @@ impl ServeArgs {
             leptos_options: leptos_options(self.addr)?,
             login_limits: self.login_limits(),
             trusted_proxies: self.trusted_proxies.clone(),
+            metrics_token: self.metrics_token.clone().filter(|t| !t.is_empty()),
             public_origin: self.public_origin(),
             session: self.session_config(),
             stream: StreamSettings {
@@ -145,6 +154,7 @@ pub struct AppConfig {
     pub leptos_options: LeptosOptions,
     pub login_limits: LoginLimits,
     pub trusted_proxies: TrustedProxies,
+    pub metrics_token: Option<String>,
     pub public_origin: String,
     pub session: SessionConfig,
     pub stream: StreamSettings,
@@ -185,6 +195,7 @@ pub async fn build_app(pool: PgPool, config: AppConfig) -> anyhow::Result<Runnin
         login_limits: config.login_limits,
         trusted_proxies: config.trusted_proxies,
         hash_turns: Default::default(),
+        metrics_token: config.metrics_token.map(Arc::from),
         public_origin: config.public_origin,
         hub: Arc::clone(&hub),
         stream: config.stream,
@@ -202,7 +213,7 @@ pub async fn build_app(pool: PgPool, config: AppConfig) -> anyhow::Result<Runnin
     let router = Router::new()
         .route("/healthz", get(health::alive))
         .route("/readyz", get(health::ready))
-        .route("/metrics", get(metrics::render))
+        .route("/metrics", get(metrics::render_for_token))
         .route("/login", post(forms::sign_in))
         .route("/register", post(forms::register))
         .route("/logout", post(forms::sign_out))
@@ -268,6 +279,7 @@ pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         )
     })?;
     let url = format!("http://{}", listener.local_addr()?);
+    serve_metrics(&args.metrics_addr).await;
     tracing::info!(%url, "Shipwatch is serving");
     println!("Shipwatch is running at {url}  (Ctrl-C to stop)");
     let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
@@ -297,6 +309,28 @@ pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     pool.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Serves `/metrics` on its own address, in the background. A second
+/// instance on the same machine (a rolling restart) finds the address taken:
+/// it says so and serves the app without it.
+async fn serve_metrics(addr: &str) {
+    if addr.eq_ignore_ascii_case("off") || addr.is_empty() {
+        return;
+    }
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            tracing::warn!(%addr, %error, "metrics not served: cannot listen on SHIPWATCH_METRICS_ADDR");
+            return;
+        }
+    };
+    tracing::info!(%addr, "metrics at /metrics");
+    tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, metrics::router()).await {
+            tracing::warn!(%error, "metrics listener stopped");
+        }
+    });
 }
 
 /// How long in-flight requests get to finish after a shutdown signal.

@@ -1,11 +1,22 @@
 //! `/metrics` in Prometheus text format (metrics + metrics-exporter-prometheus).
 //! Aggregate counts only: nothing about any user or shipment.
+//!
+//! Not public: served on its own listen address (`SHIPWATCH_METRICS_ADDR`,
+//! loopback-only by default, [`router`]), and on the app's port only to
+//! a scraper that presents `SHIPWATCH_METRICS_TOKEN` as a bearer token
+//! ([`render_for_token`]; 404 when no token is configured).
 
 use std::sync::OnceLock;
 
-use axum::http::header::CONTENT_TYPE;
-use axum::http::Method;
-use axum::response::IntoResponse;
+use axum::extract::State;
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+
+use app::ssr::auth::credential::bearer_token;
+use app::ssr::web::AppState;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
@@ -59,6 +70,37 @@ fn describe() {
         "shipwatch_http_request_duration_seconds",
         "HTTP request latency (streams: time to headers)"
     );
+}
+
+/// The metrics listener's routes (`SHIPWATCH_METRICS_ADDR`): `/metrics` only.
+pub fn router() -> Router {
+    Router::new().route("/metrics", get(render))
+}
+
+/// `/metrics` on the app's port: for the configured bearer token only.
+pub async fn render_for_token(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(expected) = state.metrics_token.as_deref() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let presented = headers
+        .get(AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(bearer_token);
+    match presented {
+        Some(token) if same_secret(token.as_bytes(), expected.as_bytes()) => render().await.into_response(),
+        _ => (
+            StatusCode::UNAUTHORIZED,
+            [("www-authenticate", "Bearer")],
+            "metrics need the bearer token configured in SHIPWATCH_METRICS_TOKEN\n",
+        )
+            .into_response(),
+    }
+}
+
+/// Compares without stopping at the first differing byte, so the time taken
+/// does not tell a guesser how much of the token was right.
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
 }
 
 pub async fn render() -> impl IntoResponse {

@@ -121,9 +121,31 @@ async fn invented_methods_do_not_create_metric_series(pool: PgPool) {
             .await
             .expect("request");
     }
-    let metrics = app.get("/metrics").await.text().await.expect("metrics");
+    let metrics = app.metrics().await.text().await.expect("metrics");
     assert!(!metrics.contains("AAAA"), "no label per invented method");
     assert!(metrics.contains(r#"method="other""#));
+}
+
+/// `/metrics` on the app's port is not public: without the configured
+/// bearer token (or with a wrong one) it is refused, and an app with no
+/// token configured does not serve it there at all.
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn metrics_are_not_public_on_the_app_port(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    assert_eq!(app.get("/metrics").await.status(), 401);
+    let wrong = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth("test-metrics-tokeN")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(wrong.status(), 401);
+    let scraped = app.metrics().await;
+    assert_eq!(scraped.status(), 200);
+    assert!(scraped.text().await.expect("body").contains("shipwatch_http_request_duration_seconds"));
+    let without_token = TestApp::spawn_configured(pool, |config| config.metrics_token = None).await;
+    assert_eq!(without_token.get("/metrics").await.status(), 404);
 }
 
 /// Every response carries the browser defences: no sniffing, no framing, no
@@ -536,4 +558,27 @@ async fn watchers_and_owners_see_no_emails_and_watchers_no_private_details(pool:
     let staff_view = text_of(ops.clone(), detail.clone()).await;
     assert!(staff_view.contains("ops@example.com") && staff_view.contains("bob@example.com"));
     assert!(staff_view.contains(secret_instructions) && staff_view.contains(secret_problem));
+}
+
+/// Once shutdown begins, open streams end (their browsers resume on another
+/// instance) and a stream asked for during the drain is refused with 503
+/// and Retry-After instead of staying open past the drain.
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn streams_end_and_new_ones_are_refused_once_shutdown_begins(pool: PgPool) {
+    app::ssr::demo::seed_demo(&pool).await.expect("seed");
+    let app = TestApp::spawn(pool).await;
+    let alice = app.as_user("alice@example.com").await;
+    let mut open = alice.get("/api/events").await;
+    assert_eq!(open.status(), 200);
+    app.hub.shut_down();
+    let ended = tokio::time::timeout(Duration::from_secs(10), async {
+        while open.chunk().await.expect("read").is_some() {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the open stream ends");
+    let late = alice.get("/api/events").await;
+    assert_eq!(late.status(), 503, "no new stream during the drain");
+    assert!(late.headers().contains_key("retry-after"));
+    let poll = alice.get("/api/v1/events").await;
+    assert_eq!(poll.status(), 503, "nor a long-poll");
 }

@@ -17,6 +17,8 @@ use server::startup::AppConfig;
 use sqlx::PgPool;
 
 pub const DEMO_PASSWORD: &str = "demo-password";
+/// The token tests read `/metrics` on the app's port with.
+pub const METRICS_TOKEN: &str = "test-metrics-token";
 
 /// The app serving on a free loopback port until the test ends.
 #[derive(Clone)]
@@ -68,6 +70,7 @@ impl TestApp {
             leptos_options,
             login_limits,
             trusted_proxies: Default::default(),
+            metrics_token: Some(METRICS_TOKEN.to_owned()),
             public_origin: format!("http://{addr}"),
             session: SessionConfig {
                 secure: false,
@@ -137,6 +140,16 @@ impl TestApp {
             client: TestApp::browser_from(local),
             ..self.clone()
         }
+    }
+
+    /// `/metrics` as the configured scraper reads it.
+    pub async fn metrics(&self) -> reqwest::Response {
+        reqwest::Client::new()
+            .get(self.url("/metrics"))
+            .bearer_auth(METRICS_TOKEN)
+            .send()
+            .await
+            .expect("metrics")
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -612,7 +612,7 @@ async fn metrics_report_streams_and_deliveries_in_prometheus_format(pool: PgPool
         .remove(0);
     scan(&pool, &number, "counted").await;
     stream.next_shipment(Duration::from_secs(5)).await.expect("event");
-    let response = app.get("/metrics").await;
+    let response = app.metrics().await;
     assert_eq!(response.status(), 200);
     let body = response.text().await.expect("body");
     for name in [

@@ -127,6 +127,11 @@ impl Hub {
         let (sender, receiver) = mpsc::channel(self.buffer);
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         if let Ok(mut subscribers) = self.subscribers.write() {
+            // Checked under the lock `shut_down` takes after raising the flag:
+            // a stream is either refused here or closed there, never missed.
+            if self.is_shutting_down() {
+                return Err(AppError::Unavailable);
+            }
             let open = subscribers.values().filter(|s| s.user_id == user.id).count();
             if open >= limit {
                 return Err(AppError::TooManyStreams { limit });
@@ -222,7 +227,8 @@ impl Hub {
         self.listener_connected.subscribe()
     }
 
-    /// Ends every stream (clients reconnect elsewhere) and refuses new ones.
+    /// Ends every open stream and refuses new ones (503, try again: the
+    /// client resumes on another instance), so none outlives the drain.
     pub fn shut_down(&self) {
         let _ = self.shutdown.send(true);
         let ids: Vec<u64> = self

@@ -20,6 +20,9 @@ pub struct AppState {
     pub login_limits: LoginLimits,
     /// Proxies whose `X-Forwarded-For` / `Forwarded` is believed.
     pub trusted_proxies: TrustedProxies,
+    /// The bearer token that may read `/metrics` on the app's port (`None`:
+    /// only on the metrics listen address).
+    pub metrics_token: Option<Arc<str>>,
     /// Password hashes each client has in progress on this server.
     pub hash_turns: Arc<HashTurns>,
     /// The origin browsers use to reach us (`http://127.0.0.1:3000`); requests
