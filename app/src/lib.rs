@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod components;
+pub mod csp;
 pub mod domain;
 pub mod error;
 pub mod live;
@@ -55,6 +56,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HashedStylesheet options=options.clone() id="leptos" />
                 <HydrationScripts options />
                 <live::EarlyStart />
+                <csp::PagePolicy />
                 <MetaTags />
             </head>
             <body>

@@ -369,6 +369,7 @@ pub fn EarlyStart() -> impl IntoView {
             .unzip();
         view! {
             <script
+                nonce=leptos::nonce::use_nonce()
                 data-account=account
                 data-after=after
                 inner_html=include_str!("live-start.js")

@@ -13,7 +13,7 @@ use std::fmt;
 pub struct Email(String);
 
 /// Why an email address was refused; the message is safe to show.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum EmailError {
     #[error("enter an email address")]
     Empty,

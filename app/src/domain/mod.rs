@@ -10,9 +10,11 @@ mod status;
 mod tracking_number;
 mod viewer;
 mod visibility;
+mod form_refusal;
 mod work;
 
 pub use email::{Email, EmailError};
+pub use form_refusal::{FormRefusal, EMAIL_TAKEN};
 pub use input::FieldError;
 pub use listing::{
     PageCursor, QueryError, ShipmentList, ShipmentQuery, StatusCount, Tally, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE,

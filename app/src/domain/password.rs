@@ -8,7 +8,7 @@ use std::fmt;
 #[derive(Clone, PartialEq, Eq)]
 pub struct NewPassword(String);
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum PasswordError {
     #[error("use at least 10 characters")]
     TooShort,

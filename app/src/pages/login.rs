@@ -1,15 +1,19 @@
 //! `/login` — a plain HTML form posting to `/login`, so it works with or
-//! without JavaScript. Errors come back in the query string.
+//! without JavaScript. Errors come back in the query string, as codes.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use crate::domain::FormRefusal;
+
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let param = move |key: &str| query.with_untracked(|q| q.get(key)).filter(|v| !v.is_empty());
-    let error = param("error");
+    // The refusal comes as a code; the words are ours (`FormRefusal`).
+    let retry = param("retry").and_then(|secs| secs.parse().ok());
+    let error = param("error").map(|code| FormRefusal::from_code(&code).message(retry));
     let notice = if param("registered").is_some() {
         Some("Your account is ready. Sign in to continue.")
     } else if param("signed_out").is_some() {

@@ -4,19 +4,25 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use crate::domain::FormRefusal;
+
 #[component]
 pub fn RegisterPage() -> impl IntoView {
     let query = use_query_map();
     let param = move |key: &str| query.with_untracked(|q| q.get(key)).filter(|v| !v.is_empty());
-    let field = param("field").unwrap_or_default();
-    let error = param("error");
+    // The refusal comes as a code; the words are ours (`FormRefusal`).
+    let refusal = param("error").map(|code| FormRefusal::from_code(&code));
+    let retry = param("retry").and_then(|secs| secs.parse().ok());
     let email = param("email").unwrap_or_default();
     // Field errors sit under their field; anything else above the form.
-    let email_error = (field == "email").then(|| error.clone()).flatten();
-    let password_error = (field == "password").then(|| error.clone()).flatten();
-    let form_error = (field != "email" && field != "password")
-        .then_some(error)
-        .flatten();
+    let under = |field: &str| {
+        refusal
+            .filter(|r| r.field() == Some(field))
+            .map(|r| r.message(retry))
+    };
+    let email_error = under("email");
+    let password_error = under("password");
+    let form_error = refusal.filter(|r| r.field().is_none()).map(|r| r.message(retry));
 
     view! {
         <Title text="Create an account" />

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use app::domain::input;
+use app::domain::{input, FormRefusal};
 use app::error::AppError;
 use app::ssr::actions::accounts;
 use app::ssr::auth::session;
@@ -54,8 +54,8 @@ pub async fn sign_in(
         ),
         Err(error) => {
             let mut url = format!(
-                "/login?error={}&email={}",
-                urlencode(&error.to_string()),
+                "/login?{}&email={}",
+                refusal_query(&error),
                 urlencode(&form.email)
             );
             if let Some(next) = form.next.filter(|n| !n.is_empty()) {
@@ -98,16 +98,12 @@ pub async fn register(
         Ok(user) => {
             Redirect::to(&format!("/login?registered=1&email={}", urlencode(&user.email))).into_response()
         }
-        Err(AppError::Validation { field, message }) => Redirect::to(&format!(
-            "/register?field={}&error={}&email={}",
-            urlencode(&field),
-            urlencode(&message),
+        Err(error) => Redirect::to(&format!(
+            "/register?{}&email={}",
+            refusal_query(&error),
             urlencode(&email)
         ))
         .into_response(),
-        Err(other) => {
-            Redirect::to(&format!("/register?error={}", urlencode(&other.to_string()))).into_response()
-        }
     }
 }
 
@@ -115,6 +111,16 @@ pub async fn sign_out(session: Session) -> Response {
     match session::sign_out(&session).await {
         Ok(()) => Redirect::to("/login?signed_out=1").into_response(),
         Err(error) => error.into_response(),
+    }
+}
+
+/// `error=<code>` (and `retry=<seconds>` when throttled) for the redirect
+/// back to the form: codes, never text (`app::domain::FormRefusal`).
+fn refusal_query(error: &AppError) -> String {
+    let code = FormRefusal::of(error).code();
+    match error {
+        AppError::TooManyRequests { retry_after_secs } => format!("error={code}&retry={retry_after_secs}"),
+        _ => format!("error={code}"),
     }
 }
 

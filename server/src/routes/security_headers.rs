@@ -1,6 +1,7 @@
 //! Browser defences on every response: no MIME sniffing, no framing by other
-//! sites (clickjacking), no full URLs leaked to other sites in `Referer`, and
-//! HTTPS only once the public URL is HTTPS.
+//! sites (clickjacking), no full URLs leaked to other sites in `Referer`,
+//! HTTPS only once the public URL is HTTPS, and a Content-Security-Policy
+//! (pages set their own, with a nonce: `app::csp`).
 
 use axum::extract::{Request, State};
 use axum::http::header::{
@@ -24,9 +25,7 @@ pub async fn apply(State(state): State<AppState>, request: Request, next: Next) 
     if !headers.contains_key(CONTENT_SECURITY_POLICY) {
         headers.insert(
             CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'",
-            ),
+            HeaderValue::from_static(app::csp::NON_PAGE_POLICY),
         );
     }
     if state.public_origin.starts_with("https://") {

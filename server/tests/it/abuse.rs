@@ -582,3 +582,77 @@ async fn streams_end_and_new_ones_are_refused_once_shutdown_begins(pool: PgPool)
     let poll = alice.get("/api/v1/events").await;
     assert_eq!(poll.status(), 503, "nor a long-poll");
 }
+
+/// Pages allow only scripts carrying this response's nonce (a fresh one each
+/// time) or from our origin; every inline script the page has carries it.
+/// Other responses allow nothing at all.
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn pages_run_only_scripts_with_their_nonce(pool: PgPool) {
+    app::ssr::demo::seed_demo(&pool).await.expect("seed");
+    let app = TestApp::spawn(pool).await;
+    let alice = app.as_user("alice@example.com").await;
+    let mut nonces = Vec::new();
+    for path in ["/", "/login"] {
+        let response = alice.get(path).await;
+        let policy = response.headers()["content-security-policy"]
+            .to_str()
+            .expect("ascii")
+            .to_owned();
+        let nonce = policy
+            .split("'nonce-")
+            .nth(1)
+            .and_then(|rest| rest.split('\'').next())
+            .unwrap_or_else(|| panic!("{path}: no nonce in {policy}"))
+            .to_owned();
+        assert!(policy.contains("frame-ancestors 'none'") && !policy.contains(" 'unsafe-eval'"), "{policy}");
+        let body = response.text().await.expect("html");
+        let scripts: Vec<&str> = body.split("<script").skip(1).collect();
+        assert!(!scripts.is_empty(), "{path} has scripts");
+        for script in scripts {
+            let tag = script.split('>').next().unwrap_or_default();
+            assert!(
+                tag.contains(&format!("nonce=\"{nonce}\"")) || tag.contains("src="),
+                "{path}: inline script without the nonce: <script{tag}>"
+            );
+        }
+        nonces.push(nonce);
+    }
+    assert_ne!(nonces[0], nonces[1], "a fresh nonce per response");
+    let api = alice.get("/api/v1/session").await;
+    assert!(api.headers()["content-security-policy"]
+        .to_str()
+        .expect("ascii")
+        .starts_with("default-src 'none'"));
+}
+
+/// The sign-in and registration pages say only what we wrote: a link with
+/// its own `error=` text shows a generic message, not the text; a real
+/// refusal comes back as a code and reads as before.
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn sign_in_messages_cannot_be_written_by_a_link(pool: PgPool) {
+    app::ssr::demo::seed_demo(&pool).await.expect("seed");
+    let app = TestApp::spawn(pool).await;
+    let spoof = "Your account is suspended. Call +1 555 0100";
+    for page in ["/login", "/register"] {
+        let body = app
+            .get(&format!("{page}?error={}", spoof.replace(' ', "%20").replace('+', "%2B")))
+            .await
+            .text()
+            .await
+            .expect("html");
+        assert!(!body.contains("555 0100"), "{page} repeats the link's text");
+        assert!(body.contains("that did not work; please try again"), "{page}");
+    }
+    let refused = app
+        .client
+        .post(app.url("/login"))
+        .header("origin", app.origin())
+        .form(&[("email", "alice@example.com"), ("password", "not her password")])
+        .send()
+        .await
+        .expect("sign in");
+    let location = refused.headers()["location"].to_str().expect("ascii").to_owned();
+    assert!(location.starts_with("/login?error=credentials&"), "{location}");
+    let body = app.get(&location).await.text().await.expect("html");
+    assert!(body.contains("the email address or password is not right"));
+}

@@ -52,7 +52,7 @@ pub async fn register(
 }
 
 fn taken() -> AppError {
-    AppError::validation("email", "an account with this email address already exists")
+    AppError::validation("email", crate::domain::EMAIL_TAKEN)
 }
 
 /// Creates an account with a chosen role (admins; the system).

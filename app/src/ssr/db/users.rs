@@ -25,7 +25,7 @@ pub async fn create_user(
     .await
     .map_err(|error| {
         if super::is_unique_violation(&error, "users_email_key") {
-            AppError::validation("email", "an account with this email address already exists")
+            AppError::validation("email", crate::domain::EMAIL_TAKEN)
         } else {
             error.into()
         }
