@@ -656,3 +656,44 @@ async fn sign_in_messages_cannot_be_written_by_a_link(pool: PgPool) {
     let body = app.get(&location).await.text().await.expect("html");
     assert!(body.contains("the email address or password is not right"));
 }
+
+/// A delivered shipment moves on only through the admin action: a database
+/// session that sets the setting the trigger used to trust, or records a
+/// reopening in a customer's name, is refused by the database itself.
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn only_the_admin_action_can_reopen_a_delivered_shipment(pool: PgPool) {
+    app::ssr::demo::seed_demo(&pool).await.expect("seed");
+    let number = crate::helpers::shipments_of(&pool, "%", "delivered")
+        .await
+        .remove(0)
+        .to_string();
+    let mut tx = pool.begin().await.expect("begin");
+    sqlx::query("SELECT set_config('shipwatch.reopen_reason', 'because I can', true)")
+        .execute(&mut *tx)
+        .await
+        .expect("set");
+    let bypass = sqlx::query("UPDATE shipments SET status = 'in_transit' WHERE tracking_number = $1")
+        .bind(&number)
+        .execute(&mut *tx)
+        .await;
+    assert!(bypass.is_err(), "a session setting no longer reopens");
+    tx.rollback().await.expect("rollback");
+
+    let mut tx = pool.begin().await.expect("begin");
+    let forged = sqlx::query(
+        "INSERT INTO shipment_reopenings (shipment_id, to_status, reason, reopened_by)
+         SELECT s.id, 'in_transit', 'forged', u.id FROM shipments s, users u
+         WHERE s.tracking_number = $1 AND u.email = 'alice@example.com'",
+    )
+    .bind(&number)
+    .execute(&mut *tx)
+    .await;
+    assert!(forged.is_err(), "only an admin can be recorded as reopening");
+    tx.rollback().await.expect("rollback");
+    let status: String = sqlx::query_scalar("SELECT status::text FROM shipments WHERE tracking_number = $1")
+        .bind(&number)
+        .fetch_one(&pool)
+        .await
+        .expect("status");
+    assert_eq!(status, "delivered");
+}

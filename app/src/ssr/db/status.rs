@@ -83,12 +83,25 @@ pub async fn record_status_change_in(
                         current.status
                     )));
                 }
-                sqlx::query_scalar!(
-                    r#"SELECT set_config('shipwatch.reopen_reason', $1, true) AS "set!""#,
-                    reason
+                // The audited row the status trigger requires for this move,
+                // in this transaction; only an admin can be recorded.
+                sqlx::query!(
+                    "INSERT INTO shipment_reopenings (shipment_id, to_status, reason, reopened_by)
+                     VALUES ($1, $2, $3, $4)",
+                    current.id,
+                    post.status as ShipmentStatus,
+                    reason,
+                    actor_id,
                 )
-                .fetch_one(&mut *tx)
-                .await?;
+                .execute(&mut *tx)
+                .await
+                .map_err(|error| {
+                    if error.as_database_error().and_then(|e| e.code()).as_deref() == Some("42501") {
+                        AppError::Forbidden
+                    } else {
+                        error.into()
+                    }
+                })?;
                 Some(format!("Reopened: {reason}"))
             }
         };
