@@ -46,14 +46,21 @@ pub fn unavailable_page() -> Response {
 /// The session layer answers a bare 500 (no body) when it cannot save a
 /// session, which with sessions in PostgreSQL means the database is
 /// unavailable (signing in during a restart, say). Those become a 503 problem
-/// document with `Retry-After`. Our own 500s always carry a problem document
-/// and pass unchanged.
+/// document with `Retry-After` — or, for a page, the page above. Our own 500s
+/// always carry a body and pass unchanged.
 pub async fn session_store_failures(request: Request, next: Next) -> Response {
+    let page = is_page_request(&request);
     let response = next.run(request).await;
     let bare = response.status() == StatusCode::INTERNAL_SERVER_ERROR
         && !response.headers().contains_key(header::CONTENT_TYPE);
-    if bare {
-        return AppError::Unavailable.into_response();
+    match (bare, page) {
+        (true, true) => unavailable_page(),
+        (true, false) => AppError::Unavailable.into_response(),
+        (false, _) => response,
     }
-    response
+}
+
+/// A page (or file) being fetched, rather than the API or a server function.
+fn is_page_request(request: &Request) -> bool {
+    request.method() == axum::http::Method::GET && !request.uri().path().starts_with("/api/")
 }

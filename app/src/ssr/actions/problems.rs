@@ -6,10 +6,12 @@ use sqlx::PgPool;
 
 use crate::domain::{Audience, Problem, TrackingNumber, Viewer};
 use crate::error::AppError;
-use crate::ssr::auth::policy;
+use crate::ssr::auth::{policy, throttle};
 use crate::ssr::db;
 
-/// Reports a problem on a shipment the viewer can see.
+/// Reports a problem on a shipment the viewer can see (at most
+/// `throttle::PROBLEM_REPORTS_PER_HOUR` an hour per user: each reaches the
+/// depot).
 pub async fn report(
     pool: &PgPool,
     viewer: &Viewer,
@@ -18,6 +20,7 @@ pub async fn report(
 ) -> Result<Problem, AppError> {
     let reporter = policy::require_person(viewer)?;
     let shipment_id = policy::visible_shipment_id(pool, viewer, tracking_number).await?;
+    let _counted = throttle::problem_report(pool, reporter.id).await?;
     let (id, reported_at) = db::problems::report(pool, shipment_id, reporter.id, description).await?;
     Ok(Problem {
         id,

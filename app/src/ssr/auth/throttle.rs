@@ -3,19 +3,19 @@
 //!
 //! An attempt is *reserved* before the work it guards (checking a password,
 //! hashing a new one, trying a postcode): one row in each bucket it counts
-//! against, inserted first and counted after, so parallel attempts count
-//! each other: of any number racing, the k-th to count sees at least k rows,
-//! and at most `limit` go ahead. A refused attempt takes its rows back (so
-//! hammering does not push the window forward); an attempt that should not
-//! use up the allowance (a correct password, a right postcode) is
-//! [`Reservation::release`]d.
+//! against, added under a lock on those buckets after counting them, so of
+//! any number of parallel attempts exactly `limit` go ahead. A refused
+//! attempt adds nothing (hammering does not push the window forward); an
+//! attempt that should not use up the allowance (a correct password, a right
+//! postcode) is [`Reservation::release`]d.
 //!
 //! The buckets and their limits — which attempts count against what — are
 //! here too, so the rule lives in one place:
 //! * sign-in: per email and per client, or, from a browser that has signed in
 //!   to that account before, per device only (`auth::devices`);
 //! * registration: per client and per email, successful ones included;
-//! * watching by postcode: per user and per client, refusals only.
+//! * watching by postcode: per user and per client, refusals only;
+//! * problem reports: per user, every one.
 
 use std::time::Duration;
 
@@ -139,6 +139,18 @@ pub async fn watch_attempt(pool: &PgPool, user_id: i64, client: Option<ClientAdd
     reserve(pool, &buckets, WATCH_WINDOW).await
 }
 
+/// Problem reports one user may file per hour (each notifies the depot).
+pub const PROBLEM_REPORTS_PER_HOUR: i64 = 20;
+
+/// A problem report by `user_id`: counted whether or not it is filed.
+pub async fn problem_report(pool: &PgPool, user_id: i64) -> Result<Reservation, AppError> {
+    let bucket = Bucket {
+        key: format!("problem:user:{user_id}"),
+        limit: PROBLEM_REPORTS_PER_HOUR,
+    };
+    reserve(pool, &[bucket], Duration::from_secs(3600)).await
+}
+
 /// Reserved attempts; dropping it keeps them counted.
 #[derive(Debug)]
 #[must_use = "an attempt that should not count must be released"]
@@ -155,18 +167,23 @@ impl Reservation {
 }
 
 /// Counts one attempt in every bucket, or refuses it (429, and when the
-/// oldest counted attempt leaves the window) if any bucket is over its limit.
+/// oldest counted attempt leaves the window) if any bucket is used up.
+///
+/// Exact under concurrency: the buckets are locked (transaction advisory
+/// locks, always taken in the same order, so two attempts cannot deadlock)
+/// while they are counted and the attempt is added, so of any number of
+/// parallel attempts exactly as many as the limit allows go ahead.
 async fn reserve(pool: &PgPool, buckets: &[Bucket], window: Duration) -> Result<Reservation, AppError> {
-    let keys: Vec<String> = buckets.iter().map(|b| b.key.clone()).collect();
+    let mut keys: Vec<String> = buckets.iter().map(|b| b.key.clone()).collect();
+    keys.sort();
+    keys.dedup();
     let window = window.as_secs_f64();
-    // Two statements on purpose: the count runs after the insert committed,
-    // so it sees every parallel attempt that counted before it.
-    let ids = sqlx::query_scalar!(
-        "INSERT INTO attempts (bucket) SELECT unnest($1::text[]) RETURNING id",
-        &keys
-    )
-    .fetch_all(pool)
-    .await?;
+    let mut tx = pool.begin().await?;
+    for key in &keys {
+        sqlx::query!("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", key)
+            .execute(&mut *tx)
+            .await?;
+    }
     let counts = sqlx::query!(
         r#"SELECT bucket AS "bucket!", count(*) AS "attempts!",
                   EXTRACT(EPOCH FROM min(attempted_at) + make_interval(secs => $2) - now())::float8 AS retry
@@ -176,19 +193,19 @@ async fn reserve(pool: &PgPool, buckets: &[Bucket], window: Duration) -> Result<
         &keys,
         window,
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *tx)
     .await?;
-    let over = counts.iter().filter(|row| {
-        buckets
-            .iter()
-            .any(|b| b.key == row.bucket && row.attempts > b.limit)
-    });
-    let retry_after = over
+    let retry_after = counts
+        .iter()
+        .filter(|row| {
+            buckets
+                .iter()
+                .any(|b| b.key == row.bucket && row.attempts >= b.limit)
+        })
         .map(|row| row.retry.unwrap_or(60.0).ceil().max(1.0) as u64)
         .max();
     if let Some(retry_after_secs) = retry_after {
         metrics::counter!("shipwatch_throttled_total").increment(1);
-        Reservation(ids).release(pool).await?;
         return Err(AppError::TooManyRequests { retry_after_secs });
     }
     sqlx::query!(
@@ -196,7 +213,14 @@ async fn reserve(pool: &PgPool, buckets: &[Bucket], window: Duration) -> Result<
         &keys,
         window,
     )
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
+    let ids = sqlx::query_scalar!(
+        "INSERT INTO attempts (bucket) SELECT unnest($1::text[]) RETURNING id",
+        &keys
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
     Ok(Reservation(ids))
 }
