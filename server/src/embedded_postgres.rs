@@ -10,9 +10,15 @@
 //!   `postgres` system user and every PostgreSQL command runs through `runuser`.
 //! * It listens on 127.0.0.1 only, on a port chosen when the cluster is created,
 //!   with no Unix socket (its path could exceed the 107-byte limit).
+//! * It asks for a password (SCRAM): a random secret generated at creation,
+//!   kept in `<data dir>/postgres.secret` (mode 0600) and part of the URL the
+//!   server connects with, so other local accounts cannot connect as its
+//!   superuser. A cluster made before this (trust authentication) is given a
+//!   secret the next time it is used.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write as _;
+use std::os::unix::fs::{DirBuilderExt as _, MetadataExt as _, OpenOptionsExt as _};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -68,8 +74,13 @@ impl EmbeddedPostgres {
             tracing::info!(cluster = %cluster.display(), port, "starting embedded PostgreSQL");
             binaries.start(&runner, &cluster)?;
         }
-        binaries.ensure_database(&runner, port)?;
-        Ok(url(port, DATABASE_NAME))
+        let secret = match read_secret(&base_dir)? {
+            Some(secret) => secret,
+            // Made with trust authentication by an older version: close it.
+            None => binaries.require_password(&runner, &cluster, port, &base_dir)?,
+        };
+        binaries.ensure_database(&runner, port, &secret)?;
+        Ok(url(port, &secret, DATABASE_NAME))
     }
 
     /// Stops the cluster if it runs. Returns whether it was running.
@@ -154,6 +165,7 @@ impl EmbeddedPostgres {
             fallback = %fallback.display(),
             "the postgres user cannot enter the data directory; keeping the cluster elsewhere"
         );
+        refuse_planted(&fallback)?;
         Ok(fallback)
     }
 
@@ -164,9 +176,19 @@ impl EmbeddedPostgres {
             fs::remove_dir_all(cluster)
                 .with_context(|| format!("removing the incomplete cluster {}", cluster.display()))?;
         }
-        fs::create_dir_all(cluster)?;
+        if runner.as_root {
+            // Never through a symlink, and only a directory we create (0700).
+            refuse_planted(cluster)?;
+            fs::DirBuilder::new()
+                .mode(0o700)
+                .create(cluster)
+                .with_context(|| format!("creating {}", cluster.display()))?;
+        } else {
+            fs::create_dir_all(cluster)?;
+        }
         if runner.as_root {
             let output = Command::new("chown")
+                .arg("--no-dereference")
                 .arg(format!("{POSTGRES_SYSTEM_USER}:{POSTGRES_SYSTEM_USER}"))
                 .arg(cluster)
                 .output()
@@ -178,6 +200,8 @@ impl EmbeddedPostgres {
             &[
                 "-D",
                 path_str(cluster)?,
+                // Replaced below, before the cluster first listens: initdb
+                // cannot set a password without a file holding it.
                 "-A",
                 "trust",
                 "-U",
@@ -188,6 +212,17 @@ impl EmbeddedPostgres {
             ],
         )?;
         check(&output, "initialising the embedded PostgreSQL cluster (initdb)")?;
+        // The superuser's password, set before the cluster ever listens
+        // (single-user mode: no network), then kept for the server's URL.
+        let secret = new_secret()?;
+        let output = runner.run_with_input(
+            binaries.program("postgres"),
+            &["--single", "-D", path_str(cluster)?, "postgres"],
+            &format!("ALTER ROLE postgres PASSWORD '{secret}';\n"),
+        )?;
+        check(&output, "setting the embedded PostgreSQL password")?;
+        write_hba(cluster)?;
+        write_secret(self.base_dir.canonicalize()?.as_path(), &secret)?;
 
         let port = free_port()?;
         // Appended settings win over the defaults above them in the file.
@@ -292,10 +327,11 @@ impl Binaries {
     }
 
     /// Creates the app's database if missing, with `psql` from the same installation.
-    fn ensure_database(&self, runner: &Runner, port: u16) -> anyhow::Result<()> {
+    fn ensure_database(&self, runner: &Runner, port: u16, secret: &str) -> anyhow::Result<()> {
         let port = port.to_string();
         let psql = |sql: &str| {
-            runner.run(
+            runner.run_with_password(
+                secret,
                 self.program("psql"),
                 &[
                     "-h",
@@ -326,6 +362,107 @@ impl Binaries {
     }
 }
 
+impl Binaries {
+    /// Gives a cluster made with trust authentication a password: sets a new
+    /// secret (over the still-open connection), then switches every
+    /// connection to SCRAM and reloads. Returns the secret.
+    fn require_password(&self, runner: &Runner, cluster: &Path, port: u16, base_dir: &Path) -> anyhow::Result<String> {
+        tracing::info!("the embedded PostgreSQL trusts every local user: giving it a password");
+        let secret = new_secret()?;
+        let output = runner.run_with_input(
+            self.program("psql"),
+            &["-h", "127.0.0.1", "-p", &port.to_string(), "-U", "postgres", "-d", "postgres", "-qX", "-v", "ON_ERROR_STOP=1"],
+            &format!("ALTER ROLE postgres PASSWORD '{secret}';\n"),
+        )?;
+        check(&output, "setting the embedded PostgreSQL password")?;
+        write_secret(base_dir, &secret)?;
+        write_hba(cluster)?;
+        let output = runner.run(self.program("pg_ctl"), &["reload", "-D", path_str(cluster)?])?;
+        check(&output, "reloading the embedded PostgreSQL's authentication settings")?;
+        Ok(secret)
+    }
+}
+
+/// Only password (SCRAM) connections over 127.0.0.1; there is no socket.
+/// Written in place, so the file keeps its owner (the postgres user).
+fn write_hba(cluster: &Path) -> anyhow::Result<()> {
+    OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(cluster.join("pg_hba.conf"))
+        .and_then(|mut file| {
+            file.write_all(
+                b"# Shipwatch's embedded PostgreSQL: password (SCRAM) authentication only.\n\
+                  host all all 127.0.0.1/32 scram-sha-256\n",
+            )
+        })
+        .context("writing the embedded cluster's pg_hba.conf")
+}
+
+const SECRET_FILE: &str = "postgres.secret";
+
+/// 32 random hex digits from the kernel.
+fn new_secret() -> anyhow::Result<String> {
+    let mut bytes = [0u8; 16];
+    File::open("/dev/urandom")
+        .and_then(|mut random| std::io::Read::read_exact(&mut random, &mut bytes))
+        .context("reading /dev/urandom")?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+fn read_secret(base_dir: &Path) -> anyhow::Result<Option<String>> {
+    match fs::read_to_string(base_dir.join(SECRET_FILE)) {
+        Ok(secret) if !secret.trim().is_empty() => Ok(Some(secret.trim().to_owned())),
+        Ok(_) => Ok(None),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(error).context("reading the embedded PostgreSQL secret"),
+    }
+}
+
+/// Kept readable by us only (0600), beside the cluster's data directory.
+fn write_secret(base_dir: &Path, secret: &str) -> anyhow::Result<()> {
+    let path = base_dir.join(SECRET_FILE);
+    let _ = fs::remove_file(&path);
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .and_then(|mut file| file.write_all(secret.as_bytes()))
+        .with_context(|| format!("writing {}", path.display()))
+}
+
+/// Refuses a directory path someone else prepared: a symlink (which would
+/// make us create or hand over a directory elsewhere), or an existing
+/// directory owned by anyone but root or the postgres user.
+fn refuse_planted(path: &Path) -> anyhow::Result<()> {
+    let Ok(meta) = fs::symlink_metadata(path) else {
+        return Ok(());
+    };
+    if meta.file_type().is_symlink() || !meta.is_dir() {
+        bail!(
+            "{} is not a directory we made (a symlink or a file): remove it, or set DATABASE_URL",
+            path.display()
+        );
+    }
+    let postgres_uid = system_user_id(POSTGRES_SYSTEM_USER);
+    if meta.uid() != 0 && Some(meta.uid()) != postgres_uid {
+        bail!(
+            "{} belongs to another user (uid {}): remove it, or set DATABASE_URL",
+            path.display(),
+            meta.uid()
+        );
+    }
+    Ok(())
+}
+
+fn system_user_id(name: &str) -> Option<u32> {
+    fs::read_to_string("/etc/passwd").ok()?.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        (fields.next() == Some(name)).then(|| fields.nth(1)?.parse().ok()).flatten()
+    })
+}
+
 /// Runs PostgreSQL programs as ourselves, or as `postgres` when we are root.
 struct Runner {
     as_root: bool,
@@ -333,6 +470,38 @@ struct Runner {
 
 impl Runner {
     fn run(&self, program: PathBuf, args: &[&str]) -> anyhow::Result<Output> {
+        self.command(&program, args)
+            .output()
+            .with_context(|| format!("running {}", program.display()))
+    }
+
+    /// With the superuser's password in the environment (never on the
+    /// command line, where `ps` shows it).
+    fn run_with_password(&self, secret: &str, program: PathBuf, args: &[&str]) -> anyhow::Result<Output> {
+        self.command(&program, args)
+            .env("PGPASSWORD", secret)
+            .output()
+            .with_context(|| format!("running {}", program.display()))
+    }
+
+    /// With `input` on standard input (SQL carrying a secret).
+    fn run_with_input(&self, program: PathBuf, args: &[&str], input: &str) -> anyhow::Result<Output> {
+        let mut child = self
+            .command(&program, args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .with_context(|| format!("running {}", program.display()))?;
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin.write_all(input.as_bytes()).context("writing to PostgreSQL")?;
+        }
+        child
+            .wait_with_output()
+            .with_context(|| format!("running {}", program.display()))
+    }
+
+    fn command(&self, program: &Path, args: &[&str]) -> Command {
         let mut command = if self.as_root {
             let mut command = Command::new(runuser());
             command.args(["-u", POSTGRES_SYSTEM_USER, "--"]).arg(&program);
@@ -343,9 +512,8 @@ impl Runner {
         command
             .args(args)
             // Keep the child's working directory readable by the postgres user.
-            .current_dir("/")
-            .output()
-            .with_context(|| format!("running {}", program.display()))
+            .current_dir("/");
+        command
     }
 }
 
@@ -380,8 +548,8 @@ fn free_port() -> anyhow::Result<u16> {
         .port())
 }
 
-fn url(port: u16, database: &str) -> String {
-    format!("postgres://postgres@127.0.0.1:{port}/{database}")
+fn url(port: u16, secret: &str, database: &str) -> String {
+    format!("postgres://postgres:{secret}@127.0.0.1:{port}/{database}")
 }
 
 fn lock_exclusive(path: &Path) -> anyhow::Result<File> {
@@ -461,6 +629,25 @@ mod tests {
         )
         .expect("write");
         assert_eq!(configured_port(&dir).expect("port"), 54321);
+        fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn a_planted_symlink_or_file_is_refused_as_the_cluster_directory() {
+        let dir = std::env::temp_dir().join(format!("shipwatch-plant-test-{}", std::process::id()));
+        fs::create_dir_all(&dir).expect("temp dir");
+        let target = dir.join("elsewhere");
+        fs::create_dir_all(&target).expect("target");
+        let planted = dir.join("shipwatch-postgres-planted");
+        std::os::unix::fs::symlink(&target, &planted).expect("symlink");
+        assert!(refuse_planted(&planted).is_err(), "a symlink is refused");
+        let file = dir.join("a-file");
+        fs::write(&file, "x").expect("file");
+        assert!(refuse_planted(&file).is_err(), "a file is refused");
+        assert!(refuse_planted(&dir.join("not-there-yet")).is_ok());
+        if running_as_root() {
+            assert!(refuse_planted(&target).is_ok(), "our own directory is fine");
+        }
         fs::remove_dir_all(&dir).ok();
     }
 }

@@ -18,7 +18,7 @@ use sqlx::postgres::PgPoolOptions;
 use crate::helpers::{shipments_of, TestApp, DEMO_PASSWORD};
 
 /// Deletes the throwaway cluster however the test ends.
-struct Throwaway(EmbeddedPostgres);
+pub struct Throwaway(pub EmbeddedPostgres);
 
 impl Drop for Throwaway {
     fn drop(&mut self) {
