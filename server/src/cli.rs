@@ -64,6 +64,9 @@ pub enum Command {
         /// What the token is for, e.g. "depot scanner 3".
         #[arg(long)]
         name: String,
+        /// Days until it stops working by itself (default: until revoked).
+        #[arg(long)]
+        expires_in_days: Option<u32>,
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -149,8 +152,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::CreateToken {
             email,
             name,
+            expires_in_days,
             database,
-        } => create_token(&database, &email, &name).await,
+        } => create_token(&database, &email, &name, expires_in_days).await,
         Command::ListTokens { email, database } => list_tokens(&database, email.as_deref()).await,
         Command::RevokeToken { id, database } => {
             let pool = database.connect_and_migrate().await?;
@@ -211,11 +215,18 @@ async fn set_role(database: &DatabaseArgs, email: &str, role: Role) -> anyhow::R
     Ok(())
 }
 
-async fn create_token(database: &DatabaseArgs, email: &str, name: &str) -> anyhow::Result<()> {
+async fn create_token(
+    database: &DatabaseArgs,
+    email: &str,
+    name: &str,
+    expires_in_days: Option<u32>,
+) -> anyhow::Result<()> {
     let email = input::email("email", email).map_err(user_facing)?;
     let name = input::token_name(name).map_err(user_facing)?;
+    let lifetime = input::token_lifetime(&expires_in_days.map(|d| d.to_string()).unwrap_or_default())
+        .map_err(user_facing)?;
     let pool = database.connect_and_migrate().await?;
-    let issued = admin::issue_token(&pool, &Viewer::System, &email, &name)
+    let issued = admin::issue_token(&pool, &Viewer::System, &email, &name, lifetime)
         .await
         .map_err(user_facing)?;
     eprintln!(

@@ -48,6 +48,9 @@ pub struct ServeArgs {
     /// Sessions unused for this many hours expire.
     #[arg(long, env = "SHIPWATCH_SESSION_IDLE_HOURS", default_value_t = 7 * 24)]
     pub session_idle_hours: u64,
+    /// Sessions end this many days after signing in, however active.
+    #[arg(long, env = "SHIPWATCH_SESSION_MAX_DAYS", default_value_t = 30)]
+    pub session_max_days: u64,
     /// Failed sign-ins allowed per email within the window.
     #[arg(long, env = "SHIPWATCH_LOGIN_LIMIT_PER_EMAIL", default_value_t = 10)]
     pub login_limit_per_email: i64,
@@ -116,6 +119,7 @@ impl ServeArgs {
                 .secure_cookies
                 .unwrap_or_else(|| self.public_origin().starts_with("https://")),
             idle_timeout: Duration::from_secs(self.session_idle_hours.saturating_mul(3600)),
+            lifetime: Duration::from_secs(self.session_max_days.saturating_mul(24 * 3600)),
         }
     }
 
@@ -187,7 +191,12 @@ pub async fn build_app(pool: PgPool, config: AppConfig) -> anyhow::Result<Runnin
     let hub = Hub::new(config.stream_buffer, head);
     hub.set_max_streams_per_user(config.stream.max_per_user);
     tokio::spawn(listener::run(pool.clone(), Arc::clone(&hub)));
-    tokio::spawn(sweep::run(pool.clone(), Arc::clone(&hub), config.auth_recheck));
+    tokio::spawn(sweep::run(
+        pool.clone(),
+        Arc::clone(&hub),
+        config.auth_recheck,
+        config.session.lifetime,
+    ));
 
     let state = AppState {
         pool,
@@ -195,6 +204,7 @@ pub async fn build_app(pool: PgPool, config: AppConfig) -> anyhow::Result<Runnin
         login_limits: config.login_limits,
         trusted_proxies: config.trusted_proxies,
         hash_turns: Default::default(),
+        session_lifetime: config.session.lifetime,
         metrics_token: config.metrics_token.map(Arc::from),
         public_origin: config.public_origin,
         hub: Arc::clone(&hub),

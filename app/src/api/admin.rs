@@ -13,6 +13,18 @@ pub async fn list_users() -> Result<Vec<UserInfo>, AppError> {
     as_viewer(|state, viewer| async move { admin::list_users(&state.pool, &viewer).await }).await
 }
 
+/// Ends every session of an account (admins).
+#[server(endpoint = "end_sessions")]
+pub async fn end_sessions(email: String) -> Result<(), AppError> {
+    as_viewer(|state, viewer| async move {
+        let email = input::email("email", &email)?;
+        crate::ssr::actions::accounts::sign_out_everywhere(&state.pool, &viewer, Some(&email))
+            .await
+            .map(|_| ())
+    })
+    .await
+}
+
 #[server(endpoint = "change_role")]
 pub async fn change_role(email: String, role: String) -> Result<(), AppError> {
     as_viewer(|state, viewer| async move {
@@ -29,11 +41,16 @@ pub async fn list_tokens() -> Result<Vec<TokenInfo>, AppError> {
 }
 
 #[server(endpoint = "issue_token")]
-pub async fn issue_token(email: String, name: String) -> Result<IssuedToken, AppError> {
+pub async fn issue_token(
+    email: String,
+    name: String,
+    #[server(default)] expires_in_days: String,
+) -> Result<IssuedToken, AppError> {
     as_viewer(|state, viewer| async move {
         let email = input::email("email", &email)?;
         let name = input::token_name(&name)?;
-        admin::issue_token(&state.pool, &viewer, &email, &name).await
+        let lifetime = input::token_lifetime(&expires_in_days)?;
+        admin::issue_token(&state.pool, &viewer, &email, &name, lifetime).await
     })
     .await
 }

@@ -30,6 +30,8 @@ pub fn Header() -> impl IntoView {
                                 </span>
                                 <form method="post" action="/logout" class="inline-form">
                                     <button type="submit" class="link-button">"Sign out"</button>
+                                    <button type="submit" name="everywhere" value="1" class="link-button"
+                                        title="End this account's sessions in every browser">"Everywhere"</button>
                                 </form>
                             }.into_any(),
                             _ => view! { <a href="/login">"Sign in"</a> }.into_any(),

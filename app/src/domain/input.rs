@@ -132,6 +132,24 @@ pub fn token_name(raw: &str) -> Result<String, FieldError> {
     required_text("name", raw, MAX_TOKEN_NAME)
 }
 
+/// The longest an API token may be issued for, in days (ten years).
+pub const MAX_TOKEN_DAYS: u32 = 3650;
+
+/// How many days a new API token works; blank is "until revoked".
+pub fn token_lifetime(raw: &str) -> Result<Option<u32>, FieldError> {
+    let raw = raw.trim();
+    if raw.is_empty() || raw == "never" {
+        return Ok(None);
+    }
+    match raw.parse::<u32>() {
+        Ok(days) if (1..=MAX_TOKEN_DAYS).contains(&days) => Ok(Some(days)),
+        _ => Err(FieldError::new(
+            "expires_in_days",
+            format!("choose a whole number of days from 1 to {MAX_TOKEN_DAYS}, or never"),
+        )),
+    }
+}
+
 /// A status event, ready to record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StatusPost {

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::account::current_account;
-use crate::api::admin::{list_tokens, list_users, ChangeRole, IssueToken, RevokeToken};
+use crate::api::admin::{list_tokens, list_users, ChangeRole, EndSessions, IssueToken, RevokeToken};
 use crate::components::form_feedback::{field_error, form_error};
 use crate::domain::{format_timestamp, Role, TokenInfo, UserInfo};
 use crate::pages::forbidden::{Audience, ForbiddenPage};
@@ -50,18 +50,25 @@ pub fn AdminPage() -> impl IntoView {
 
 #[component]
 fn UsersTable(users: Vec<UserInfo>, change_role: ServerAction<ChangeRole>) -> impl IntoView {
+    let end_sessions = ServerAction::<EndSessions>::new();
     view! {
         <section aria-labelledby="users-heading">
             <h2 id="users-heading">"Accounts"</h2>
             {form_error(change_role.value(), &[])}
+            {form_error(end_sessions.value(), &[])}
+            {move || end_sessions.value().with(|done| matches!(done, Some(Ok(()))).then(|| view! {
+                <p class="success" role="status">"Signed out everywhere: every browser of that account must sign in again."</p>
+            }))}
             <div class="table-wrap">
                 <table class="users">
-                    <thead><tr><th scope="col">"Email"</th><th scope="col">"Since"</th><th scope="col">"Role"</th></tr></thead>
+                    <thead><tr><th scope="col">"Email"</th><th scope="col">"Since"</th><th scope="col">"Role"</th><th scope="col">"Sessions"</th></tr></thead>
                     <tbody>
                         {users.into_iter().map(|user| {
                             let id = format!("role-{}", user.id);
                             let email = user.email.clone();
                             let label = format!("Role of {}", user.email);
+                            let end_label = format!("Sign {} out everywhere", user.email);
+                            let end_email = user.email.clone();
                             view! {
                                 <tr data-email=user.email.clone()>
                                     <th scope="row">{user.email.clone()}</th>
@@ -76,6 +83,12 @@ fn UsersTable(users: Vec<UserInfo>, change_role: ServerAction<ChangeRole>) -> im
                                                 }).collect_view()}
                                             </select>
                                             <button type="submit">"Save"</button>
+                                        </ActionForm>
+                                    </td>
+                                    <td>
+                                        <ActionForm action=end_sessions attr:class="inline-form">
+                                            <input type="hidden" name="email" value=end_email />
+                                            <button type="submit" class="danger" aria-label=end_label>"Sign out everywhere"</button>
                                         </ActionForm>
                                     </td>
                                 </tr>
@@ -109,9 +122,19 @@ fn TokensSection(
                     <input id="token-name" name="name" type="text" required placeholder="Scanner, depot 3" />
                     {field_error(result, "name")}
                 </div>
+                <div class="field">
+                    <label for="token-expiry">"Expires"</label>
+                    <select id="token-expiry" name="expires_in_days">
+                        <option value="">"Never (until revoked)"</option>
+                        <option value="30">"In 30 days"</option>
+                        <option value="90">"In 90 days"</option>
+                        <option value="365">"In a year"</option>
+                    </select>
+                    {field_error(result, "expires_in_days")}
+                </div>
                 <button type="submit" class="primary">"Issue token"</button>
             </ActionForm>
-            {form_error(result, &["email", "name"])}
+            {form_error(result, &["email", "name", "expires_in_days"])}
             {move || result.with(|r| match r {
                 Some(Ok(issued)) => Some(view! {
                     <div class="success" role="status">
@@ -125,7 +148,7 @@ fn TokensSection(
             <div class="table-wrap">
                 <table class="tokens">
                     <thead><tr>
-                        <th scope="col">"Name"</th><th scope="col">"Account"</th><th scope="col">"Last used"</th><th scope="col">"State"</th>
+                        <th scope="col">"Name"</th><th scope="col">"Account"</th><th scope="col">"Last used"</th><th scope="col">"Expires"</th><th scope="col">"State"</th>
                     </tr></thead>
                     <tbody>
                         {tokens.into_iter().map(|t| view! {
@@ -133,6 +156,7 @@ fn TokensSection(
                                 <th scope="row">{t.name.clone()}</th>
                                 <td>{t.email.clone()}</td>
                                 <td>{t.last_used_at.map(format_timestamp).unwrap_or_else(|| "never".to_owned())}</td>
+                                <td>{t.expires_at.map(format_timestamp).unwrap_or_else(|| "never".to_owned())}</td>
                                 <td>{match t.revoked_at {
                                     Some(at) => view! { <span>{format!("revoked {}", format_timestamp(at))}</span> }.into_any(),
                                     None => view! {

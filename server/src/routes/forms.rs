@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use app::domain::{input, FormRefusal};
+use app::domain::{input, FormRefusal, Viewer};
 use app::error::AppError;
 use app::ssr::actions::accounts;
 use app::ssr::auth::session;
@@ -41,7 +41,7 @@ pub async fn sign_in(
     };
     let result = accounts::sign_in(&state.pool, &state.login_limits, &form.email, form.password, origin).await;
     let outcome = match result {
-        Ok(welcome) => session::sign_in(&session, welcome.user.id)
+        Ok(welcome) => session::sign_in(&state.pool, &session, welcome.user.id)
             .await
             .map(|()| welcome.device_token),
         Err(error) => Err(error),
@@ -107,8 +107,26 @@ pub async fn register(
     }
 }
 
-pub async fn sign_out(session: Session) -> Response {
-    match session::sign_out(&session).await {
+/// Signs this browser out; with `everywhere=1` in the form, every browser
+/// of the account. Any body is accepted (a bare POST signs out here only).
+pub async fn sign_out(
+    State(state): State<AppState>,
+    viewer: Result<Viewer, AppError>,
+    session: Session,
+    body: axum::body::Bytes,
+) -> Response {
+    let everywhere = form_urlencoded::parse(&body).any(|(name, value)| name == "everywhere" && value == "1");
+    let everywhere = match (everywhere, viewer) {
+        (true, Ok(viewer)) => accounts::sign_out_everywhere(&state.pool, &viewer, None)
+            .await
+            .map(|_| ()),
+        _ => Ok(()),
+    };
+    let outcome = match everywhere {
+        Ok(()) => session::sign_out(&state.pool, &session).await,
+        Err(error) => Err(error),
+    };
+    match outcome {
         Ok(()) => Redirect::to("/login?signed_out=1").into_response(),
         Err(error) => error.into_response(),
     }

@@ -759,3 +759,126 @@ async fn the_embedded_database_refuses_connections_without_its_secret() {
     let wrong = url.replacen(secret.trim(), "0123456789abcdef0123456789abcdef", 1);
     assert!(sqlx::PgPool::connect(&wrong).await.is_err(), "a wrong one neither");
 }
+
+/// A session ends a fixed time after signing in, however active it is: with
+/// a one-second lifetime, a browser that keeps asking is signed out all the
+/// same (idle expiry alone never would).
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn a_session_ends_after_its_lifetime_however_active(pool: PgPool) {
+    app::ssr::demo::seed_demo(&pool).await.expect("seed");
+    let app = TestApp::spawn_configured(pool, |config| {
+        config.session.lifetime = Duration::from_secs(1);
+    })
+    .await;
+    let alice = app.as_user("alice@example.com").await;
+    assert_eq!(alice.get("/api/v1/session").await.status(), 200);
+    let mut signed_out = false;
+    for _ in 0..100 {
+        if alice.get("/api/v1/session").await.status() == 401 {
+            signed_out = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(signed_out, "still signed in after its lifetime");
+    alice.sign_in_ok("alice@example.com").await;
+}
+
+/// An API token issued with an expiry works until then and not after; the
+/// admin list shows when it expires.
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn an_api_token_stops_working_when_it_expires(pool: PgPool) {
+    app::ssr::demo::seed_demo(&pool).await.expect("seed");
+    let email = app::domain::Email::parse("ops@example.com").expect("email");
+    app::ssr::db::users::set_role(&pool, &email, app::domain::Role::Admin)
+        .await
+        .expect("admin");
+    let app = TestApp::spawn(pool.clone()).await;
+    let admin = app.as_user("ops@example.com").await;
+    let issued = admin
+        .post_json(
+            "/api/v1/tokens",
+            serde_json::json!({"email": "alice@example.com", "name": "a week's feed", "expires_in_days": 7}),
+        )
+        .await;
+    assert_eq!(issued.status(), 201);
+    let issued: serde_json::Value = issued.json().await.expect("issued");
+    let token = issued["token"].as_str().expect("token").to_owned();
+    let listed: serde_json::Value = admin.get("/api/v1/tokens").await.json().await.expect("tokens");
+    let expires = listed[0]["expires_at"].as_str().expect("an expiry").to_owned();
+    assert!(expires.starts_with(&(chrono::Utc::now() + chrono::Duration::days(7)).format("%Y-%m-%d").to_string()));
+    let whoami = || {
+        reqwest::Client::new()
+            .get(app.url("/api/v1/session"))
+            .bearer_auth(&token)
+            .send()
+    };
+    assert_eq!(whoami().await.expect("request").status(), 200);
+    // A week passes.
+    sqlx::query("UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE id = $1")
+        .bind(issued["id"].as_i64().expect("id"))
+        .execute(&pool)
+        .await
+        .expect("age the token");
+    assert_eq!(whoami().await.expect("request").status(), 401);
+    let too_long = admin
+        .post_json(
+            "/api/v1/tokens",
+            serde_json::json!({"email": "alice@example.com", "name": "forever and a day", "expires_in_days": 99999}),
+        )
+        .await;
+    assert_eq!(too_long.status(), 422);
+}
+
+/// "Sign out everywhere" ends every session of the account — another
+/// browser's included, and its open stream — for the user themself and for
+/// an admin acting on a user; a customer cannot do it to someone else.
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn sign_out_everywhere_ends_every_browser_of_the_account(pool: PgPool) {
+    app::ssr::demo::seed_demo(&pool).await.expect("seed");
+    let email = app::domain::Email::parse("ops@example.com").expect("email");
+    app::ssr::db::users::set_role(&pool, &email, app::domain::Role::Admin)
+        .await
+        .expect("admin");
+    let app = TestApp::spawn(pool).await;
+    let (laptop, phone) = (
+        app.as_user("alice@example.com").await,
+        app.as_user("alice@example.com").await,
+    );
+    let mut stream = phone.get("/api/events").await;
+    assert_eq!(stream.status(), 200);
+    let everywhere = laptop
+        .send_json(reqwest::Method::DELETE, "/api/v1/sessions", serde_json::json!({}))
+        .await;
+    assert_eq!(everywhere.status(), 204);
+    assert_eq!(laptop.get("/api/v1/session").await.status(), 401);
+    assert_eq!(phone.get("/api/v1/session").await.status(), 401, "the other browser too");
+    let closed = tokio::time::timeout(Duration::from_secs(10), async {
+        while stream.chunk().await.expect("read").is_some() {}
+    })
+    .await;
+    assert!(closed.is_ok(), "its open stream ends");
+
+    let bob = app.as_user("bob@example.com").await;
+    let alice = app.as_user("alice@example.com").await;
+    let by_customer = bob
+        .send_json(
+            reqwest::Method::DELETE,
+            "/api/v1/users/alice@example.com/sessions",
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(by_customer.status(), 403);
+    assert_eq!(alice.get("/api/v1/session").await.status(), 200);
+    let admin = app.as_user("ops@example.com").await;
+    let by_admin = admin
+        .send_json(
+            reqwest::Method::DELETE,
+            "/api/v1/users/alice@example.com/sessions",
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(by_admin.status(), 204);
+    assert_eq!(alice.get("/api/v1/session").await.status(), 401);
+    assert_eq!(bob.get("/api/v1/session").await.status(), 200, "others stay signed in");
+}

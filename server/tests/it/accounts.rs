@@ -321,7 +321,7 @@ async fn a_cross_origin_cookie_post_is_refused_but_bearer_requests_are_not(pool:
 
     // A bearer token needs no Origin: a browser never attaches one by itself.
     let email = app::domain::Email::parse("ops@example.com").expect("email");
-    let (_, token) = app::ssr::auth::tokens::create_token(&app.pool, &email, "scanner")
+    let (_, token) = app::ssr::auth::tokens::create_token(&app.pool, &email, "scanner", None)
         .await
         .expect("token");
     let with_token = reqwest::Client::new()
@@ -338,7 +338,7 @@ async fn a_bearer_token_works_until_it_is_revoked(pool: PgPool) {
     app::ssr::demo::seed_demo(&pool).await.expect("seed");
     let app = TestApp::spawn(pool).await;
     let email = app::domain::Email::parse("ops@example.com").expect("email");
-    let (id, token) = app::ssr::auth::tokens::create_token(&app.pool, &email, "depot scanner")
+    let (id, token) = app::ssr::auth::tokens::create_token(&app.pool, &email, "depot scanner", None)
         .await
         .expect("token");
     let number: String = sqlx::query_scalar(

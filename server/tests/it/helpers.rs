@@ -75,6 +75,7 @@ impl TestApp {
             session: SessionConfig {
                 secure: false,
                 idle_timeout: Duration::from_secs(3600),
+                lifetime: app::ssr::auth::session::DEFAULT_LIFETIME,
             },
             stream: StreamSettings {
                 heartbeat: Duration::from_millis(500),

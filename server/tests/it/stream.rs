@@ -458,7 +458,7 @@ async fn revoking_a_token_or_downgrading_a_role_ends_the_stream(pool: PgPool) {
     app::ssr::demo::seed_demo(&pool).await.expect("seed");
     let app = TestApp::spawn(pool.clone()).await;
     let email = app::domain::Email::parse("ops@example.com").expect("email");
-    let (id, token) = app::ssr::auth::tokens::create_token(&pool, &email, "feed")
+    let (id, token) = app::ssr::auth::tokens::create_token(&pool, &email, "feed", None)
         .await
         .expect("token");
     let response = reqwest::Client::new()

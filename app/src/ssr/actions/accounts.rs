@@ -10,7 +10,7 @@ use crate::domain::{CurrentUser, Email, NewPassword, Role, Viewer};
 use crate::error::AppError;
 use crate::ssr::auth::password::{hash_password, verify_password, HashTurns};
 use crate::ssr::auth::throttle::{self, LoginLimits};
-use crate::ssr::auth::{devices, policy};
+use crate::ssr::auth::{devices, policy, session};
 use crate::ssr::db;
 use crate::ssr::auth::client::ClientAddr;
 
@@ -140,6 +140,26 @@ pub async fn sign_in(
             Err(AppError::BadCredentials)
         }
     }
+}
+
+/// Ends every session of an account and forgets its known browsers: the
+/// viewer's own account (`whose` is `None`), or, for an admin, anyone's.
+/// API tokens are not sessions: revoke those separately. Returns how many
+/// sessions ended.
+pub async fn sign_out_everywhere(pool: &PgPool, viewer: &Viewer, whose: Option<&Email>) -> Result<u64, AppError> {
+    let user_id = match whose {
+        None => policy::require_person(viewer)?.id,
+        Some(email) => {
+            policy::require_admin(viewer)?;
+            db::users::find_user_id(pool, email)
+                .await?
+                .ok_or_else(|| AppError::NotFound(format!("an account with the email {email}")))?
+        }
+    };
+    let ended = session::end_all(pool, user_id).await?;
+    devices::forget_all(pool, user_id).await?;
+    tracing::info!(user_id, sessions = ended, "signed out everywhere");
+    Ok(ended)
 }
 
 /// A hash of a password nobody knows, with the same cost as real ones.

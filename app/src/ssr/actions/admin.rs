@@ -36,9 +36,10 @@ pub async fn issue_token(
     viewer: &Viewer,
     email: &Email,
     name: &str,
+    expires_in_days: Option<u32>,
 ) -> Result<IssuedToken, AppError> {
     policy::require_admin(viewer)?;
-    let (id, token) = tokens::create_token(pool, email, name).await?;
+    let (id, token) = tokens::create_token(pool, email, name, expires_in_days).await?;
     Ok(IssuedToken { id, token })
 }
 

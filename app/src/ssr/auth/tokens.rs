@@ -32,18 +32,26 @@ fn hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
-/// Issues a token for the account with this email; returns (id, token). The
-/// name is already checked (`domain::input`).
-pub async fn create_token(pool: &PgPool, email: &Email, name: &str) -> Result<(i64, String), AppError> {
+/// Issues a token for the account with this email, working for
+/// `expires_in_days` (or until revoked); returns (id, token). The name and
+/// lifetime are already checked (`domain::input`).
+pub async fn create_token(
+    pool: &PgPool,
+    email: &Email,
+    name: &str,
+    expires_in_days: Option<u32>,
+) -> Result<(i64, String), AppError> {
     let user_id = crate::ssr::db::users::find_user_id(pool, email)
         .await?
         .ok_or_else(|| AppError::validation("email", "there is no account with this email address"))?;
     let (token, token_hash) = mint();
     let id = sqlx::query_scalar!(
-        "INSERT INTO api_tokens (user_id, name, token_hash) VALUES ($1, $2, $3) RETURNING id",
+        "INSERT INTO api_tokens (user_id, name, token_hash, expires_at)
+         VALUES ($1, $2, $3, now() + make_interval(days => $4)) RETURNING id",
         user_id,
         name,
         token_hash,
+        expires_in_days.map(|days| days as i32),
     )
     .fetch_one(pool)
     .await?;
@@ -61,7 +69,8 @@ pub async fn authenticate(pool: &PgPool, token: &str) -> Result<Option<(CurrentU
         r#"SELECT u.id, u.email, u.role AS "role: Role", t.id AS token_id,
                   t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute' AS "stale!"
            FROM api_tokens t JOIN users u ON u.id = t.user_id
-           WHERE t.token_hash = $1 AND t.revoked_at IS NULL"#,
+           WHERE t.token_hash = $1 AND t.revoked_at IS NULL
+             AND (t.expires_at IS NULL OR t.expires_at > now())"#,
         hash(token),
     )
     .fetch_optional(pool)
@@ -89,7 +98,8 @@ pub async fn authenticate(pool: &PgPool, token: &str) -> Result<Option<(CurrentU
 pub async fn list_tokens(pool: &PgPool, email: Option<&Email>) -> Result<Vec<TokenInfo>, AppError> {
     let rows = sqlx::query!(
         r#"SELECT t.id, u.email, t.name, t.created_at AS "created_at: DateTime<Utc>",
-                  t.last_used_at AS "last_used_at: DateTime<Utc>", t.revoked_at AS "revoked_at: DateTime<Utc>"
+                  t.last_used_at AS "last_used_at: DateTime<Utc>", t.revoked_at AS "revoked_at: DateTime<Utc>",
+                  t.expires_at AS "expires_at: DateTime<Utc>"
            FROM api_tokens t JOIN users u ON u.id = t.user_id
            WHERE $1::text IS NULL OR lower(u.email) = lower($1)
            ORDER BY t.id DESC"#,
@@ -106,6 +116,7 @@ pub async fn list_tokens(pool: &PgPool, email: Option<&Email>) -> Result<Vec<Tok
             created_at: r.created_at,
             last_used_at: r.last_used_at,
             revoked_at: r.revoked_at,
+            expires_at: r.expires_at,
         })
         .collect())
 }

@@ -1,6 +1,6 @@
 //! Keeps authorization live on open streams: every few seconds, one query per
 //! kind of credential checks all open streams at once, and streams whose
-//! session ended (sign-out, expiry), whose token was revoked, or whose user's
+//! session ended (sign-out, sign-out everywhere, idle expiry, lifetime), whose token was revoked, or whose user's
 //! role changed are closed. A closed client reconnects and is then judged
 //! afresh (a signed-out one gets 401, which stops a browser's EventSource).
 //! Unwatching needs nothing here: routing reads watchers with every event.
@@ -16,8 +16,9 @@ use crate::ssr::auth::credential::Credential;
 
 use super::hub::{Closed, Hub};
 
-/// Runs until the hub shuts down.
-pub async fn run(pool: PgPool, hub: Arc<Hub>, every: Duration) {
+/// Runs until the hub shuts down. `session_lifetime`: how long after signing
+/// in a session ends, however active.
+pub async fn run(pool: PgPool, hub: Arc<Hub>, every: Duration, session_lifetime: Duration) {
     let mut shutdown = hub.shutdown_receiver();
     let mut ticker = tokio::time::interval(every);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -26,14 +27,14 @@ pub async fn run(pool: PgPool, hub: Arc<Hub>, every: Duration) {
             _ = ticker.tick() => {}
             _ = shutdown.changed() => return,
         }
-        if let Err(error) = sweep(&pool, &hub).await {
+        if let Err(error) = sweep(&pool, &hub, session_lifetime).await {
             tracing::warn!(%error, "could not re-check stream credentials; will retry");
         }
     }
 }
 
 /// Closes every stream whose credentials no longer hold.
-pub async fn sweep(pool: &PgPool, hub: &Hub) -> Result<(), sqlx::Error> {
+pub async fn sweep(pool: &PgPool, hub: &Hub, session_lifetime: Duration) -> Result<(), sqlx::Error> {
     let streams = hub.credentials();
     if streams.is_empty() {
         return Ok(());
@@ -49,15 +50,20 @@ pub async fn sweep(pool: &PgPool, hub: &Hub) -> Result<(), sqlx::Error> {
         }
     }
     let live_sessions: HashSet<String> = sqlx::query_scalar!(
-        r#"SELECT id AS "id!" FROM tower_sessions.session WHERE id = ANY($1) AND expiry_date > now()"#,
-        &session_ids
+        r#"SELECT s.id AS "id!" FROM tower_sessions.session s
+           JOIN user_sessions u ON u.session_id = s.id
+           WHERE s.id = ANY($1) AND s.expiry_date > now()
+             AND u.signed_in_at > now() - make_interval(secs => $2)"#,
+        &session_ids,
+        session_lifetime.as_secs_f64(),
     )
     .fetch_all(pool)
     .await?
     .into_iter()
     .collect();
     let live_tokens: HashSet<i64> = sqlx::query_scalar!(
-        "SELECT id FROM api_tokens WHERE id = ANY($1) AND revoked_at IS NULL",
+        "SELECT id FROM api_tokens WHERE id = ANY($1) AND revoked_at IS NULL
+         AND (expires_at IS NULL OR expires_at > now())",
         &token_ids
     )
     .fetch_all(pool)

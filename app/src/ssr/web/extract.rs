@@ -10,7 +10,7 @@ use tower_sessions::Session;
 use crate::domain::{CurrentUser, Viewer};
 use crate::error::AppError;
 use crate::ssr::auth::credential::{bearer_token, Authenticated, Credential};
-use crate::ssr::auth::session::{session_error, USER_ID_KEY};
+use crate::ssr::auth::session::{outlived, session_error, SIGNED_IN_AT_KEY, USER_ID_KEY};
 use crate::ssr::auth::tokens;
 use crate::ssr::db;
 
@@ -90,6 +90,12 @@ async fn authenticate(parts: &mut Parts, state: &AppState) -> Result<Authenticat
         .await
         .map_err(session_error)?
         .ok_or(AppError::Unauthorized)?;
+    let signed_in_at: Option<i64> = session.get(SIGNED_IN_AT_KEY).await.map_err(session_error)?;
+    if outlived(signed_in_at, state.session_lifetime) {
+        // Past its lifetime however active: sign in again.
+        session.flush().await.map_err(session_error)?;
+        return Err(AppError::Unauthorized);
+    }
     let session_id = session.id().ok_or(AppError::Unauthorized)?.to_string();
     match db::users::find_by_id(&state.pool, user_id).await? {
         Some(user) => Ok(Authenticated {

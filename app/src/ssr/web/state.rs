@@ -23,6 +23,8 @@ pub struct AppState {
     /// The bearer token that may read `/metrics` on the app's port (`None`:
     /// only on the metrics listen address).
     pub metrics_token: Option<Arc<str>>,
+    /// A session this long after signing in is over, however active.
+    pub session_lifetime: Duration,
     /// Password hashes each client has in progress on this server.
     pub hash_turns: Arc<HashTurns>,
     /// The origin browsers use to reach us (`http://127.0.0.1:3000`); requests

@@ -44,6 +44,21 @@ pub async fn change_role(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Ends every session of an account, in every browser (admins).
+#[utoipa::path(delete, path = "/api/v1/users/{email}/sessions", tag = "admin",
+    params(("email" = String, Path)),
+    responses((status = 204), (status = 401, body = ProblemDetails), (status = 403, body = ProblemDetails),
+              (status = 404, body = ProblemDetails), (status = 422, body = ProblemDetails)))]
+pub async fn end_sessions(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(email): Path<String>,
+) -> Result<StatusCode, AppError> {
+    let email = input::email("email", &email)?;
+    app::ssr::actions::accounts::sign_out_everywhere(&state.pool, &viewer, Some(&email)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// Every API token, newest first; never the secrets (admins).
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "admin",
     responses((status = 200, body = Vec<TokenInfo>), (status = 403, body = ProblemDetails)))]
@@ -60,6 +75,10 @@ pub struct TokenRequest {
     email: String,
     /// What it is for ("scanner at depot 3").
     name: String,
+    /// Days until it stops working by itself (1 to 3650); absent: until revoked.
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 3650)]
+    expires_in_days: Option<u32>,
 }
 
 /// Issues a token; the response is the only time its secret is shown (admins).
@@ -73,7 +92,8 @@ pub async fn issue_token(
 ) -> Result<(StatusCode, Json<IssuedToken>), AppError> {
     let email = input::email("email", &body.email)?;
     let name = input::token_name(&body.name)?;
-    let issued = admin::issue_token(&state.pool, &viewer, &email, &name).await?;
+    let lifetime = input::token_lifetime(&body.expires_in_days.map(|d| d.to_string()).unwrap_or_default())?;
+    let issued = admin::issue_token(&state.pool, &viewer, &email, &name, lifetime).await?;
     Ok((StatusCode::CREATED, Json(issued)))
 }
 

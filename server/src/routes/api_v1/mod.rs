@@ -24,6 +24,8 @@ pub fn router() -> Router<AppState> {
                 .get(session::whoami),
         )
         .route("/users/{email}/role", put(admin::change_role))
+        .route("/users/{email}/sessions", delete(admin::end_sessions))
+        .route("/sessions", delete(session::sign_out_everywhere))
         .route("/shipments", get(shipments::list).post(shipments::create))
         .route("/shipments/{tracking_number}", get(shipments::detail))
         .route(

@@ -19,7 +19,7 @@ use crate::routes::events;
                        `application/problem+json` (RFC 9457)."
     ),
     paths(
-        session::sign_in, session::whoami, session::sign_out, users::register,
+        session::sign_in, session::whoami, session::sign_out, session::sign_out_everywhere, admin::end_sessions, users::register,
         shipments::list, shipments::create, shipments::detail, shipments::post_status,
         shipments::post_status_bulk, shipments::reopen,
         actions::watch, actions::unwatch, actions::set_instructions, actions::report_problem,

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use app::domain::Account;
-use app::domain::CurrentUser;
+use app::domain::{CurrentUser, Viewer};
 use app::error::{AppError, ProblemDetails};
 use app::ssr::actions::accounts;
 use app::ssr::auth::session;
@@ -41,7 +41,7 @@ pub async fn sign_in(
         hash_turns: &state.hash_turns,
     };
     let welcome = accounts::sign_in(&state.pool, &state.login_limits, &body.email, body.password, origin).await?;
-    session::sign_in(&session, welcome.user.id).await?;
+    session::sign_in(&state.pool, &session, welcome.user.id).await?;
     Ok(with_device_cookie(
         Json(Account::from(welcome.user)),
         &welcome.device_token,
@@ -59,7 +59,16 @@ pub async fn whoami(user: CurrentUser) -> Json<Account> {
 /// `DELETE /api/v1/session`: sign out; the session is deleted server-side.
 #[utoipa::path(delete, path = "/api/v1/session", tag = "session",
     responses((status = 204), (status = 401, body = ProblemDetails)))]
-pub async fn sign_out(_user: CurrentUser, session: Session) -> Result<StatusCode, AppError> {
-    session::sign_out(&session).await?;
+pub async fn sign_out(State(state): State<AppState>, _user: CurrentUser, session: Session) -> Result<StatusCode, AppError> {
+    session::sign_out(&state.pool, &session).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /api/v1/sessions`: sign out everywhere — every session of your
+/// account ends, in every browser (API tokens are revoked separately).
+#[utoipa::path(delete, path = "/api/v1/sessions", tag = "session",
+    responses((status = 204), (status = 401, body = ProblemDetails)))]
+pub async fn sign_out_everywhere(State(state): State<AppState>, viewer: Viewer) -> Result<StatusCode, AppError> {
+    accounts::sign_out_everywhere(&state.pool, &viewer, None).await?;
     Ok(StatusCode::NO_CONTENT)
 }
