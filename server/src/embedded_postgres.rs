@@ -18,8 +18,8 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write as _;
-use std::os::unix::fs::{DirBuilderExt as _, MetadataExt as _, OpenOptionsExt as _};
 use std::net::TcpListener;
+use std::os::unix::fs::{DirBuilderExt as _, MetadataExt as _, OpenOptionsExt as _};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -366,19 +366,40 @@ impl Binaries {
     /// Gives a cluster made with trust authentication a password: sets a new
     /// secret (over the still-open connection), then switches every
     /// connection to SCRAM and reloads. Returns the secret.
-    fn require_password(&self, runner: &Runner, cluster: &Path, port: u16, base_dir: &Path) -> anyhow::Result<String> {
+    fn require_password(
+        &self,
+        runner: &Runner,
+        cluster: &Path,
+        port: u16,
+        base_dir: &Path,
+    ) -> anyhow::Result<String> {
         tracing::info!("the embedded PostgreSQL trusts every local user: giving it a password");
         let secret = new_secret()?;
         let output = runner.run_with_input(
             self.program("psql"),
-            &["-h", "127.0.0.1", "-p", &port.to_string(), "-U", "postgres", "-d", "postgres", "-qX", "-v", "ON_ERROR_STOP=1"],
+            &[
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+                "-qX",
+                "-v",
+                "ON_ERROR_STOP=1",
+            ],
             &format!("ALTER ROLE postgres PASSWORD '{secret}';\n"),
         )?;
         check(&output, "setting the embedded PostgreSQL password")?;
         write_secret(base_dir, &secret)?;
         write_hba(cluster)?;
         let output = runner.run(self.program("pg_ctl"), &["reload", "-D", path_str(cluster)?])?;
-        check(&output, "reloading the embedded PostgreSQL's authentication settings")?;
+        check(
+            &output,
+            "reloading the embedded PostgreSQL's authentication settings",
+        )?;
         Ok(secret)
     }
 }
@@ -459,7 +480,9 @@ fn refuse_planted(path: &Path) -> anyhow::Result<()> {
 fn system_user_id(name: &str) -> Option<u32> {
     fs::read_to_string("/etc/passwd").ok()?.lines().find_map(|line| {
         let mut fields = line.split(':');
-        (fields.next() == Some(name)).then(|| fields.nth(1)?.parse().ok()).flatten()
+        (fields.next() == Some(name))
+            .then(|| fields.nth(1)?.parse().ok())
+            .flatten()
     })
 }
 
@@ -494,7 +517,9 @@ impl Runner {
             .spawn()
             .with_context(|| format!("running {}", program.display()))?;
         if let Some(mut stdin) = child.stdin.take() {
-            stdin.write_all(input.as_bytes()).context("writing to PostgreSQL")?;
+            stdin
+                .write_all(input.as_bytes())
+                .context("writing to PostgreSQL")?;
         }
         child
             .wait_with_output()

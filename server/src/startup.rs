@@ -22,8 +22,8 @@ use sqlx::PgPool;
 
 use app::ssr::auth::session::{self, SessionConfig};
 use app::ssr::auth::throttle::LoginLimits;
-use app::ssr::web::TrustedProxies;
 use app::ssr::stream::{listener, log, sweep, Hub};
+use app::ssr::web::TrustedProxies;
 use app::ssr::web::{AppState, StreamSettings};
 use app::{shell, App};
 
@@ -61,7 +61,11 @@ pub struct ServeArgs {
     #[arg(long, env = "SHIPWATCH_LOGIN_WINDOW_MINUTES", default_value_t = 15)]
     pub login_window_minutes: u64,
     /// Registrations allowed per client address per hour.
-    #[arg(long, env = "SHIPWATCH_REGISTRATIONS_PER_CLIENT_PER_HOUR", default_value_t = 10)]
+    #[arg(
+        long,
+        env = "SHIPWATCH_REGISTRATIONS_PER_CLIENT_PER_HOUR",
+        default_value_t = 10
+    )]
     pub registrations_per_client: i64,
     /// Reverse proxies whose `X-Forwarded-For` / `Forwarded` headers are
     /// believed, as comma-separated addresses or CIDR ranges
@@ -79,6 +83,10 @@ pub struct ServeArgs {
     /// Seconds between `: ping` heartbeats on idle live streams.
     #[arg(long, env = "SHIPWATCH_HEARTBEAT_SECS", default_value_t = 15)]
     pub heartbeat_secs: u64,
+    /// Seconds a long-poll (`GET /api/v1/events`) waits for news before
+    /// answering with none.
+    #[arg(long, env = "SHIPWATCH_LONG_POLL_SECS", default_value_t = 25)]
+    pub long_poll_secs: u64,
     /// Live streams (and long-polls) one user may have open at once; every
     /// browser shares one stream among its tabs.
     #[arg(long, env = "SHIPWATCH_MAX_STREAMS_PER_USER", default_value_t = 16)]
@@ -134,6 +142,7 @@ impl ServeArgs {
             stream: StreamSettings {
                 heartbeat: Duration::from_secs(self.heartbeat_secs.max(1)),
                 max_per_user: self.max_streams_per_user,
+                long_poll_timeout: Duration::from_secs(self.long_poll_secs.max(1)),
                 ..StreamSettings::default()
             },
             stream_buffer: self.stream_buffer,

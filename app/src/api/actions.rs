@@ -20,7 +20,13 @@ pub async fn watch_shipment(
 ) -> Result<ShipmentSummary, AppError> {
     as_viewer(|state, viewer| async move {
         let proof = input::WatchProof::parse(&tracking_number, &postal_code)?;
-        watching::watch(&state.pool, &viewer, &proof, crate::ssr::web::client_of_server_fn()).await
+        watching::watch(
+            &state.pool,
+            &viewer,
+            &proof,
+            crate::ssr::web::client_of_server_fn(),
+        )
+        .await
     })
     .await
 }

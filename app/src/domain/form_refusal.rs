@@ -20,7 +20,7 @@ pub enum FormRefusal {
 }
 
 /// What registration says about an address already in use (also the
-/// validation message `actions::accounts` refuses it with).
+/// conflict `actions::accounts` refuses it with, 409).
 pub const EMAIL_TAKEN: &str = "an account with this email address already exists";
 
 const EMAIL_ERRORS: [EmailError; 3] = [EmailError::Empty, EmailError::TooLong, EmailError::Shape];
@@ -33,10 +33,10 @@ impl FormRefusal {
             AppError::BadCredentials => Self::Credentials,
             AppError::TooManyRequests { .. } => Self::Throttled,
             AppError::Unavailable => Self::Unavailable,
+            AppError::Conflict(message) if message == EMAIL_TAKEN => Self::EmailTaken,
             AppError::Validation { field, message } => {
                 let matches = |text: String| &text == message;
                 match field.as_str() {
-                    "email" if message == EMAIL_TAKEN => Self::EmailTaken,
                     "email" => EMAIL_ERRORS
                         .into_iter()
                         .find(|e| matches(e.to_string()))
@@ -118,9 +118,11 @@ mod tests {
     fn every_refusal_survives_its_code_and_unknown_text_is_not_shown() {
         for error in [
             AppError::BadCredentials,
-            AppError::TooManyRequests { retry_after_secs: 120 },
+            AppError::TooManyRequests {
+                retry_after_secs: 120,
+            },
             AppError::Unavailable,
-            AppError::validation("email", EMAIL_TAKEN),
+            AppError::Conflict(EMAIL_TAKEN.to_owned()),
             AppError::validation("email", EmailError::TooLong),
             AppError::validation("password", PasswordError::TooShort),
             AppError::Internal,

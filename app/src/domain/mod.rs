@@ -1,6 +1,7 @@
 //! Pure domain types, no I/O: compiled for the server and for the browser.
 
 mod email;
+mod form_refusal;
 pub mod input;
 mod listing;
 mod password;
@@ -10,7 +11,6 @@ mod status;
 mod tracking_number;
 mod viewer;
 mod visibility;
-mod form_refusal;
 mod work;
 
 pub use email::{Email, EmailError};
@@ -29,7 +29,7 @@ pub use shipment::{
 pub use status::{IllegalTransition, ShipmentStatus, UnknownStatus};
 pub use tracking_number::{TrackingNumber, TrackingNumberError};
 pub use viewer::{CurrentUser, Viewer};
-pub use visibility::{may_see, Audience, needs_attention, STALE_AFTER_HOURS};
+pub use visibility::{may_see, needs_attention, Audience, STALE_AFTER_HOURS};
 pub use work::{
     BulkOutcome, BulkStatusUpdate, IssuedToken, NewShipment, Problem, TokenInfo, UserInfo, ViewerRights,
 };

@@ -161,8 +161,10 @@ impl TimelineCursor {
 pub struct NewStatusEvent {
     pub status: ShipmentStatus,
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(max_length = 200))]
     pub location: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(max_length = 2000))]
     pub note: Option<String>,
     /// When it happened; defaults to now.
     #[serde(default)]

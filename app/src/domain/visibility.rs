@@ -126,13 +126,20 @@ mod tests {
         assert_eq!(staff.actor, "someone@example.com");
         let owner = Audience::Owner.event(event(EventKind::InstructionsSet), Some(Role::Customer));
         assert_eq!((owner.actor.as_str(), owner.note.is_some()), ("Customer", true));
-        for kind in [EventKind::InstructionsSet, EventKind::ProblemReported, EventKind::ProblemResolved] {
+        for kind in [
+            EventKind::InstructionsSet,
+            EventKind::ProblemReported,
+            EventKind::ProblemResolved,
+        ] {
             let watcher = Audience::Watcher.event(event(kind), operator);
             assert_eq!((watcher.actor.as_str(), watcher.note), ("Depot operator", None));
         }
         let status = Audience::Watcher.event(event(EventKind::Status), operator);
         assert!(status.note.is_some(), "operators' status notes are public");
-        assert_eq!(Audience::Watcher.event(event(EventKind::Status), None).actor, "Shipwatch");
+        assert_eq!(
+            Audience::Watcher.event(event(EventKind::Status), None).actor,
+            "Shipwatch"
+        );
         assert_eq!(Audience::of(7, Role::Customer, 7), Audience::Owner);
         assert_eq!(Audience::of(7, Role::Customer, 8), Audience::Watcher);
         assert_eq!(Audience::of(7, Role::Admin, 8), Audience::Staff);

@@ -37,11 +37,23 @@ pub struct Problem {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewShipment {
+    #[cfg_attr(feature = "ssr", schema(pattern = r"^[ -]*([A-Za-z0-9][ -]*){6,32}$"))]
     pub tracking_number: String,
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            pattern = r"^[^@\s\x00-\x1f\x7f-\x9f]{1,64}@[^@\s\x00-\x1f\x7f-\x9f.]+(\.[^@\s\x00-\x1f\x7f-\x9f.]+)+$",
+            max_length = 254
+        )
+    )]
     pub owner_email: String,
+    #[cfg_attr(feature = "ssr", schema(pattern = r"\S", min_length = 1, max_length = 100))]
     pub origin: String,
+    #[cfg_attr(feature = "ssr", schema(pattern = r"\S", min_length = 1, max_length = 100))]
     pub destination: String,
+    #[cfg_attr(feature = "ssr", schema(pattern = r"^\s*(\S\s*){1,16}$", max_length = 64))]
     pub destination_postal_code: String,
+    #[cfg_attr(feature = "ssr", schema(pattern = r"\S", min_length = 1, max_length = 60))]
     pub carrier: String,
     #[serde(default)]
     pub eta: Option<NaiveDate>,
@@ -51,11 +63,14 @@ pub struct NewShipment {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BulkStatusUpdate {
+    #[cfg_attr(feature = "ssr", schema(min_items = 1, max_items = 200))]
     pub tracking_numbers: Vec<String>,
     pub status: ShipmentStatus,
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(max_length = 200))]
     pub location: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(max_length = 2000))]
     pub note: Option<String>,
 }
 

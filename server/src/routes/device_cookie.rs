@@ -32,7 +32,11 @@ impl<S: Send + Sync> FromRequestParts<S> for DeviceCookie {
 
 /// `response` with the cookie that makes this browser known to the account.
 pub fn with_device_cookie(response: impl IntoResponse, token: &str, public_origin: &str) -> Response {
-    let secure = if public_origin.starts_with("https://") { "; Secure" } else { "" };
+    let secure = if public_origin.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
     let max_age = devices::LIFETIME_DAYS * 24 * 60 * 60;
     let mut response = response.into_response();
     // The token is base64url: always a valid header value.

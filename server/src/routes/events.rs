@@ -5,7 +5,7 @@
 
 use std::convert::Infallible;
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -18,6 +18,8 @@ use app::ssr::auth::credential::Authenticated;
 use app::ssr::stream::{log, Feed, StreamItem};
 use app::ssr::web::AppState;
 
+use crate::routes::extract::ApiQuery;
+
 #[derive(Debug, Deserialize)]
 pub struct FeedParams {
     /// Resume after this cursor (a first connect; reconnects send Last-Event-ID).
@@ -27,7 +29,7 @@ pub struct FeedParams {
 /// `GET /api/events`.
 pub async fn stream(
     State(state): State<AppState>,
-    Query(params): Query<FeedParams>,
+    ApiQuery(params): ApiQuery<FeedParams>,
     headers: HeaderMap,
     auth: Authenticated,
 ) -> Result<Response, AppError> {
@@ -116,14 +118,15 @@ fn frame(item: &StreamItem, viewer: &CurrentUser) -> Event {
 }
 
 #[utoipa::path(get, path = "/api/v1/events", tag = "events",
-    params(("after" = Option<String>, Query, description = "resume after this cursor (the `cursor` of the previous page)")),
+    params(("after" = Option<String>, Query,
+            description = "resume after this cursor (the `cursor` of the previous page); an unusable one starts afresh (`reset`)")),
     responses((status = 200, body = EventPage), (status = 401, body = ProblemDetails)))]
 /// `GET /api/v1/events?after=`: events after the cursor that the caller may
 /// see; waits (up to the long-poll timeout) when there are none yet, and
 /// answers with everything at hand (at most one replay page).
 pub async fn long_poll(
     State(state): State<AppState>,
-    Query(params): Query<FeedParams>,
+    ApiQuery(params): ApiQuery<FeedParams>,
     auth: Authenticated,
 ) -> Result<Json<EventPage>, AppError> {
     let mut feed = Feed::open(&state.hub, &state.pool, auth, None, params.after.as_deref()).await?;
@@ -141,8 +144,8 @@ pub async fn long_poll(
     };
     let mut item = first;
     while let Some(current) = item {
-        let event: StreamEvent =
-            serde_json::from_str(current.json_for(feed.user().id, feed.user().role)).map_err(|e| anyhow::anyhow!("stream frame: {e}"))?;
+        let event: StreamEvent = serde_json::from_str(current.json_for(feed.user().id, feed.user().role))
+            .map_err(|e| anyhow::anyhow!("stream frame: {e}"))?;
         page.cursor = current.position;
         page.events.push(event);
         item = if page.events.len() < log::PAGE as usize {

@@ -36,6 +36,36 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     }
 }
 
+/// `Path<T>` whose rejection (a number out of range, say) is a problem+json
+/// validation error (422), like every other input error.
+pub struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(value)| Self(value))
+            .map_err(|rejection| AppError::validation("path", rejection.body_text()))
+    }
+}
+
+/// `Query<T>` whose rejection (a parameter given twice, say) is a
+/// problem+json validation error (422).
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(value)| Self(value))
+            .map_err(|rejection| AppError::validation("query", rejection.body_text()))
+    }
+}
+
 /// `Json<T>` whose rejection is a problem+json validation error.
 pub struct ApiJson<T>(pub T);
 

@@ -39,7 +39,14 @@ pub async fn sign_in(
         device: device.as_deref(),
         hash_turns: &state.hash_turns,
     };
-    let result = accounts::sign_in(&state.pool, &state.login_limits, &form.email, form.password, origin).await;
+    let result = accounts::sign_in(
+        &state.pool,
+        &state.login_limits,
+        &form.email,
+        form.password,
+        origin,
+    )
+    .await;
     let outcome = match result {
         Ok(welcome) => session::sign_in(&state.pool, &session, welcome.user.id)
             .await

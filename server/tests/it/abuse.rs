@@ -143,7 +143,11 @@ async fn metrics_are_not_public_on_the_app_port(pool: PgPool) {
     assert_eq!(wrong.status(), 401);
     let scraped = app.metrics().await;
     assert_eq!(scraped.status(), 200);
-    assert!(scraped.text().await.expect("body").contains("shipwatch_http_request_duration_seconds"));
+    assert!(scraped
+        .text()
+        .await
+        .expect("body")
+        .contains("shipwatch_http_request_duration_seconds"));
     let without_token = TestApp::spawn_configured(pool, |config| config.metrics_token = None).await;
     assert_eq!(without_token.get("/metrics").await.status(), 404);
 }
@@ -295,10 +299,7 @@ async fn one_client_cannot_queue_up_password_hashing(pool: PgPool) {
     assert_eq!(alice_status.status(), 200);
     let refused = statuses.iter().filter(|s| **s == 429).count();
     assert!(refused >= 6, "most of the burst waits: {statuses:?}");
-    assert!(
-        statuses.iter().all(|s| *s == 429 || *s == 401),
-        "{statuses:?}"
-    );
+    assert!(statuses.iter().all(|s| *s == 429 || *s == 401), "{statuses:?}");
 }
 
 /// Registrations are counted per client: the 11th account from one address
@@ -324,11 +325,13 @@ async fn registrations_from_one_client_are_limited(pool: PgPool) {
     assert!(eleventh.headers().contains_key("retry-after"));
     let other = app.from_address("127.0.0.3");
     assert_eq!(
-        register(other.clone(), "elsewhere@example.com".into()).await.status(),
+        register(other.clone(), "elsewhere@example.com".into())
+            .await
+            .status(),
         201
     );
     let taken = register(other, "new0@example.com".into()).await;
-    assert_eq!(taken.status(), 422);
+    assert_eq!(taken.status(), 409);
     let accounts: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
         .fetch_one(&pool)
         .await
@@ -367,7 +370,10 @@ async fn others_failing_cannot_lock_alice_out_of_her_own_browser(pool: PgPool) {
         attacker.sign_in("alice@example.com", "guess guess").await;
     }
     assert_eq!(
-        attacker.sign_in("alice@example.com", DEMO_PASSWORD).await.status(),
+        attacker
+            .sign_in("alice@example.com", DEMO_PASSWORD)
+            .await
+            .status(),
         429,
         "alice's email is throttled for unknown browsers"
     );
@@ -382,12 +388,18 @@ async fn others_failing_cannot_lock_alice_out_of_her_own_browser(pool: PgPool) {
     );
     let new_browser = app.from_address("127.0.0.2");
     assert_eq!(
-        new_browser.sign_in("alice@example.com", DEMO_PASSWORD).await.status(),
+        new_browser
+            .sign_in("alice@example.com", DEMO_PASSWORD)
+            .await
+            .status(),
         429
     );
     for _ in 0..3 {
         assert_eq!(
-            alices_browser.sign_in("alice@example.com", "typo typo").await.status(),
+            alices_browser
+                .sign_in("alice@example.com", "typo typo")
+                .await
+                .status(),
             401
         );
     }
@@ -447,7 +459,9 @@ async fn clients_behind_a_trusted_proxy_are_counted_apart(pool: PgPool) {
             .send()
     };
     for i in 0..3 {
-        let response = sign_in_via(&behind_proxy, "203.0.113.5", i).await.expect("sign in");
+        let response = sign_in_via(&behind_proxy, "203.0.113.5", i)
+            .await
+            .expect("sign in");
         assert_eq!(response.status(), 401);
     }
     let status = |r: Result<reqwest::Response, reqwest::Error>| r.expect("sign in").status().as_u16();
@@ -459,7 +473,10 @@ async fn clients_behind_a_trusted_proxy_are_counted_apart(pool: PgPool) {
     );
 
     let no_proxy = TestApp::spawn_with_limits(pool, quick_limits(100, 3)).await;
-    for (i, forged) in ["198.51.100.1", "198.51.100.2", "198.51.100.3"].iter().enumerate() {
+    for (i, forged) in ["198.51.100.1", "198.51.100.2", "198.51.100.3"]
+        .iter()
+        .enumerate()
+    {
         assert_eq!(status(sign_in_via(&no_proxy, forged, i).await), 401);
     }
     assert_eq!(
@@ -541,9 +558,18 @@ async fn watchers_and_owners_see_no_emails_and_watchers_no_private_details(pool:
         (&page, text_of(alice.clone(), page.clone()).await),
         (&replay, text_of(alice.clone(), replay.clone()).await),
     ] {
-        assert!(body.contains("Leeds depot") && body.contains("On the van"), "{path}: public details shown");
+        assert!(
+            body.contains("Leeds depot") && body.contains("On the van"),
+            "{path}: public details shown"
+        );
         // (The page names alice herself, in its header.)
-        for private in [secret_instructions, secret_problem, postcode.as_str(), "ops@example.com", "bob@example.com"] {
+        for private in [
+            secret_instructions,
+            secret_problem,
+            postcode.as_str(),
+            "ops@example.com",
+            "bob@example.com",
+        ] {
             assert!(!body.contains(private), "{path} shows {private:?} to a watcher");
         }
         assert!(body.contains("Depot operator"), "{path}: the actor as a role");
@@ -552,8 +578,14 @@ async fn watchers_and_owners_see_no_emails_and_watchers_no_private_details(pool:
         (&detail, text_of(bob.clone(), detail.clone()).await),
         (&replay, text_of(bob.clone(), replay.clone()).await),
     ] {
-        assert!(body.contains(secret_instructions), "{path}: the owner sees their instructions");
-        assert!(!body.contains("ops@example.com"), "{path}: no operator email for the owner");
+        assert!(
+            body.contains(secret_instructions),
+            "{path}: the owner sees their instructions"
+        );
+        assert!(
+            !body.contains("ops@example.com"),
+            "{path}: no operator email for the owner"
+        );
     }
     let staff_view = text_of(ops.clone(), detail.clone()).await;
     assert!(staff_view.contains("ops@example.com") && staff_view.contains("bob@example.com"));
@@ -604,7 +636,10 @@ async fn pages_run_only_scripts_with_their_nonce(pool: PgPool) {
             .and_then(|rest| rest.split('\'').next())
             .unwrap_or_else(|| panic!("{path}: no nonce in {policy}"))
             .to_owned();
-        assert!(policy.contains("frame-ancestors 'none'") && !policy.contains(" 'unsafe-eval'"), "{policy}");
+        assert!(
+            policy.contains("frame-ancestors 'none'") && !policy.contains(" 'unsafe-eval'"),
+            "{policy}"
+        );
         let body = response.text().await.expect("html");
         let scripts: Vec<&str> = body.split("<script").skip(1).collect();
         assert!(!scripts.is_empty(), "{path} has scripts");
@@ -635,7 +670,10 @@ async fn sign_in_messages_cannot_be_written_by_a_link(pool: PgPool) {
     let spoof = "Your account is suspended. Call +1 555 0100";
     for page in ["/login", "/register"] {
         let body = app
-            .get(&format!("{page}?error={}", spoof.replace(' ', "%20").replace('+', "%2B")))
+            .get(&format!(
+                "{page}?error={}",
+                spoof.replace(' ', "%20").replace('+', "%2B")
+            ))
             .await
             .text()
             .await
@@ -748,8 +786,13 @@ async fn the_embedded_database_refuses_connections_without_its_secret() {
         .permissions()
         .mode();
     assert_eq!(mode & 0o777, 0o600, "only we can read the secret");
-    assert!(url.contains(&format!(":{}@", secret.trim())), "the URL carries the secret");
-    let with_secret = sqlx::PgPool::connect(&url).await.expect("connect with the secret");
+    assert!(
+        url.contains(&format!(":{}@", secret.trim())),
+        "the URL carries the secret"
+    );
+    let with_secret = sqlx::PgPool::connect(&url)
+        .await
+        .expect("connect with the secret");
     with_secret.close().await;
     let without = url.replacen(&format!(":{}@", secret.trim()), "@", 1);
     assert!(
@@ -757,7 +800,10 @@ async fn the_embedded_database_refuses_connections_without_its_secret() {
         "no password, no connection"
     );
     let wrong = url.replacen(secret.trim(), "0123456789abcdef0123456789abcdef", 1);
-    assert!(sqlx::PgPool::connect(&wrong).await.is_err(), "a wrong one neither");
+    assert!(
+        sqlx::PgPool::connect(&wrong).await.is_err(),
+        "a wrong one neither"
+    );
 }
 
 /// A session ends a fixed time after signing in, however active it is: with
@@ -806,7 +852,11 @@ async fn an_api_token_stops_working_when_it_expires(pool: PgPool) {
     let token = issued["token"].as_str().expect("token").to_owned();
     let listed: serde_json::Value = admin.get("/api/v1/tokens").await.json().await.expect("tokens");
     let expires = listed[0]["expires_at"].as_str().expect("an expiry").to_owned();
-    assert!(expires.starts_with(&(chrono::Utc::now() + chrono::Duration::days(7)).format("%Y-%m-%d").to_string()));
+    assert!(expires.starts_with(
+        &(chrono::Utc::now() + chrono::Duration::days(7))
+            .format("%Y-%m-%d")
+            .to_string()
+    ));
     let whoami = || {
         reqwest::Client::new()
             .get(app.url("/api/v1/session"))
@@ -852,7 +902,11 @@ async fn sign_out_everywhere_ends_every_browser_of_the_account(pool: PgPool) {
         .await;
     assert_eq!(everywhere.status(), 204);
     assert_eq!(laptop.get("/api/v1/session").await.status(), 401);
-    assert_eq!(phone.get("/api/v1/session").await.status(), 401, "the other browser too");
+    assert_eq!(
+        phone.get("/api/v1/session").await.status(),
+        401,
+        "the other browser too"
+    );
     let closed = tokio::time::timeout(Duration::from_secs(10), async {
         while stream.chunk().await.expect("read").is_some() {}
     })
@@ -880,5 +934,9 @@ async fn sign_out_everywhere_ends_every_browser_of_the_account(pool: PgPool) {
         .await;
     assert_eq!(by_admin.status(), 204);
     assert_eq!(alice.get("/api/v1/session").await.status(), 401);
-    assert_eq!(bob.get("/api/v1/session").await.status(), 200, "others stay signed in");
+    assert_eq!(
+        bob.get("/api/v1/session").await.status(),
+        200,
+        "others stay signed in"
+    );
 }

@@ -8,11 +8,11 @@ use tokio::sync::OnceCell;
 
 use crate::domain::{CurrentUser, Email, NewPassword, Role, Viewer};
 use crate::error::AppError;
+use crate::ssr::auth::client::ClientAddr;
 use crate::ssr::auth::password::{hash_password, verify_password, HashTurns};
 use crate::ssr::auth::throttle::{self, LoginLimits};
 use crate::ssr::auth::{devices, policy, session};
 use crate::ssr::db;
-use crate::ssr::auth::client::ClientAddr;
 
 /// Where a sign-in or registration comes from.
 #[derive(Debug, Clone, Copy)]
@@ -52,7 +52,7 @@ pub async fn register(
 }
 
 fn taken() -> AppError {
-    AppError::validation("email", crate::domain::EMAIL_TAKEN)
+    AppError::Conflict(crate::domain::EMAIL_TAKEN.to_owned())
 }
 
 /// Creates an account with a chosen role (admins; the system).
@@ -146,7 +146,11 @@ pub async fn sign_in(
 /// viewer's own account (`whose` is `None`), or, for an admin, anyone's.
 /// API tokens are not sessions: revoke those separately. Returns how many
 /// sessions ended.
-pub async fn sign_out_everywhere(pool: &PgPool, viewer: &Viewer, whose: Option<&Email>) -> Result<u64, AppError> {
+pub async fn sign_out_everywhere(
+    pool: &PgPool,
+    viewer: &Viewer,
+    whose: Option<&Email>,
+) -> Result<u64, AppError> {
     let user_id = match whose {
         None => policy::require_person(viewer)?.id,
         Some(email) => {

@@ -9,9 +9,9 @@ use sqlx::PgPool;
 use crate::domain::input::WatchProof;
 use crate::domain::{ShipmentSummary, TrackingNumber, Viewer};
 use crate::error::AppError;
+use crate::ssr::auth::client::ClientAddr;
 use crate::ssr::auth::{policy, throttle};
 use crate::ssr::db;
-use crate::ssr::auth::client::ClientAddr;
 
 /// Starts watching; returns the shipment's summary so the list can show it at
 /// once. Watching twice, or watching one's own shipment, is harmless. Refused

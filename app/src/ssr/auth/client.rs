@@ -116,9 +116,14 @@ fn parse_node(node: &str) -> Option<IpAddr> {
         return Some(ip);
     }
     if let Some(rest) = node.strip_prefix('[') {
-        return rest.split(']').next().and_then(|ip| Ipv6Addr::from_str(ip).ok()).map(IpAddr::V6);
+        return rest
+            .split(']')
+            .next()
+            .and_then(|ip| Ipv6Addr::from_str(ip).ok())
+            .map(IpAddr::V6);
     }
-    node.rsplit_once(':').and_then(|(ip, _port)| IpAddr::from_str(ip).ok())
+    node.rsplit_once(':')
+        .and_then(|(ip, _port)| IpAddr::from_str(ip).ok())
 }
 
 #[cfg(test)]
@@ -146,7 +151,10 @@ mod tests {
         // The client prepended a fake address; the proxy appended the real one.
         let chain = headers(&[("x-forwarded-for", "1.2.3.4, 203.0.113.9, 10.1.1.1")]);
         assert_eq!(proxies.client(ip("127.0.0.1"), &chain).0, ip("203.0.113.9"));
-        let rfc = headers(&[("forwarded", "for=\"[2001:db8::1]:4711\";proto=https, for=10.0.0.2")]);
+        let rfc = headers(&[(
+            "forwarded",
+            "for=\"[2001:db8::1]:4711\";proto=https, for=10.0.0.2",
+        )]);
         assert_eq!(proxies.client(ip("127.0.0.1"), &rfc).0, ip("2001:db8::1"));
         let garbage = headers(&[("x-forwarded-for", "unknown")]);
         assert_eq!(proxies.client(ip("127.0.0.1"), &garbage).0, ip("127.0.0.1"));

@@ -34,7 +34,11 @@ fn token_hash(token: &str) -> Vec<u8> {
 
 /// Whether `token` (from the cookie) belongs to a browser that signed in to
 /// `user_id` within the last year.
-pub async fn recognise(pool: &PgPool, token: Option<&str>, user_id: i64) -> Result<Option<KnownDevice>, AppError> {
+pub async fn recognise(
+    pool: &PgPool,
+    token: Option<&str>,
+    user_id: i64,
+) -> Result<Option<KnownDevice>, AppError> {
     let Some(token) = token.filter(|t| !t.is_empty() && t.len() <= MAX_TOKEN_LEN) else {
         return Ok(None);
     };

@@ -32,9 +32,8 @@ pub const QUEUE_TIMEOUT: Duration = Duration::from_secs(3);
 pub const PER_CLIENT: usize = 2;
 
 /// One slot per core: more would only make every hash slower.
-pub static HASHING_SLOTS: LazyLock<Semaphore> = LazyLock::new(|| {
-    Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
-});
+pub static HASHING_SLOTS: LazyLock<Semaphore> =
+    LazyLock::new(|| Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())));
 
 /// Hashes each client has queued or running on this server.
 #[derive(Debug, Default)]
@@ -77,8 +76,8 @@ impl Drop for HashTurn {
 }
 
 fn hasher() -> anyhow::Result<Argon2<'static>> {
-    let params = argon2::Params::new(19 * 1024, 2, 1, None)
-        .map_err(|e| anyhow::anyhow!("argon2 parameters: {e}"))?;
+    let params =
+        argon2::Params::new(19 * 1024, 2, 1, None).map_err(|e| anyhow::anyhow!("argon2 parameters: {e}"))?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 

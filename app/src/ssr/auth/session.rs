@@ -8,9 +8,9 @@
 
 use std::time::Duration;
 
+use sqlx::PgPool;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, Session, SessionManagerLayer};
-use sqlx::PgPool;
 use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::error::AppError;
@@ -61,7 +61,10 @@ pub fn layer(store: PostgresStore, config: &SessionConfig) -> SessionManagerLaye
 /// sign-in (session fixation) is worthless, and lists it against the account.
 pub async fn sign_in(pool: &PgPool, session: &Session, user_id: i64) -> Result<(), AppError> {
     session.cycle_id().await.map_err(session_error)?;
-    session.insert(USER_ID_KEY, user_id).await.map_err(session_error)?;
+    session
+        .insert(USER_ID_KEY, user_id)
+        .await
+        .map_err(session_error)?;
     session
         .insert(SIGNED_IN_AT_KEY, chrono::Utc::now().timestamp())
         .await

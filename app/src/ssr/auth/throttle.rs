@@ -103,9 +103,12 @@ pub async fn known_device_attempt(
 
 /// The account was signed in to: earlier failures on its email stop counting.
 pub async fn forget_sign_in_failures(pool: &PgPool, email: &str) -> Result<(), AppError> {
-    sqlx::query!("DELETE FROM attempts WHERE bucket = $1", sign_in_email_bucket(email))
-        .execute(pool)
-        .await?;
+    sqlx::query!(
+        "DELETE FROM attempts WHERE bucket = $1",
+        sign_in_email_bucket(email)
+    )
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
@@ -130,7 +133,11 @@ pub async fn registration_attempt(
 }
 
 /// An attempt to watch a shipment by tracking number and postcode.
-pub async fn watch_attempt(pool: &PgPool, user_id: i64, client: Option<ClientAddr>) -> Result<Reservation, AppError> {
+pub async fn watch_attempt(
+    pool: &PgPool,
+    user_id: i64,
+    client: Option<ClientAddr>,
+) -> Result<Reservation, AppError> {
     let mut buckets = vec![Bucket {
         key: format!("watch:user:{user_id}"),
         limit: WATCH_ATTEMPTS_PER_USER,

@@ -43,7 +43,7 @@ pub async fn create_token(
 ) -> Result<(i64, String), AppError> {
     let user_id = crate::ssr::db::users::find_user_id(pool, email)
         .await?
-        .ok_or_else(|| AppError::validation("email", "there is no account with this email address"))?;
+        .ok_or_else(|| AppError::NotFound(format!("an account with the email {email}")))?;
     let (token, token_hash) = mint();
     let id = sqlx::query_scalar!(
         "INSERT INTO api_tokens (user_id, name, token_hash, expires_at)

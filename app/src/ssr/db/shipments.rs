@@ -4,9 +4,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 
 use crate::domain::input::ShipmentDraft;
-use crate::domain::{Role, 
-    EventKind, ShipmentEvent, ShipmentQuery, ShipmentStatus, ShipmentSummary, StatusCount, TimelineCursor,
-    TrackingNumber, Viewer, TIMELINE_PAGE,
+use crate::domain::{
+    EventKind, Role, ShipmentEvent, ShipmentQuery, ShipmentStatus, ShipmentSummary, StatusCount,
+    TimelineCursor, TrackingNumber, Viewer, TIMELINE_PAGE,
 };
 use crate::error::AppError;
 
@@ -106,7 +106,14 @@ pub async fn detail(
     pool: &PgPool,
     shipment_id: i64,
     before: Option<TimelineCursor>,
-) -> Result<(ShipmentSummary, Vec<(ShipmentEvent, Option<Role>)>, Option<String>), AppError> {
+) -> Result<
+    (
+        ShipmentSummary,
+        Vec<(ShipmentEvent, Option<Role>)>,
+        Option<String>,
+    ),
+    AppError,
+> {
     let summary = summary_of(pool, shipment_id).await?;
     let tracking_number = summary.tracking_number.clone();
     // One more than a page, to know whether there is an older page.

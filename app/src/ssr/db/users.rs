@@ -25,7 +25,7 @@ pub async fn create_user(
     .await
     .map_err(|error| {
         if super::is_unique_violation(&error, "users_email_key") {
-            AppError::validation("email", crate::domain::EMAIL_TAKEN)
+            AppError::Conflict(crate::domain::EMAIL_TAKEN.to_owned())
         } else {
             error.into()
         }

@@ -7,7 +7,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 
 use crate::domain::{
-    needs_attention, Audience, CountMove, CurrentUser, EventKind, Role, ShipmentEvent, ShipmentStatus, Standing, StreamEvent,
+    needs_attention, Audience, CountMove, CurrentUser, EventKind, Role, ShipmentEvent, ShipmentStatus,
+    Standing, StreamEvent,
 };
 use crate::error::AppError;
 use crate::ssr::db::shipments::SummaryRow;

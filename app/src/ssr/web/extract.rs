@@ -114,7 +114,8 @@ async fn authenticate(parts: &mut Parts, state: &AppState) -> Result<Authenticat
 /// The client of the current server function call (`ClientAddr`, put in the
 /// request by the server's client-address middleware).
 pub fn client_of_server_fn() -> Option<super::ClientAddr> {
-    leptos::prelude::use_context::<Parts>().and_then(|parts| parts.extensions.get::<super::ClientAddr>().copied())
+    leptos::prelude::use_context::<Parts>()
+        .and_then(|parts| parts.extensions.get::<super::ClientAddr>().copied())
 }
 
 pub async fn from_server_fn() -> Result<Viewer, AppError> {

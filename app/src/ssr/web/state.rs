@@ -7,10 +7,10 @@ use sqlx::PgPool;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::ssr::auth::client::TrustedProxies;
 use crate::ssr::auth::password::HashTurns;
 use crate::ssr::auth::throttle::LoginLimits;
 use crate::ssr::stream::Hub;
-use crate::ssr::auth::client::TrustedProxies;
 
 /// Shared by the axum router and provided to server functions as context.
 #[derive(Clone, FromRef)]

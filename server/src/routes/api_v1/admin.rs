@@ -12,7 +12,7 @@ use app::error::{AppError, ProblemDetails};
 use app::ssr::actions::admin;
 use app::ssr::web::AppState;
 
-use crate::routes::extract::ApiJson;
+use crate::routes::extract::{ApiJson, ApiPath};
 
 /// Every account (admins).
 #[utoipa::path(get, path = "/api/v1/users", tag = "admin",
@@ -72,8 +72,13 @@ pub async fn list_tokens(
 #[derive(Deserialize, ToSchema)]
 pub struct TokenRequest {
     /// The account the token acts as.
+    #[schema(
+        pattern = r"^[^@\s\x00-\x1f\x7f-\x9f]{1,64}@[^@\s\x00-\x1f\x7f-\x9f.]+(\.[^@\s\x00-\x1f\x7f-\x9f.]+)+$",
+        max_length = 254
+    )]
     email: String,
     /// What it is for ("scanner at depot 3").
+    #[schema(pattern = r"\S", min_length = 1, max_length = 100)]
     name: String,
     /// Days until it stops working by itself (1 to 3650); absent: until revoked.
     #[serde(default)]
@@ -84,6 +89,7 @@ pub struct TokenRequest {
 /// Issues a token; the response is the only time its secret is shown (admins).
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "admin", request_body = TokenRequest,
     responses((status = 201, body = IssuedToken), (status = 403, body = ProblemDetails),
+              (status = 404, description = "no account has this email address", body = ProblemDetails),
               (status = 422, body = ProblemDetails)))]
 pub async fn issue_token(
     State(state): State<AppState>,
@@ -103,7 +109,7 @@ pub async fn issue_token(
 pub async fn revoke_token(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, AppError> {
     admin::revoke_token(&state.pool, &viewer, id).await?;
     Ok(StatusCode::NO_CONTENT)

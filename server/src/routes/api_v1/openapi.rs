@@ -27,7 +27,7 @@ use crate::routes::events;
         admin::list_users, admin::change_role, admin::list_tokens, admin::issue_token, admin::revoke_token,
         events::long_poll,
     ),
-    modifiers(&Security),
+    modifiers(&Security, &Truthful),
     security(("bearer" = []), ("session" = [])),
 )]
 pub struct ApiDoc;
@@ -54,3 +54,127 @@ impl Modify for Security {
         );
     }
 }
+
+/// What every operation can answer besides what its annotation lists, and
+/// the input rules of path parameters, stated once here rather than on each
+/// handler (where they were forgotten; schemathesis found the gaps):
+/// * errors are `application/problem+json`, not `application/json`;
+/// * any operation that needs a credential can answer 401;
+/// * any can answer 429 (a throttle or stream cap) and 503 (the database is
+///   briefly unavailable, or password hashing is busy), with `Retry-After`;
+/// * an operation with a body or path parameters can answer 422;
+/// * `tracking_number` and `email` path parameters follow the domain's
+///   rules (`TrackingNumber`, `Email`).
+struct Truthful;
+
+impl Modify for Truthful {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::Operation;
+        use utoipa::openapi::{RefOr, ResponseBuilder};
+        let problem = |description: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        PROBLEM_JSON,
+                        utoipa::openapi::ContentBuilder::new()
+                            .schema(Some(utoipa::openapi::Ref::from_schema_name("ProblemDetails")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        let public = |operation: &Operation| {
+            operation
+                .security
+                .as_ref()
+                .is_some_and(|requirements| requirements.iter().all(|r| r == &Default::default()))
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                for response in operation.responses.responses.values_mut() {
+                    if let RefOr::T(response) = response {
+                        if let Some(content) = response.content.shift_remove("application/json") {
+                            let is_problem = content.schema.as_ref().is_some_and(|schema| {
+                                matches!(schema, RefOr::Ref(r) if r.ref_location.ends_with("/ProblemDetails"))
+                            });
+                            let key = if is_problem {
+                                PROBLEM_JSON
+                            } else {
+                                "application/json"
+                            };
+                            response.content.insert(key.to_owned(), content);
+                        }
+                    }
+                }
+                let has_input = operation.request_body.is_some()
+                    || operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
+                let in_path = operation.parameters.as_ref().is_some_and(|parameters| {
+                    parameters
+                        .iter()
+                        .any(|p| p.parameter_in == utoipa::openapi::path::ParameterIn::Path)
+                });
+                let extra = [
+                    (
+                        "401",
+                        !public(operation),
+                        "not signed in, or the token is invalid, expired or revoked",
+                    ),
+                    ("404", in_path, "not found, or not yours to see"),
+                    ("422", has_input, "the input is not valid"),
+                    (
+                        "429",
+                        true,
+                        "too many requests; try again after `Retry-After` seconds",
+                    ),
+                    (
+                        "503",
+                        true,
+                        "briefly unavailable; nothing was changed, try again after `Retry-After` seconds",
+                    ),
+                ];
+                for (status, applies, description) in extra {
+                    if applies && !operation.responses.responses.contains_key(status) {
+                        operation
+                            .responses
+                            .responses
+                            .insert(status.to_owned(), problem(description));
+                    }
+                }
+                for parameter in operation.parameters.iter_mut().flatten() {
+                    let rule = match parameter.name.as_str() {
+                        "tracking_number" => Some((TRACKING_NUMBER_PATTERN, None)),
+                        "email" => Some((EMAIL_PATTERN, Some(app::domain::Email::MAX_LEN))),
+                        _ => None,
+                    };
+                    if let Some((pattern, max_length)) = rule {
+                        parameter.schema = Some(RefOr::T(utoipa::openapi::Schema::Object(
+                            utoipa::openapi::ObjectBuilder::new()
+                                .schema_type(utoipa::openapi::schema::Type::String)
+                                .pattern(Some(pattern))
+                                .max_length(max_length)
+                                .build(),
+                        )));
+                    }
+                }
+            }
+        }
+    }
+}
+
+const PROBLEM_JSON: &str = "application/problem+json";
+
+/// What `Email::parse` accepts, as a JSON Schema pattern.
+pub const EMAIL_PATTERN: &str =
+    r"^[^@\s\x00-\x1f\x7f-\x9f]{1,64}@[^@\s\x00-\x1f\x7f-\x9f.]+(\.[^@\s\x00-\x1f\x7f-\x9f.]+)+$";
+
+/// 6 to 32 letters and digits, with spaces or hyphens anywhere between
+/// (`TrackingNumber::parse` drops them).
+pub const TRACKING_NUMBER_PATTERN: &str = r"^[ -]*([A-Za-z0-9][ -]*){6,32}$";

@@ -19,7 +19,10 @@ use crate::routes::extract::{ApiJson, ClientIp};
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct Credentials {
+    /// As registered; anything up to 254 bytes is checked.
+    #[schema(max_length = 254)]
     email: String,
+    #[schema(max_length = 128)]
     password: String,
 }
 
@@ -40,7 +43,14 @@ pub async fn sign_in(
         device: device.as_deref(),
         hash_turns: &state.hash_turns,
     };
-    let welcome = accounts::sign_in(&state.pool, &state.login_limits, &body.email, body.password, origin).await?;
+    let welcome = accounts::sign_in(
+        &state.pool,
+        &state.login_limits,
+        &body.email,
+        body.password,
+        origin,
+    )
+    .await?;
     session::sign_in(&state.pool, &session, welcome.user.id).await?;
     Ok(with_device_cookie(
         Json(Account::from(welcome.user)),
@@ -59,7 +69,11 @@ pub async fn whoami(user: CurrentUser) -> Json<Account> {
 /// `DELETE /api/v1/session`: sign out; the session is deleted server-side.
 #[utoipa::path(delete, path = "/api/v1/session", tag = "session",
     responses((status = 204), (status = 401, body = ProblemDetails)))]
-pub async fn sign_out(State(state): State<AppState>, _user: CurrentUser, session: Session) -> Result<StatusCode, AppError> {
+pub async fn sign_out(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+    session: Session,
+) -> Result<StatusCode, AppError> {
     session::sign_out(&state.pool, &session).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -68,7 +82,10 @@ pub async fn sign_out(State(state): State<AppState>, _user: CurrentUser, session
 /// account ends, in every browser (API tokens are revoked separately).
 #[utoipa::path(delete, path = "/api/v1/sessions", tag = "session",
     responses((status = 204), (status = 401, body = ProblemDetails)))]
-pub async fn sign_out_everywhere(State(state): State<AppState>, viewer: Viewer) -> Result<StatusCode, AppError> {
+pub async fn sign_out_everywhere(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<StatusCode, AppError> {
     accounts::sign_out_everywhere(&state.pool, &viewer, None).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -20,7 +20,7 @@ use app::ssr::actions::idempotency::{IdempotencyKey, Reply};
 use app::ssr::actions::{shipment_in_path, shipments};
 use app::ssr::web::AppState;
 
-use crate::routes::extract::ApiJson;
+use crate::routes::extract::{ApiJson, ApiQuery};
 
 /// The filters of `GET /api/v1/shipments` (all optional).
 #[derive(IntoParams)]
@@ -28,14 +28,18 @@ use crate::routes::extract::ApiJson;
 #[allow(dead_code)] // Only describes the query string; the handler reads it with `ShipmentQuery::from_params`.
 pub struct ListParams {
     /// Only this status (e.g. `in_transit`).
+    #[param(value_type = Option<ShipmentStatus>)]
     status: Option<String>,
     /// Part of a tracking number.
+    #[param(pattern = r"^[\s-]*([A-Za-z0-9][\s-]*){0,32}$")]
     q: Option<String>,
     /// `1`: only shipments needing attention (exception, failed attempt, or no update for 48 h).
     attention: Option<String>,
     /// The `next_page` of the previous page.
+    #[param(pattern = r"^(-?[0-9]{1,16}\.[A-Za-z0-9]{1,32})?$")]
     after: Option<String>,
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
 }
 
@@ -80,17 +84,23 @@ pub struct TimelinePage {
 /// before that.
 #[utoipa::path(get, path = "/api/v1/shipments/{tracking_number}", tag = "shipments",
     params(("tracking_number" = String, Path),
-           ("before" = Option<String>, Query, description = "`older_events` of the previous page")),
+           ("before" = Option<String>, Query, pattern = r"^(-?[0-9]{1,16}\.[0-9]{1,18})?$",
+            description = "`older_events` of the previous page")),
     responses((status = 200, body = ShipmentDetail),
               (status = 404, description = "no such shipment, or not yours to see", body = ProblemDetails)))]
 pub async fn detail(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(tracking_number): Path<String>,
-    Query(page): Query<TimelinePage>,
+    ApiQuery(page): ApiQuery<TimelinePage>,
 ) -> Result<Json<ShipmentDetail>, AppError> {
     let number = shipment_in_path(&tracking_number)?;
-    let before = page.before.as_deref().map(TimelineCursor::decode).transpose()?;
+    let before = page
+        .before
+        .as_deref()
+        .filter(|raw| !raw.is_empty())
+        .map(TimelineCursor::decode)
+        .transpose()?;
     Ok(Json(
         shipments::detail(&state.pool, &viewer, &number, before).await?,
     ))
@@ -157,6 +167,7 @@ pub struct ReopenRequest {
     /// Where the journey goes on (any status that is not final).
     status: ShipmentStatus,
     /// Why, for the timeline (up to 500 characters).
+    #[schema(pattern = r"\S", min_length = 1, max_length = 500)]
     reason: String,
 }
 

@@ -14,13 +14,20 @@ use crate::routes::extract::{ApiJson, ClientIp};
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct Registration {
+    #[schema(
+        pattern = r"^[^@\s\x00-\x1f\x7f-\x9f]{1,64}@[^@\s\x00-\x1f\x7f-\x9f.]+(\.[^@\s\x00-\x1f\x7f-\x9f.]+)+$",
+        max_length = 254
+    )]
     email: String,
+    /// 10 to 128 characters.
+    #[schema(min_length = 10, max_length = 128)]
     password: String,
 }
 
 /// `POST /api/v1/users`: register a customer account.
 #[utoipa::path(post, path = "/api/v1/users", tag = "session", request_body = Registration, security(),
     responses((status = 201, body = Account), (status = 422, body = ProblemDetails),
+              (status = 409, description = "an account with this email address already exists", body = ProblemDetails),
               (status = 429, description = "too many registrations from this client or for this email", body = ProblemDetails),
               (status = 503, description = "busy: try again shortly", body = ProblemDetails)))]
 pub async fn register(
