@@ -529,10 +529,10 @@ impl Runner {
     fn command(&self, program: &Path, args: &[&str]) -> Command {
         let mut command = if self.as_root {
             let mut command = Command::new(runuser());
-            command.args(["-u", POSTGRES_SYSTEM_USER, "--"]).arg(&program);
+            command.args(["-u", POSTGRES_SYSTEM_USER, "--"]).arg(program);
             command
         } else {
-            Command::new(&program)
+            Command::new(program)
         };
         command
             .args(args)

@@ -280,7 +280,7 @@ fn quick_limits(per_email: i64, per_client: i64) -> LoginLimits {
 async fn one_client_cannot_queue_up_password_hashing(pool: PgPool) {
     app::ssr::demo::seed_demo(&pool).await.expect("seed");
     let app = TestApp::spawn(pool).await;
-    let flooder = app.from_address("127.0.0.2");
+    let flooder = app.seen_from("127.0.0.2");
     let flood = (0..12).map(|i| {
         let flooder = flooder.clone();
         async move {
@@ -291,7 +291,7 @@ async fn one_client_cannot_queue_up_password_hashing(pool: PgPool) {
                 .as_u16()
         }
     });
-    let alice = app.from_address("127.0.0.3");
+    let alice = app.seen_from("127.0.0.3");
     let (statuses, alice_status) = tokio::join!(
         futures::future::join_all(flood),
         alice.sign_in("alice@example.com", DEMO_PASSWORD)
@@ -308,7 +308,7 @@ async fn one_client_cannot_queue_up_password_hashing(pool: PgPool) {
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn registrations_from_one_client_are_limited(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
-    let one = app.from_address("127.0.0.2");
+    let one = app.seen_from("127.0.0.2");
     let register = |who: TestApp, email: String| async move {
         who.post_json(
             "/api/v1/users",
@@ -323,7 +323,7 @@ async fn registrations_from_one_client_are_limited(pool: PgPool) {
     let eleventh = register(one.clone(), "new10@example.com".into()).await;
     assert_eq!(eleventh.status(), 429);
     assert!(eleventh.headers().contains_key("retry-after"));
-    let other = app.from_address("127.0.0.3");
+    let other = app.seen_from("127.0.0.3");
     assert_eq!(
         register(other.clone(), "elsewhere@example.com".into())
             .await
@@ -348,10 +348,10 @@ async fn registrations_from_one_client_are_limited(pool: PgPool) {
 async fn others_failing_cannot_lock_alice_out_of_her_own_browser(pool: PgPool) {
     app::ssr::demo::seed_demo(&pool).await.expect("seed");
     let app = TestApp::spawn_with_limits(pool, quick_limits(3, 5)).await;
-    let alices_browser = app.from_address("127.0.0.2");
+    let alices_browser = app.seen_from("127.0.0.2");
     alices_browser.sign_in_ok("alice@example.com").await;
 
-    let office_neighbour = app.from_address("127.0.0.2");
+    let office_neighbour = app.seen_from("127.0.0.2");
     for i in 0..5 {
         office_neighbour
             .sign_in(&format!("user{i}@example.com"), "guess guess")
@@ -365,7 +365,7 @@ async fn others_failing_cannot_lock_alice_out_of_her_own_browser(pool: PgPool) {
         429,
         "the shared address is throttled"
     );
-    let attacker = app.from_address("127.0.0.4");
+    let attacker = app.seen_from("127.0.0.4");
     for _ in 0..3 {
         attacker.sign_in("alice@example.com", "guess guess").await;
     }
@@ -386,7 +386,7 @@ async fn others_failing_cannot_lock_alice_out_of_her_own_browser(pool: PgPool) {
         200,
         "alice's own browser still gets in"
     );
-    let new_browser = app.from_address("127.0.0.2");
+    let new_browser = app.seen_from("127.0.0.2");
     assert_eq!(
         new_browser
             .sign_in("alice@example.com", DEMO_PASSWORD)
@@ -421,7 +421,7 @@ async fn parallel_guesses_cannot_pass_the_limit(pool: PgPool) {
     app::ssr::demo::seed_demo(&pool).await.expect("seed");
     let app = TestApp::spawn_with_limits(pool, quick_limits(3, 100)).await;
     let guesses = (0..12).map(|i| {
-        let guesser = app.from_address(&format!("127.0.1.{}", i + 1));
+        let guesser = app.seen_from(&format!("127.0.1.{}", i + 1));
         async move {
             guesser
                 .sign_in("bob@example.com", &format!("guess number {i}"))

@@ -136,7 +136,7 @@ impl TestApp {
     }
 
     /// This app seen from another browser (its own cookies), connecting from `local`.
-    pub fn from_address(&self, local: &str) -> TestApp {
+    pub fn seen_from(&self, local: &str) -> TestApp {
         TestApp {
             client: TestApp::browser_from(local),
             ..self.clone()

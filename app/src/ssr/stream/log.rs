@@ -73,7 +73,7 @@ impl LogRow {
                 position: self.stream_position,
                 event: audience.event(event.clone(), self.actor_role),
                 shipment: shipment.clone(),
-                counts: counts.clone(),
+                counts,
             };
             let json = serde_json::to_string(&frame)
                 .map_err(|e| anyhow::anyhow!("serialising a stream frame: {e}"))?;
