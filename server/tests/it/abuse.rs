@@ -770,16 +770,8 @@ async fn problem_reports_are_limited_per_user_per_hour(pool: PgPool) {
 #[tokio::test]
 async fn the_embedded_database_refuses_connections_without_its_secret() {
     use std::os::unix::fs::PermissionsExt as _;
+    let (url, _throwaway) = crate::outage::throwaway_cluster("auth-test").await;
     let base = std::path::PathBuf::from(format!("../target/auth-test-{}", std::process::id()));
-    let cluster = server::embedded_postgres::EmbeddedPostgres::new(base.clone());
-    let url = tokio::task::spawn_blocking({
-        let cluster = cluster.clone();
-        move || cluster.ensure_running()
-    })
-    .await
-    .expect("join")
-    .expect("a cluster of our own");
-    let _throwaway = crate::outage::Throwaway(cluster);
     let secret = std::fs::read_to_string(base.join("postgres.secret")).expect("secret");
     let mode = std::fs::metadata(base.join("postgres.secret"))
         .expect("metadata")

@@ -28,6 +28,20 @@ impl Drop for Throwaway {
     }
 }
 
+/// A PostgreSQL cluster of the test's own under `target/` (made like the
+/// embedded default), its URL, and the guard that deletes it.
+pub async fn throwaway_cluster(name: &str) -> (String, Throwaway) {
+    let cluster = EmbeddedPostgres::new(PathBuf::from(format!("../target/{name}-{}", std::process::id())));
+    let url = tokio::task::spawn_blocking({
+        let cluster = cluster.clone();
+        move || cluster.ensure_running()
+    })
+    .await
+    .expect("join")
+    .expect("a cluster of our own");
+    (url, Throwaway(cluster))
+}
+
 /// Every non-2xx answer seen: (who, status, had Retry-After).
 type Answers = Arc<Mutex<Vec<(&'static str, u16, bool)>>>;
 
@@ -43,18 +57,8 @@ fn note(answers: &Answers, who: &'static str, response: &reqwest::Response) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_crash_answers_503_not_500_and_loses_no_acknowledged_write() {
-    let cluster = EmbeddedPostgres::new(PathBuf::from(format!(
-        "../target/outage-test-{}",
-        std::process::id()
-    )));
-    let url = tokio::task::spawn_blocking({
-        let cluster = cluster.clone();
-        move || cluster.ensure_running()
-    })
-    .await
-    .expect("join")
-    .expect("a cluster of our own");
-    let _throwaway = Throwaway(cluster.clone());
+    let (url, throwaway) = throwaway_cluster("outage-test").await;
+    let cluster = throwaway.0.clone();
     let pool = PgPoolOptions::new()
         .max_connections(20)
         .acquire_timeout(Duration::from_secs(2))

@@ -18,8 +18,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Version};
+use argon2::password_hash::{rand_core::OsRng, Output, ParamsString, PasswordHash, Salt, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use tokio::sync::Semaphore;
 
 use crate::domain::NewPassword;
@@ -75,10 +75,56 @@ impl Drop for HashTurn {
     }
 }
 
-fn hasher() -> anyhow::Result<Argon2<'static>> {
-    let params =
-        argon2::Params::new(19 * 1024, 2, 1, None).map_err(|e| anyhow::anyhow!("argon2 parameters: {e}"))?;
-    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+/// The cost of new hashes: OWASP's minimum for argon2id.
+fn new_hash_params() -> anyhow::Result<Params> {
+    Params::new(19 * 1024, 2, 1, None).map_err(|e| anyhow::anyhow!("argon2 parameters: {e}"))
+}
+
+/// Argon2's working memory (19 MiB per hash), kept between hashes and reused:
+/// one buffer per hash in progress, so never more than [`HASHING_SLOTS`].
+/// Allocating it afresh each time made the allocator keep freed buffers per
+/// thread: a sign-in flood grew the server by 250–440 MB (`scripts/flood`).
+static WORKING_MEMORY: LazyLock<Mutex<Vec<Vec<Block>>>> = LazyLock::new(Default::default);
+
+/// Computes the argon2 hash of `password` with `params` and `salt`, in
+/// reused working memory, as a PHC string's parts.
+fn compute<'a>(
+    algorithm: Algorithm,
+    version: Version,
+    params: Params,
+    password: &[u8],
+    salt: Salt<'a>,
+) -> anyhow::Result<PasswordHash<'a>> {
+    let blocks = params.block_count();
+    let taken = WORKING_MEMORY
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .pop()
+        .filter(|memory| memory.len() == blocks);
+    let mut memory = taken.unwrap_or_else(|| vec![Block::default(); blocks]);
+    let mut salt_bytes = [0u8; 64];
+    let salt_bytes = salt
+        .decode_b64(&mut salt_bytes)
+        .map_err(|e| anyhow::anyhow!("password salt: {e}"))?;
+    let argon2 = Argon2::new(algorithm, version, params.clone());
+    let output_len = params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
+    let output = Output::init_with(output_len, |out| {
+        argon2
+            .hash_password_into_with_memory(password, salt_bytes, out, &mut memory)
+            .map_err(|_| argon2::password_hash::Error::Crypto)
+    })
+    .map_err(|e| anyhow::anyhow!("hashing password: {e}"))?;
+    WORKING_MEMORY
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .push(memory);
+    Ok(PasswordHash {
+        algorithm: algorithm.ident(),
+        version: Some(version.into()),
+        params: ParamsString::try_from(&params).map_err(|e| anyhow::anyhow!("argon2 parameters: {e}"))?,
+        salt: Some(salt),
+        hash: Some(output),
+    })
 }
 
 /// Runs `work` on the blocking pool once a hashing slot is free, or answers
@@ -106,21 +152,40 @@ async fn in_a_slot<T: Send + 'static>(
 pub async fn hash_password(password: NewPassword) -> Result<String, AppError> {
     in_a_slot(move || {
         let salt = SaltString::generate(&mut OsRng);
-        let hash = hasher()?
-            .hash_password(password.expose().as_bytes(), &salt)
-            .map_err(|e| anyhow::anyhow!("hashing password: {e}"))?;
+        let hash = compute(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            new_hash_params()?,
+            password.expose().as_bytes(),
+            salt.as_salt(),
+        )?;
         Ok(hash.to_string())
     })
     .await
 }
 
-/// Whether `password` matches a stored PHC string. A malformed stored hash is an
-/// error, not a mismatch, so it gets noticed.
+/// Whether `password` matches a stored PHC string (with the cost it was made
+/// with). A malformed stored hash is an error, not a mismatch, so it gets
+/// noticed.
 pub async fn verify_password(password: String, stored_hash: String) -> Result<bool, AppError> {
     in_a_slot(move || {
-        let parsed = PasswordHash::new(&stored_hash)
+        let stored = PasswordHash::new(&stored_hash)
             .map_err(|e| anyhow::anyhow!("stored password hash is malformed: {e}"))?;
-        Ok(hasher()?.verify_password(password.as_bytes(), &parsed).is_ok())
+        let malformed = |what: &str| anyhow::anyhow!("stored password hash is malformed: {what}");
+        let algorithm = Algorithm::try_from(stored.algorithm).map_err(|_| malformed("algorithm"))?;
+        let version = stored
+            .version
+            .map(Version::try_from)
+            .transpose()
+            .map_err(|_| malformed("version"))?
+            .unwrap_or_default();
+        let params = Params::try_from(&stored).map_err(|_| malformed("parameters"))?;
+        let (Some(salt), Some(expected)) = (stored.salt, stored.hash) else {
+            return Err(malformed("no salt or hash"));
+        };
+        let computed = compute(algorithm, version, params, password.as_bytes(), salt)?;
+        // `Output` compares in constant time.
+        Ok(computed.hash == Some(expected))
     })
     .await
 }
@@ -138,6 +203,23 @@ mod tests {
             .await
             .expect("verify"));
         assert!(!verify_password("demo-passwore".into(), hash)
+            .await
+            .expect("verify"));
+    }
+
+    #[tokio::test]
+    async fn hashes_made_by_the_argon2_crate_itself_still_verify() {
+        use argon2::password_hash::PasswordHasher as _;
+        let salt = SaltString::generate(&mut OsRng);
+        let params = Params::new(19 * 1024, 2, 1, None).expect("params");
+        let stored = Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+            .hash_password(b"an older password", &salt)
+            .expect("hash")
+            .to_string();
+        assert!(verify_password("an older password".into(), stored.clone())
+            .await
+            .expect("verify"));
+        assert!(!verify_password("an older passwore".into(), stored)
             .await
             .expect("verify"));
     }
