@@ -64,11 +64,11 @@ test("an admin promotes a customer and issues, then revokes, an API token in the
   await expect(page.getByRole("row").filter({ hasText: "Scanner at depot 3" })).toContainText("revoked");
   expect(await asToken()).toBe(401);
 
-  // A mistake shows next to its field.
+  // A mistake is explained.
   await page.getByLabel("Account email").fill("nobody@example.com");
   await page.getByLabel("What it is for").fill("Ghost");
   await page.getByRole("button", { name: "Issue token" }).click();
-  await expect(page.getByText("there is no account with this email address")).toBeVisible();
+  await expect(page.getByText("an account with the email nobody@example.com was not found")).toBeVisible();
 });
 
 test("customers and operators are kept out of the admin page and API", async ({ page, request, baseURL }) => {
