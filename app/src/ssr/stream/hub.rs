@@ -2,13 +2,15 @@
 //! the listener hands each committed event to `dispatch`, which routes it to
 //! exactly the streams allowed to see it (owner, watchers, staff). Routing uses
 //! the owner and watcher ids the listener read with the event, so there is no
-//! database round-trip per recipient.
+//! database round-trip per recipient, and streams are indexed by user (and
+//! staff kept apart), so an event touches only its recipients' streams, not
+//! every open stream.
 //!
 //! Each stream has a bounded buffer. A stream that falls behind by more than
 //! that is dropped (its client reconnects and resumes from its cursor), so a
 //! client that stops reading never grows server memory without bound.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
@@ -62,8 +64,58 @@ pub enum Closed {
     Shutdown,
 }
 
+/// The open streams, indexed the way events are routed.
+#[derive(Default)]
+struct Registry {
+    streams: HashMap<u64, Subscriber>,
+    /// Each user's streams (customers and staff alike).
+    by_user: HashMap<i64, Vec<u64>>,
+    /// Streams of staff, who see every event.
+    staff: HashSet<u64>,
+}
+
+impl Registry {
+    fn insert(&mut self, id: u64, subscriber: Subscriber) {
+        self.by_user.entry(subscriber.user_id).or_default().push(id);
+        if subscriber.role.is_staff() {
+            self.staff.insert(id);
+        }
+        self.streams.insert(id, subscriber);
+    }
+
+    fn remove(&mut self, id: u64) {
+        let Some(subscriber) = self.streams.remove(&id) else {
+            return;
+        };
+        self.staff.remove(&id);
+        if let Some(ids) = self.by_user.get_mut(&subscriber.user_id) {
+            ids.retain(|other| *other != id);
+            if ids.is_empty() {
+                self.by_user.remove(&subscriber.user_id);
+            }
+        }
+    }
+
+    fn open_for(&self, user_id: i64) -> usize {
+        self.by_user.get(&user_id).map_or(0, Vec::len)
+    }
+
+    /// The streams an event may go to: its owner's, its watchers', and
+    /// staff's — each once (the visibility rule still decides, per stream).
+    fn recipients(&self, item: &StreamItem) -> Vec<u64> {
+        let mut ids: Vec<u64> = self.staff.iter().copied().collect();
+        for user_id in std::iter::once(&item.owner_id).chain(&item.watchers) {
+            let streams = self.by_user.get(user_id).into_iter().flatten();
+            ids.extend(streams.filter(|id| !self.staff.contains(id)));
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+}
+
 pub struct Hub {
-    subscribers: RwLock<HashMap<u64, Subscriber>>,
+    subscribers: RwLock<Registry>,
     next_id: AtomicU64,
     /// The last position dispatched (the listener's cursor).
     last_position: AtomicI64,
@@ -88,7 +140,7 @@ pub struct Subscription {
 impl Drop for Subscription {
     fn drop(&mut self) {
         if let Ok(mut subscribers) = self.hub.subscribers.write() {
-            subscribers.remove(&self.id);
+            subscribers.remove(self.id);
         }
         metrics::gauge!("shipwatch_open_streams").decrement(1.0);
     }
@@ -99,7 +151,7 @@ impl Hub {
     pub fn new(buffer: usize, start_position: i64) -> Arc<Self> {
         let (shutdown, _) = watch::channel(false);
         Arc::new(Self {
-            subscribers: RwLock::new(HashMap::new()),
+            subscribers: RwLock::new(Registry::default()),
             next_id: AtomicU64::new(1),
             last_position: AtomicI64::new(start_position),
             listener_connected: watch::channel(false).0,
@@ -132,7 +184,7 @@ impl Hub {
             if self.is_shutting_down() {
                 return Err(AppError::Unavailable);
             }
-            let open = subscribers.values().filter(|s| s.user_id == user.id).count();
+            let open = subscribers.open_for(user.id);
             if open >= limit {
                 return Err(AppError::TooManyStreams { limit });
             }
@@ -159,13 +211,16 @@ impl Hub {
     pub fn dispatch(&self, item: Arc<StreamItem>, notified_at: Option<Instant>) {
         let mut lagged = Vec::new();
         if let Ok(subscribers) = self.subscribers.read() {
-            for (id, subscriber) in subscribers.iter() {
+            for id in subscribers.recipients(&item) {
+                let Some(subscriber) = subscribers.streams.get(&id) else {
+                    continue;
+                };
                 if !item.visible_to(subscriber.user_id, subscriber.role) {
                     continue;
                 }
                 match subscriber.sender.try_send(Arc::clone(&item)) {
                     Ok(()) => metrics::counter!("shipwatch_events_sent_total").increment(1),
-                    Err(mpsc::error::TrySendError::Full(_)) => lagged.push(*id),
+                    Err(mpsc::error::TrySendError::Full(_)) => lagged.push(id),
                     Err(mpsc::error::TrySendError::Closed(_)) => {}
                 }
             }
@@ -186,7 +241,7 @@ impl Hub {
         tracing::debug!(streams = ids.len(), ?reason, "closing streams");
         if let Ok(mut subscribers) = self.subscribers.write() {
             for id in ids {
-                subscribers.remove(id);
+                subscribers.remove(*id);
             }
         }
     }
@@ -196,7 +251,8 @@ impl Hub {
         self.subscribers
             .read()
             .map(|s| {
-                s.iter()
+                s.streams
+                    .iter()
                     .map(|(id, s)| (*id, s.user_id, s.role, s.credential.clone()))
                     .collect()
             })
@@ -234,7 +290,7 @@ impl Hub {
         let ids: Vec<u64> = self
             .subscribers
             .read()
-            .map(|s| s.keys().copied().collect())
+            .map(|s| s.streams.keys().copied().collect())
             .unwrap_or_default();
         self.close(&ids, Closed::Shutdown);
     }
@@ -249,7 +305,7 @@ impl Hub {
     }
 
     pub fn open_streams(&self) -> usize {
-        self.subscribers.read().map(|s| s.len()).unwrap_or(0)
+        self.subscribers.read().map(|s| s.streams.len()).unwrap_or(0)
     }
 }
 
@@ -310,5 +366,32 @@ mod tests {
         assert_eq!(slow.receiver.recv().await.map(|i| i.position), Some(1));
         assert_eq!(slow.receiver.recv().await.map(|i| i.position), Some(2));
         assert!(slow.receiver.recv().await.is_none(), "closed after its buffer");
+    }
+
+    #[tokio::test]
+    async fn an_event_touches_only_its_recipients_streams_each_once() {
+        let hub = Hub::new(8, 0);
+        // A thousand other customers' streams are not even looked at.
+        let _strangers: Vec<Subscription> = (100..1100)
+            .map(|id| {
+                hub.subscribe(&user(id, Role::Customer), Credential::Token(id))
+                    .expect("room")
+            })
+            .collect();
+        let mut owner = hub
+            .subscribe(&user(1, Role::Customer), Credential::Token(1))
+            .expect("room");
+        let mut operator = hub
+            .subscribe(&user(4, Role::Operator), Credential::Token(4))
+            .expect("room");
+        // The owner also watches it, and the operator is listed as a watcher.
+        let event = item(7, 1, vec![1, 4]);
+        let recipients = hub.subscribers.read().expect("lock").recipients(&event);
+        assert_eq!(recipients, vec![owner.id, operator.id]);
+        hub.dispatch(event, None);
+        for s in [&mut owner, &mut operator] {
+            assert_eq!(s.receiver.try_recv().map(|i| i.position).ok(), Some(7));
+            assert!(s.receiver.try_recv().is_err(), "once");
+        }
     }
 }
