@@ -9,7 +9,10 @@ pub mod shipments;
 
 /// Gives the HTTP response of a failed server function the status of its
 /// error (404, 403, …) rather than a blanket 500; also used while rendering a
-/// page on the server, so a page about a hidden shipment is a 404.
+/// page on the server, so a page about a hidden shipment is a 404. A page
+/// whose data could not be read because the database is briefly away (503)
+/// also reloads itself after `Retry-After` (a `Refresh` header), like the
+/// outage page, so the reader lands back on it without doing anything.
 #[cfg(feature = "ssr")]
 pub(crate) fn with_status<T>(result: Result<T, crate::error::AppError>) -> Result<T, crate::error::AppError> {
     if let Err(error) = &result {
@@ -17,6 +20,9 @@ pub(crate) fn with_status<T>(result: Result<T, crate::error::AppError>) -> Resul
         if let Some(seconds) = error.retry_after_secs() {
             if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
                 response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
+                if matches!(error, crate::error::AppError::Unavailable) {
+                    response.insert_header(http::header::REFRESH, http::HeaderValue::from(seconds));
+                }
             }
         }
     }

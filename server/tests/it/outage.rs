@@ -166,11 +166,16 @@ async fn a_database_crash_answers_503_not_500_and_loses_no_acknowledged_write() 
                     if who == "readyz" {
                         ready_seen.lock().expect("ready").push(response.status().as_u16());
                     } else if who == "page" && response.status() == 503 {
-                        // A page a person can read, that retries by itself.
+                        // A page a person can read, that retries by itself:
+                        // the outage page (meta refresh), or the page itself
+                        // saying so, with a `Refresh` header (its data could
+                        // not be read after the sign-in check passed).
                         note(&answers, who, &response);
+                        let refresh_header = response.headers().contains_key("refresh");
                         let html = response.text().await.unwrap_or_default();
                         pages_seen.lock().expect("pages").push(
-                            html.contains("briefly unavailable") && html.contains(r#"http-equiv="refresh""#),
+                            html.contains("briefly unavailable")
+                                && (refresh_header || html.contains(r#"http-equiv="refresh""#)),
                         );
                     } else {
                         note(&answers, who, &response);
