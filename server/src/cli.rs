@@ -223,8 +223,7 @@ async fn create_token(
 ) -> anyhow::Result<()> {
     let email = input::email("email", email).map_err(user_facing)?;
     let name = input::token_name(name).map_err(user_facing)?;
-    let lifetime = input::token_lifetime(&expires_in_days.map(|d| d.to_string()).unwrap_or_default())
-        .map_err(user_facing)?;
+    let lifetime = input::token_days(expires_in_days).map_err(user_facing)?;
     let pool = database.connect_and_migrate().await?;
     let issued = admin::issue_token(&pool, &Viewer::System, &email, &name, lifetime)
         .await

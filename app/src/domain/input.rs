@@ -141,9 +141,15 @@ pub fn token_lifetime(raw: &str) -> Result<Option<u32>, FieldError> {
     if raw.is_empty() || raw == "never" {
         return Ok(None);
     }
-    match raw.parse::<u32>() {
-        Ok(days) if (1..=MAX_TOKEN_DAYS).contains(&days) => Ok(Some(days)),
-        _ => Err(FieldError::new(
+    token_days(Some(raw.parse::<u32>().unwrap_or(0)))
+}
+
+/// A token lifetime given as a number (the API, the command line).
+pub fn token_days(days: Option<u32>) -> Result<Option<u32>, FieldError> {
+    match days {
+        None => Ok(None),
+        Some(days) if (1..=MAX_TOKEN_DAYS).contains(&days) => Ok(Some(days)),
+        Some(_) => Err(FieldError::new(
             "expires_in_days",
             format!("choose a whole number of days from 1 to {MAX_TOKEN_DAYS}, or never"),
         )),

@@ -98,7 +98,7 @@ pub async fn issue_token(
 ) -> Result<(StatusCode, Json<IssuedToken>), AppError> {
     let email = input::email("email", &body.email)?;
     let name = input::token_name(&body.name)?;
-    let lifetime = input::token_lifetime(&body.expires_in_days.map(|d| d.to_string()).unwrap_or_default())?;
+    let lifetime = input::token_days(body.expires_in_days)?;
     let issued = admin::issue_token(&state.pool, &viewer, &email, &name, lifetime).await?;
     Ok((StatusCode::CREATED, Json(issued)))
 }
