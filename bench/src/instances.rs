@@ -6,6 +6,9 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// Linux's `USER_HZ`, the unit of `/proc/<pid>/stat` times.
+pub const TICKS_PER_SECOND: f64 = 100.0;
+
 pub struct Instance {
     pub base: String,
     child: Child,
@@ -51,6 +54,16 @@ impl Instance {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
         let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
         line.split_whitespace().nth(1)?.parse().ok()
+    }
+
+    /// CPU time the server process has used (user + system), in clock ticks
+    /// (`TICKS_PER_SECOND`), from `/proc/<pid>/stat`.
+    pub fn cpu_ticks(&self) -> Option<u64> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).ok()?;
+        // Fields after the parenthesised command name; utime and stime are 14th and 15th.
+        let rest = &stat[stat.rfind(')')? + 2..];
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
     }
 
     /// Stops the server the way an orchestrator would (SIGTERM), then waits.

@@ -21,6 +21,7 @@
 mod floor;
 mod instances;
 mod load;
+mod scale;
 mod seed;
 mod streams;
 mod tally;
@@ -73,6 +74,14 @@ struct Args {
     /// timing each page: keyset paging should cost the same on page 200 as on 1.
     #[arg(long, default_value_t = 0)]
     list_pages: usize,
+    /// Instead of the stream scenarios: load the scale data set (this many
+    /// shipments, ten events each, a tenth as many customers) with COPY and
+    /// measure page, search and replay costs on it.
+    #[arg(long, num_args = 0..=1, default_missing_value = "1000000")]
+    scale: Option<usize>,
+    /// With --scale: measure the data set loaded last time instead of loading it again.
+    #[arg(long)]
+    scale_reuse: bool,
     #[command(flatten)]
     database: server::database::DatabaseArgs,
 }
@@ -81,6 +90,9 @@ struct Args {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let open_files = raise_open_file_limit();
+    if let Some(shipments) = args.scale {
+        return scale::run(&args.database, shipments, args.scale_reuse, &args.server_bin).await;
+    }
     let customers = args.streams.saturating_sub(args.operators);
     println!(
         "shipwatch-bench: {} streams ({customers} customers, {} operators) on {} instance(s), {} writes/s for {} s, {} writers; open-file limit {open_files}",
@@ -166,6 +178,8 @@ async fn run(
     );
 
     let start_position = head(pool).await?;
+    let cpu = || -> Option<u64> { servers.iter().map(Instance::cpu_ticks).sum() };
+    let cpu_before = cpu();
     let load = load::Load {
         base: &servers[0].base,
         token: &seeded.writer_token,
@@ -177,6 +191,12 @@ async fn run(
     let writes = load::run(&client, load).await?;
     let expected = tally::expected(pool, start_position, head(pool).await?).await?;
     tally::wait_for(&arrivals, tally::owed(&seeded.viewers, &expected)).await;
+    let cpu_us_per_write = match (cpu_before, cpu()) {
+        (Some(before), Some(after)) if !expected.is_empty() => {
+            (after - before) as f64 * 1e6 / instances::TICKS_PER_SECOND / expected.len() as f64
+        }
+        _ => 0.0,
+    };
     let rss_after = rss();
     for reader in &readers {
         reader.abort();
@@ -191,7 +211,8 @@ async fn run(
         after_mib: kib_to_mib(rss_after),
         per_stream_kib,
     };
-    let report = report(
+    println!("server CPU: {cpu_us_per_write:.0} µs per write (writing, routing and delivering it)");
+    let mut report = report(
         args,
         seeded.viewers.len(),
         servers.len(),
@@ -200,6 +221,7 @@ async fn run(
         &counted,
         &memory,
     );
+    report.push_str(&format!(" server_cpu_us_per_write={cpu_us_per_write:.0}"));
     anyhow::ensure!(
         counted.lost == 0 && counted.duplicated == 0,
         "the stream lost {} or duplicated {} deliveries",
@@ -390,12 +412,12 @@ async fn time_list_pages(base: &str, token: &str, pages: usize) -> anyhow::Resul
 pub struct Percentiles(Vec<Duration>);
 
 impl Percentiles {
-    fn of(mut values: Vec<Duration>) -> Self {
+    pub fn of(mut values: Vec<Duration>) -> Self {
         values.sort_unstable();
         Self(values)
     }
 
-    fn ms(&self, quantile: f64) -> String {
+    pub fn ms(&self, quantile: f64) -> String {
         if self.0.is_empty() {
             return "n/a".into();
         }

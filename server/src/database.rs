@@ -40,6 +40,16 @@ impl DatabaseArgs {
         Ok(pool)
     }
 
+    /// The URL of the existing database `name` next to the configured one,
+    /// with its schema brought up to date.
+    pub async fn sibling(&self, name: &str) -> anyhow::Result<String> {
+        let sibling = with_database(&self.resolve_url().await?, name)?;
+        let pool = app::ssr::db::connect(&sibling).await?;
+        app::ssr::db::migrate(&pool).await?;
+        pool.close().await;
+        Ok(sibling)
+    }
+
     /// Drops and recreates the database `name` in the same server as the
     /// configured one, applies the migrations, and returns its URL.
     pub async fn recreate_sibling(&self, name: &str) -> anyhow::Result<String> {

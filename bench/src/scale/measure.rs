@@ -1,0 +1,175 @@
+//! What a page and a feed cost on the scale data set, measured over real HTTP
+//! against a release server with warm caches: each request is made a few
+//! times to warm up, then `SAMPLES` times, and the percentiles printed.
+//!
+//! The list figures come from `GET /api/v1/shipments`, which runs the same
+//! action (`actions::shipments::list`: one page plus the counts) as the
+//! dashboard and console pages' server functions.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use sqlx::PgPool;
+
+use crate::Percentiles;
+
+const WARM_UP: usize = 10;
+const SAMPLES: usize = 100;
+
+/// Prints the database's size on disk and its biggest tables.
+pub async fn sizes(pool: &PgPool) -> anyhow::Result<()> {
+    let total: String = sqlx::query_scalar("SELECT pg_size_pretty(pg_database_size(current_database()))")
+        .fetch_one(pool)
+        .await?;
+    println!("database size on disk: {total}");
+    let tables: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT relname::text, pg_size_pretty(pg_table_size(oid)), pg_size_pretty(pg_indexes_size(oid))
+         FROM pg_class WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace
+         ORDER BY pg_total_relation_size(oid) DESC LIMIT 4",
+    )
+    .fetch_all(pool)
+    .await?;
+    for (table, data, indexes) in tables {
+        println!("  {table}: {data} rows, {indexes} indexes");
+    }
+    Ok(())
+}
+
+/// Someone the measurements act as.
+struct Viewer {
+    id: i64,
+    what: &'static str,
+    token: String,
+}
+
+pub async fn pages(pool: &PgPool, base: &str) -> anyhow::Result<()> {
+    // A typical customer: a handful of shipments, one of them moved in the last day.
+    let typical: i64 = sqlx::query_scalar(
+        "SELECT s.owner_id FROM shipment_events e JOIN shipments s ON s.id = e.shipment_id
+         WHERE e.stream_position > (SELECT position FROM event_stream_head) - 20000
+           AND (SELECT count(*) FROM shipments o WHERE o.owner_id = s.owner_id) BETWEEN 5 AND 20
+         ORDER BY e.stream_position LIMIT 1",
+    )
+    .fetch_one(pool)
+    .await
+    .context("finding a typical customer")?;
+    let business: i64 = sqlx::query_scalar(
+        "SELECT owner_id FROM shipments GROUP BY owner_id ORDER BY count(*) DESC LIMIT 1",
+    )
+    .fetch_one(pool)
+    .await?;
+    let operator: i64 = sqlx::query_scalar("SELECT id FROM users WHERE role = 'operator' ORDER BY id LIMIT 1")
+        .fetch_one(pool)
+        .await?;
+    let owned = |id: i64| async move {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM shipments WHERE owner_id = $1")
+            .bind(id)
+            .fetch_one(pool)
+            .await
+    };
+    let typical = Viewer {
+        id: typical,
+        what: "typical customer",
+        token: token_for(pool, typical).await?,
+    };
+    let big = Viewer {
+        id: business,
+        what: "business customer",
+        token: token_for(pool, business).await?,
+    };
+    let staff = Viewer {
+        id: operator,
+        what: "operator",
+        token: token_for(pool, operator).await?,
+    };
+    println!(
+        "viewers: a typical customer with {} shipments, a business customer with {}, an operator",
+        owned(typical.id).await?,
+        owned(business).await?
+    );
+
+    let client = reqwest::Client::new();
+    let list = format!("{base}/api/v1/shipments");
+    for viewer in [&typical, &big, &staff] {
+        time(&client, viewer, &format!("list page 1 + counts ({})", viewer.what), &list).await?;
+    }
+    let attention = format!("{base}/api/v1/shipments?attention=true");
+    time(&client, &staff, "needs-attention page 1 + counts (operator)", &attention).await?;
+    let in_transit = format!("{base}/api/v1/shipments?status=in_transit");
+    time(&client, &staff, "status filter page 1 + counts (operator)", &in_transit).await?;
+
+    // Five characters from the middle of a real tracking number.
+    let number: String = sqlx::query_scalar("SELECT tracking_number FROM shipments WHERE id = 424242 OR id = 1 ORDER BY id DESC LIMIT 1")
+        .fetch_one(pool)
+        .await?;
+    let part = &number[4..9];
+    let search = format!("{base}/api/v1/shipments?q={part}");
+    time(&client, &staff, &format!("search \"{part}\" (operator)"), &search).await?;
+    time(&client, &big, &format!("search \"{part}\" (business customer)"), &search).await?;
+
+    let shipment = format!("{base}/api/v1/shipments/{number}");
+    time(&client, &staff, "shipment detail with timeline page", &shipment).await?;
+    let longest: String = sqlx::query_scalar(
+        "SELECT s.tracking_number FROM shipments s WHERE s.id = (SELECT shipment_id FROM shipment_events GROUP BY shipment_id ORDER BY count(*) DESC LIMIT 1)",
+    )
+    .fetch_one(pool)
+    .await?;
+    let longest = format!("{base}/api/v1/shipments/{longest}");
+    time(&client, &staff, "shipment detail, 10,000-event history", &longest).await?;
+
+    // Page 100 of the operator's list, reached by following the cursors.
+    let mut url = list.clone();
+    for _ in 1..100 {
+        let page: serde_json::Value = get(&client, &staff, &url).await?.json().await?;
+        let next = page["next_page"].as_str().context("the list ended before page 100")?;
+        url = format!("{list}?after={next}");
+    }
+    time(&client, &staff, "list page 100 + counts (operator)", &url).await?;
+
+    // Replay: the cursor as of a day ago.
+    let day_ago: i64 = sqlx::query_scalar(
+        "SELECT COALESCE(max(stream_position), 0) FROM shipment_events WHERE recorded_at < now() - interval '1 day'",
+    )
+    .fetch_one(pool)
+    .await?;
+    let replay = format!("{base}/api/v1/events?after={day_ago}");
+    time(&client, &typical, "replay after a day offline (typical customer)", &replay).await?;
+    time(&client, &big, "replay after a day offline (business customer)", &replay).await?;
+    let head: i64 = sqlx::query_scalar("SELECT position FROM event_stream_head").fetch_one(pool).await?;
+    let recent = format!("{base}/api/v1/events?after={}", head - 50);
+    time(&client, &staff, "long-poll feed, 50 events behind (operator)", &recent).await?;
+    Ok(())
+}
+
+/// A fresh API token for `user_id`.
+async fn token_for(pool: &PgPool, user_id: i64) -> anyhow::Result<String> {
+    let (token, hash) = app::ssr::auth::tokens::mint();
+    sqlx::query("INSERT INTO api_tokens (user_id, name, token_hash) VALUES ($1, 'scale', $2)")
+        .bind(user_id)
+        .bind(hash)
+        .execute(pool)
+        .await?;
+    Ok(token)
+}
+
+async fn get(client: &reqwest::Client, viewer: &Viewer, url: &str) -> anyhow::Result<reqwest::Response> {
+    let response = client.get(url).bearer_auth(&viewer.token).send().await?;
+    anyhow::ensure!(response.status().is_success(), "{url}: {}", response.status());
+    Ok(response)
+}
+
+/// Times `url` (response fully read) and prints the percentiles.
+async fn time(client: &reqwest::Client, viewer: &Viewer, what: &str, url: &str) -> anyhow::Result<()> {
+    let mut samples: Vec<Duration> = Vec::with_capacity(SAMPLES);
+    let mut bytes = 0;
+    for i in 0..WARM_UP + SAMPLES {
+        let started = Instant::now();
+        bytes = get(client, viewer, url).await?.bytes().await?.len();
+        if i >= WARM_UP {
+            samples.push(started.elapsed());
+        }
+    }
+    let samples = Percentiles::of(samples);
+    println!("{what}: p50 {} ms, p99 {} ms ({bytes} bytes)", samples.ms(0.5), samples.ms(0.99));
+    Ok(())
+}
