@@ -417,6 +417,10 @@ impl Percentiles {
         Self(values)
     }
 
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
     pub fn ms(&self, quantile: f64) -> String {
         if self.0.is_empty() {
             return "n/a".into();

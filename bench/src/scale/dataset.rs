@@ -33,9 +33,30 @@ const SPAN_SECS: i64 = 2 * 365 * 24 * 3600;
 const ENDED_AFTER_SECS: i64 = 21 * 24 * 3600;
 
 pub const LOCATIONS: [&str; 24] = [
-    "Rotterdam", "Lyon", "Hamburg", "Milan", "Madrid", "Warsaw", "Vienna", "Prague",
-    "Antwerp", "Leipzig", "Dublin", "Lisbon", "Copenhagen", "Oslo", "Zurich", "Brussels",
-    "Munich", "Paris", "Barcelona", "Turin", "Gdansk", "Bratislava", "Ljubljana", "Porto",
+    "Rotterdam",
+    "Lyon",
+    "Hamburg",
+    "Milan",
+    "Madrid",
+    "Warsaw",
+    "Vienna",
+    "Prague",
+    "Antwerp",
+    "Leipzig",
+    "Dublin",
+    "Lisbon",
+    "Copenhagen",
+    "Oslo",
+    "Zurich",
+    "Brussels",
+    "Munich",
+    "Paris",
+    "Barcelona",
+    "Turin",
+    "Gdansk",
+    "Bratislava",
+    "Ljubljana",
+    "Porto",
 ];
 pub const CARRIERS: [&str; 5] = ["DHL", "UPS", "DPD", "GLS", "PostNL"];
 
@@ -252,7 +273,15 @@ impl Walker {
 
     /// Appends `length` events (fewer if the journey must end early) for one
     /// shipment, ending in a final status if it is old enough to have ended.
-    fn walk(&self, shipment: u32, from: &Shipment, length: usize, now: i64, rng: &mut Rng, out: &mut Vec<Event>) {
+    fn walk(
+        &self,
+        shipment: u32,
+        from: &Shipment,
+        length: usize,
+        now: i64,
+        rng: &mut Rng,
+        out: &mut Vec<Event>,
+    ) {
         let age = now - from.created_at;
         // A journey takes a few hours per step (long histories: their whole
         // age); one that would run past now is cut there, still going.
@@ -269,7 +298,12 @@ impl Walker {
         let mut status = ShipmentStatus::Pending;
         let mut at = from.created_at;
         let mut location = from.origin;
-        out.push(Event { occurred_at: at, shipment, status, location });
+        out.push(Event {
+            occurred_at: at,
+            shipment,
+            status,
+            location,
+        });
         for step in 1..length {
             let remaining = length - 1 - step;
             let last = remaining == 0;
@@ -280,7 +314,11 @@ impl Walker {
                     let weight = if last && ended {
                         final_weight(to)
                     } else if to.is_final() {
-                        if last { 0.5 * final_weight(to) } else { 0.0 }
+                        if last {
+                            0.5 * final_weight(to)
+                        } else {
+                            0.0
+                        }
                     } else if self.can_continue(to, remaining) {
                         middle_weight(to, remaining)
                     } else {
@@ -300,7 +338,12 @@ impl Walker {
             } else if status == ShipmentStatus::OutForDelivery || status == ShipmentStatus::Delivered {
                 location = from.destination;
             }
-            out.push(Event { occurred_at: at, shipment, status, location });
+            out.push(Event {
+                occurred_at: at,
+                shipment,
+                status,
+                location,
+            });
             if status.is_final() {
                 break;
             }
@@ -323,7 +366,13 @@ fn middle_weight(to: ShipmentStatus, remaining: usize) -> f64 {
         Pending => 0.1,
         InfoReceived | PickedUp => 3.0,
         InTransit => 6.0,
-        OutForDelivery => if remaining <= 3 { 4.0 } else { 0.3 },
+        OutForDelivery => {
+            if remaining <= 3 {
+                4.0
+            } else {
+                0.3
+            }
+        }
         AttemptFailed => 0.5,
         AvailableForPickup => 0.4,
         Exception => 0.3,
@@ -361,7 +410,11 @@ mod tests {
 
     #[test]
     fn every_history_follows_the_transition_table_and_the_shape_holds() {
-        let size = Size { customers: 1_000, shipments: 10_000, events: 100_000 };
+        let size = Size {
+            customers: 1_000,
+            shipments: 10_000,
+            events: 100_000,
+        };
         let now = 1_800_000_000;
         let data = generate(size, now);
         assert_eq!(data.shipments.len(), 10_000);
@@ -370,7 +423,11 @@ mod tests {
             let previous = &mut last[event.shipment as usize];
             match previous {
                 None => assert_eq!(event.status, ShipmentStatus::Pending),
-                Some(from) => assert!(from.can_transition_to(event.status), "{from:?} -> {:?}", event.status),
+                Some(from) => assert!(
+                    from.can_transition_to(event.status),
+                    "{from:?} -> {:?}",
+                    event.status
+                ),
             }
             *previous = Some(event.status);
             assert!(event.occurred_at <= now);
@@ -381,6 +438,9 @@ mod tests {
             assert!(last.contains(&Some(status)), "no shipment ends {status:?}");
         }
         assert_eq!(data.watchers.len(), 500);
-        assert!(data.watchers.iter().all(|(s, w)| data.shipments[*s as usize].owner != *w));
+        assert!(data
+            .watchers
+            .iter()
+            .all(|(s, w)| data.shipments[*s as usize].owner != *w));
     }
 }

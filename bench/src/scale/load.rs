@@ -60,7 +60,9 @@ pub async fn load(url: &str, size: Size, data: &Dataset, now: i64) -> anyhow::Re
     .fetch_all(&mut *tx)
     .await?;
     for (name, _) in &indexes {
-        sqlx::query(&format!(r#"DROP INDEX "{name}""#)).execute(&mut *tx).await?;
+        sqlx::query(&format!(r#"DROP INDEX "{name}""#))
+            .execute(&mut *tx)
+            .await?;
     }
 
     let phase = Instant::now();
@@ -72,12 +74,20 @@ pub async fn load(url: &str, size: Size, data: &Dataset, now: i64) -> anyhow::Re
         |i, out| {
             let id = i + 1;
             let (email, role) = if i < customers {
-                let kind = if (id as u32) <= data.business.len() as u32 { "business" } else { "customer" };
+                let kind = if (id as u32) <= data.business.len() as u32 {
+                    "business"
+                } else {
+                    "customer"
+                };
                 (format!("{kind}{id}@scale.example"), "customer")
             } else {
                 (format!("operator{}@scale.example", i - customers + 1), "operator")
             };
-            let _ = writeln!(out, "{id}\t{email}\t{password_hash}\t{role}\t{}", timestamp(now - 800 * 86_400));
+            let _ = writeln!(
+                out,
+                "{id}\t{email}\t{password_hash}\t{role}\t{}",
+                timestamp(now - 800 * 86_400)
+            );
         },
     )
     .await?;
@@ -98,7 +108,11 @@ pub async fn load(url: &str, size: Size, data: &Dataset, now: i64) -> anyhow::Re
             let s = &data.shipments[i];
             let (newest, updated_at) = last[i];
             let event = &data.events[newest];
-            let eta = if event.status.is_final() { "\\N".to_owned() } else { date(s.created_at + 5 * 86_400) };
+            let eta = if event.status.is_final() {
+                "\\N".to_owned()
+            } else {
+                date(s.created_at + 5 * 86_400)
+            };
             let _ = writeln!(
                 out,
                 "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{eta}\t{}\t{}",
@@ -162,16 +176,20 @@ pub async fn load(url: &str, size: Size, data: &Dataset, now: i64) -> anyhow::Re
     let phase = Instant::now();
     for (name, definition) in &indexes {
         let one = Instant::now();
-        sqlx::query(definition).execute(&mut *tx).await.with_context(|| format!("rebuilding {name}"))?;
+        sqlx::query(definition)
+            .execute(&mut *tx)
+            .await
+            .with_context(|| format!("rebuilding {name}"))?;
         println!("  index {name}: {:.1?}", one.elapsed());
     }
     println!("  indexes rebuilt in {:.1?}", phase.elapsed());
-    // The counters the load bypassed.
-    sqlx::query(
+    // The counters and tallies the load bypassed.
+    sqlx::raw_sql(
         "SELECT setval(pg_get_serial_sequence('users', 'id'), (SELECT max(id) FROM users));
          SELECT setval(pg_get_serial_sequence('shipments', 'id'), (SELECT max(id) FROM shipments));
          SELECT setval(pg_get_serial_sequence('shipment_events', 'id'), (SELECT max(id) FROM shipment_events));
-         UPDATE event_stream_head SET position = (SELECT max(stream_position) FROM shipment_events);",
+         UPDATE event_stream_head SET position = (SELECT max(stream_position) FROM shipment_events);
+         SELECT recount_shipment_status_tallies();",
     )
     .execute(&mut *tx)
     .await?;
@@ -216,11 +234,16 @@ pub fn tracking_number(id: usize, carrier: u8) -> String {
         *digit = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[(scrambled % 36) as usize];
         scrambled /= 36;
     }
-    format!("{}{}", PREFIXES[carrier as usize % PREFIXES.len()], String::from_utf8_lossy(&digits))
+    format!(
+        "{}{}",
+        PREFIXES[carrier as usize % PREFIXES.len()],
+        String::from_utf8_lossy(&digits)
+    )
 }
 
 fn timestamp(seconds: i64) -> String {
-    DateTime::from_timestamp(seconds, 0).map_or_else(String::new, |t| t.format("%Y-%m-%d %H:%M:%S+00").to_string())
+    DateTime::from_timestamp(seconds, 0)
+        .map_or_else(String::new, |t| t.format("%Y-%m-%d %H:%M:%S+00").to_string())
 }
 
 fn date(seconds: i64) -> String {

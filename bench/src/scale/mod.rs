@@ -30,7 +30,10 @@ pub async fn run(
         events: shipments * 10,
     };
     let url = if reuse {
-        database.sibling(DATABASE).await?
+        let started = Instant::now();
+        let url = database.sibling(DATABASE).await?;
+        println!("reusing the loaded data set (migrations brought up to date in {:.1?})", started.elapsed());
+        url
     } else {
         let started = Instant::now();
         let url = database.recreate_sibling(DATABASE).await?;

@@ -14,8 +14,13 @@ use super::events::{self, NewEvent};
 
 /// One page of the shipments `viewer` may see that match `query`, most
 /// recently updated first, plus one row to tell whether another page follows.
-/// Visibility is decided in SQL by `shipment_visible_to` (see
-/// `domain::may_see`), the attention rule by `shipment_needs_attention`.
+///
+/// The rows come from `shipments_visible_to` (the set form of `domain::may_see`):
+/// for a customer, their owned shipments in order from the owner index plus
+/// their watched ones, so a page costs what their own shipments cost; for
+/// staff, the whole table through the index that suits the filter. Search is
+/// `LIKE '%part%'`, which the trigram index answers; the part is validated to
+/// letters and digits (`ShipmentQuery`), so it holds no `LIKE` wildcards.
 #[tracing::instrument(skip_all, fields(user_id = viewer.user_id()))]
 pub async fn list_visible(
     pool: &PgPool,
@@ -25,12 +30,12 @@ pub async fn list_visible(
     let after = query.after();
     sqlx::query_as!(
         SummaryRow,
-        r#"SELECT tracking_number, status AS "status: ShipmentStatus", origin, destination,
-                  carrier, eta AS "eta: NaiveDate", last_location, updated_at AS "updated_at: DateTime<Utc>"
-           FROM shipments s
-           WHERE ($2 OR shipment_visible_to(s.id, s.owner_id, $1, $2))
-             AND ($3::shipment_status IS NULL OR s.status = $3)
-             AND ($4::text IS NULL OR strpos(s.tracking_number, $4) > 0)
+        r#"SELECT tracking_number AS "tracking_number!", status AS "status!: ShipmentStatus",
+                  origin AS "origin!", destination AS "destination!", carrier AS "carrier!",
+                  eta AS "eta: NaiveDate", last_location, updated_at AS "updated_at!: DateTime<Utc>"
+           FROM shipments_visible_to($1, $2) s
+           WHERE ($3::shipment_status IS NULL OR s.status = $3)
+             AND ($4::text IS NULL OR s.tracking_number LIKE '%' || $4 || '%')
              AND (NOT $5 OR shipment_needs_attention(s.status, s.updated_at))
              AND ($6::timestamptz IS NULL OR (s.updated_at, s.tracking_number) < ($6, $7::text))
            ORDER BY s.updated_at DESC, s.tracking_number DESC
@@ -52,47 +57,66 @@ pub async fn list_visible(
 }
 
 /// Counts per status and of shipments needing attention, over everything the
-/// viewer may see.
+/// viewer may see, and the stream position they are as of.
 ///
-/// Both list queries test `$2 OR shipment_visible_to(…)`: the function has a
-/// sub-query, so PostgreSQL cannot inline it and calls it once per row (~6 µs);
-/// for staff, who see everything, the `OR` short-circuits and a count over
-/// 20,000 shipments drops from ~130 ms to a few ms (see BENCHMARKS.md).
+/// A customer's are counted from their own rows (`shipments_visible_to`);
+/// staff's come from the status tallies the writing transactions keep, plus
+/// `shipments_needing_attention()`, which reads only ongoing journeys — a
+/// count of a million rows would take ~100 ms (see BENCHMARKS.md, "Scale").
 ///
-/// Also returns the stream position the counts are as of, read by the same
-/// statement (so in the same snapshot): positions are handed out in commit
-/// order, so the newest one visible means every event up to it is counted
-/// and none after it.
+/// The position is read by the same statement (so in the same snapshot):
+/// positions are handed out in commit order, so the newest one visible means
+/// every event up to it is counted and none after it.
 pub async fn visible_counts(
     pool: &PgPool,
     viewer: &Viewer,
 ) -> Result<(Vec<StatusCount>, i64, i64), AppError> {
-    // One row with no counts when the viewer sees no shipment at all.
-    let rows = sqlx::query!(
-        r#"SELECT head.as_of AS "as_of!", c.status AS "status?: ShipmentStatus",
-                  c.count AS "count?", c.attention AS "attention?"
-           FROM (SELECT COALESCE(max(stream_position), 0) AS as_of FROM shipment_events) head
-           LEFT JOIN (
-               SELECT s.status, count(*) AS count,
-                      count(*) FILTER (WHERE shipment_needs_attention(s.status, s.updated_at)) AS attention
-               FROM shipments s
-               WHERE ($2 OR shipment_visible_to(s.id, s.owner_id, $1, $2))
-               GROUP BY s.status
-           ) c ON true"#,
-        viewer.user_id().unwrap_or_default(),
-        viewer.is_staff(),
-    )
-    .fetch_all(pool)
-    .await?;
-    let as_of = rows.first().map_or(0, |r| r.as_of);
-    let rows: Vec<(ShipmentStatus, i64, i64)> = rows
-        .into_iter()
-        .filter_map(|r| Some((r.status?, r.count?, r.attention?)))
-        .collect();
-    let attention = rows.iter().map(|(_, _, attention)| attention).sum();
+    // Each query gives one row with no counts when there is nothing to count.
+    let (as_of, rows, attention) = if viewer.is_staff() {
+        let rows = sqlx::query!(
+            r#"SELECT head.as_of AS "as_of!", c.status AS "status?: ShipmentStatus",
+                      c.count AS "count?", shipments_needing_attention() AS "attention!"
+               FROM (SELECT COALESCE(max(stream_position), 0) AS as_of FROM shipment_events) head
+               LEFT JOIN (
+                   SELECT status, sum(shipments)::bigint AS count FROM shipment_status_tallies
+                   GROUP BY status HAVING sum(shipments) > 0
+               ) c ON true"#,
+        )
+        .fetch_all(pool)
+        .await?;
+        let attention = rows.first().map_or(0, |r| r.attention);
+        let as_of = rows.first().map_or(0, |r| r.as_of);
+        let counts: Vec<(ShipmentStatus, i64)> = rows
+            .into_iter()
+            .filter_map(|r| Some((r.status?, r.count?)))
+            .collect();
+        (as_of, counts, attention)
+    } else {
+        let rows = sqlx::query!(
+            r#"SELECT head.as_of AS "as_of!", c.status AS "status?: ShipmentStatus",
+                      c.count AS "count?", c.attention AS "attention?"
+               FROM (SELECT COALESCE(max(stream_position), 0) AS as_of FROM shipment_events) head
+               LEFT JOIN (
+                   SELECT s.status, count(*) AS count,
+                          count(*) FILTER (WHERE shipment_needs_attention(s.status, s.updated_at)) AS attention
+                   FROM shipments_visible_to($1, false) s
+                   GROUP BY s.status
+               ) c ON true"#,
+            viewer.user_id().unwrap_or_default(),
+        )
+        .fetch_all(pool)
+        .await?;
+        let as_of = rows.first().map_or(0, |r| r.as_of);
+        let attention = rows.iter().filter_map(|r| r.attention).sum();
+        let counts = rows
+            .into_iter()
+            .filter_map(|r| Some((r.status?, r.count?)))
+            .collect();
+        (as_of, counts, attention)
+    };
     let mut counts: Vec<StatusCount> = rows
         .into_iter()
-        .map(|(status, count, _)| StatusCount { status, count })
+        .map(|(status, count)| StatusCount { status, count })
         .collect();
     counts.sort_by_key(|c| ShipmentStatus::ALL.iter().position(|s| *s == c.status));
     Ok((counts, attention, as_of))
