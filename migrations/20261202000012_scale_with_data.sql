@@ -22,6 +22,23 @@ $$;
 -- after one page (the status filter keeps using shipments_owner_status_idx).
 CREATE INDEX shipments_owner_updated_idx ON shipments (owner_id, updated_at DESC, tracking_number DESC);
 
+-- The list filters, written once for every list query (staff's, and both arms
+-- of a customer's). Inlined by the planner; with the parameters known, unset
+-- filters fold away and the rest become conditions an index can answer
+-- (`LIKE` on a constant pattern for the trigram index, the keyset row
+-- comparison for the (updated_at, tracking_number) indexes). The search part
+-- is letters and digits only (`ShipmentQuery`), so it holds no wildcards.
+CREATE FUNCTION shipment_listed(
+    status shipment_status, tracking_number text, updated_at timestamptz,
+    wanted_status shipment_status, search text, attention boolean,
+    after_updated_at timestamptz, after_tracking_number text)
+RETURNS boolean LANGUAGE sql STABLE AS $$
+    SELECT (wanted_status IS NULL OR status = wanted_status)
+       AND (search IS NULL OR tracking_number LIKE '%' || search || '%')
+       AND (NOT attention OR shipment_needs_attention(status, updated_at))
+       AND (after_updated_at IS NULL OR (updated_at, tracking_number) < (after_updated_at, after_tracking_number))
+$$;
+
 -- Search by any part of a tracking number (`LIKE '%part%'`): trigrams.
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 CREATE INDEX shipments_tracking_number_trgm_idx ON shipments USING gin (tracking_number gin_trgm_ops);
@@ -66,18 +83,23 @@ LANGUAGE sql AS $$
 $$;
 SELECT recount_shipment_status_tallies();
 
--- The attention rule again, as a count over everything that the indexes can
--- answer: shipments in a problem status (from the tallies) plus journeys that
--- have not ended and have had no update for 48 hours (a range of
--- shipments_status_updated_idx per ongoing status). The same rule as
--- `shipment_needs_attention`, restated beside it so the two stay together.
+-- The attention rule (exception, failed attempt, or no update for 48 hours on
+-- a journey that has not ended), with the ongoing statuses named rather than
+-- the final ones excluded, so the planner can answer it from
+-- shipments_status_updated_idx; `app::domain::needs_attention` is the same
+-- rule, and tests/it/rules.rs holds the two together for every status.
 CREATE OR REPLACE FUNCTION shipment_needs_attention(status shipment_status, updated_at timestamptz)
 RETURNS boolean
 LANGUAGE sql STABLE AS $$
     SELECT status IN ('exception', 'attempt_failed')
-        OR (status NOT IN ('delivered', 'returned', 'lost', 'cancelled')
+        OR (status IN ('pending', 'info_received', 'picked_up', 'in_transit', 'out_for_delivery',
+                       'available_for_pickup', 'returning_to_sender')
             AND updated_at < now() - interval '48 hours')
 $$;
+
+-- The same rule as a count: shipments in a problem status (from the tallies)
+-- plus the stale ongoing journeys (a range of shipments_status_updated_idx
+-- per ongoing status).
 CREATE FUNCTION shipments_needing_attention() RETURNS bigint
 LANGUAGE sql STABLE AS $$
     SELECT (SELECT COALESCE(sum(shipments), 0) FROM shipment_status_tallies

@@ -320,7 +320,12 @@ impl Walker {
                             0.0
                         }
                     } else if self.can_continue(to, remaining) {
-                        middle_weight(to, remaining)
+                        // One step before the end of a journey that ends: most
+                        // parcels are then one step from delivered (or returned).
+                        let ending = ended && remaining == 1;
+                        let ends_well = to.can_transition_to(ShipmentStatus::Delivered)
+                            || to.can_transition_to(ShipmentStatus::Returned);
+                        middle_weight(to, remaining, ending) * if ending && !ends_well { 0.05 } else { 1.0 }
                     } else {
                         0.0
                     };
@@ -360,7 +365,7 @@ fn index(status: ShipmentStatus) -> usize {
 
 /// Most journeys go forward; detours are rarer, and in transit repeats while
 /// there are many steps left.
-fn middle_weight(to: ShipmentStatus, remaining: usize) -> f64 {
+fn middle_weight(to: ShipmentStatus, remaining: usize, ending: bool) -> f64 {
     use ShipmentStatus::*;
     match to {
         Pending => 0.1,
@@ -376,7 +381,13 @@ fn middle_weight(to: ShipmentStatus, remaining: usize) -> f64 {
         AttemptFailed => 0.5,
         AvailableForPickup => 0.4,
         Exception => 0.3,
-        ReturningToSender => 0.05,
+        ReturningToSender => {
+            if ending {
+                0.3
+            } else {
+                0.02
+            }
+        }
         _ => 0.0,
     }
 }

@@ -32,7 +32,10 @@ pub async fn run(
     let url = if reuse {
         let started = Instant::now();
         let url = database.sibling(DATABASE).await?;
-        println!("reusing the loaded data set (migrations brought up to date in {:.1?})", started.elapsed());
+        println!(
+            "reusing the loaded data set (migrations brought up to date in {:.1?})",
+            started.elapsed()
+        );
         url
     } else {
         let started = Instant::now();
