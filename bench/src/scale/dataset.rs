@@ -245,7 +245,7 @@ fn history_lengths(size: Size, long: &[u32], rng: &mut Rng) -> Vec<usize> {
 /// Random walks through the app's transition table.
 struct Walker {
     /// `open[k][s]`: from `s`, a walk of `k` more steps can stay in journeys
-    /// that have not ended (so a final status can still come last), for k < 4;
+    /// that have not ended (so a final status can still come after), for k < 4;
     /// longer walks behave like k = 3 (in transit can repeat).
     open: [[bool; STATUSES]; 4],
 }
@@ -319,7 +319,7 @@ impl Walker {
                         } else {
                             0.0
                         }
-                    } else if self.can_continue(to, remaining) {
+                    } else if self.can_continue(to, remaining - 1) {
                         // One step before the end of a journey that ends: most
                         // parcels are then one step from delivered (or returned).
                         let ending = ended && remaining == 1;

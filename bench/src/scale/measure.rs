@@ -59,6 +59,11 @@ pub async fn pages(pool: &PgPool, base: &str) -> anyhow::Result<()> {
         sqlx::query_scalar("SELECT owner_id FROM shipments GROUP BY owner_id ORDER BY count(*) DESC LIMIT 1")
             .fetch_one(pool)
             .await?;
+    let ten_thousand: i64 = sqlx::query_scalar(
+        "SELECT owner_id FROM shipments GROUP BY owner_id ORDER BY abs(count(*) - 10000), owner_id LIMIT 1",
+    )
+    .fetch_one(pool)
+    .await?;
     let operator: i64 =
         sqlx::query_scalar("SELECT id FROM users WHERE role = 'operator' ORDER BY id LIMIT 1")
             .fetch_one(pool)
@@ -76,8 +81,13 @@ pub async fn pages(pool: &PgPool, base: &str) -> anyhow::Result<()> {
     };
     let big = Viewer {
         id: business,
-        what: "business customer",
+        what: "40,000-shipment customer",
         token: token_for(pool, business).await?,
+    };
+    let mid = Viewer {
+        id: ten_thousand,
+        what: "10,000-shipment customer",
+        token: token_for(pool, ten_thousand).await?,
     };
     let staff = Viewer {
         id: operator,
@@ -85,14 +95,15 @@ pub async fn pages(pool: &PgPool, base: &str) -> anyhow::Result<()> {
         token: token_for(pool, operator).await?,
     };
     println!(
-        "viewers: a typical customer with {} shipments, a business customer with {}, an operator",
+        "viewers: a typical customer with {} shipments, business customers with {} and {}, an operator",
         owned(typical.id).await?,
-        owned(business).await?
+        owned(business).await?,
+        owned(ten_thousand).await?,
     );
 
     let client = reqwest::Client::new();
     let list = format!("{base}/api/v1/shipments");
-    for viewer in [&typical, &big, &staff] {
+    for viewer in [&typical, &mid, &big, &staff] {
         time(
             &client,
             viewer,
@@ -127,13 +138,10 @@ pub async fn pages(pool: &PgPool, base: &str) -> anyhow::Result<()> {
     let part = &number[4..9];
     let search = format!("{base}/api/v1/shipments?q={part}");
     time(&client, &staff, &format!("search \"{part}\" (operator)"), &search).await?;
-    time(
-        &client,
-        &big,
-        &format!("search \"{part}\" (business customer)"),
-        &search,
-    )
-    .await?;
+    for viewer in [&mid, &big] {
+        let what = format!("search \"{part}\" ({})", viewer.what);
+        time(&client, viewer, &what, &search).await?;
+    }
 
     let shipment = format!("{base}/api/v1/shipments/{number}");
     time(&client, &staff, "shipment detail with timeline page", &shipment).await?;
@@ -163,20 +171,10 @@ pub async fn pages(pool: &PgPool, base: &str) -> anyhow::Result<()> {
     .fetch_one(pool)
     .await?;
     let replay = format!("{base}/api/v1/events?after={day_ago}");
-    time(
-        &client,
-        &typical,
-        "replay after a day offline (typical customer)",
-        &replay,
-    )
-    .await?;
-    time(
-        &client,
-        &big,
-        "replay after a day offline (business customer)",
-        &replay,
-    )
-    .await?;
+    for viewer in [&typical, &mid, &big] {
+        let what = format!("replay after a day offline ({})", viewer.what);
+        time(&client, viewer, &what, &replay).await?;
+    }
     let head: i64 = sqlx::query_scalar("SELECT position FROM event_stream_head")
         .fetch_one(pool)
         .await?;
