@@ -624,3 +624,99 @@ async fn metrics_report_streams_and_deliveries_in_prometheus_format(pool: PgPool
         assert!(body.contains(name), "{name} missing from:\n{body}");
     }
 }
+
+/// Replay reads a customer's events one of two ways (probing each of their
+/// shipments, or the log since the cursor for an account with many
+/// shipments and a recent cursor). Either way it must hand out exactly the
+/// events the visibility rule admits — owned and watched, nobody else's —
+/// in position order. A one-shipment customer from the start of the log
+/// takes the probing way; alice, with sixty, near the head takes the log.
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn replay_hands_out_exactly_the_visible_events_whichever_way_it_reads(pool: PgPool) {
+    app::ssr::demo::seed_demo(&pool).await.expect("seed");
+    let customer = |email: &'static str| {
+        let pool = pool.clone();
+        async move {
+            let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+                .bind(email)
+                .fetch_one(&pool)
+                .await
+                .expect("user");
+            app::domain::CurrentUser {
+                id,
+                email: email.to_owned(),
+                role: app::domain::Role::Customer,
+            }
+        }
+    };
+    let alice = customer("alice@example.com").await;
+    let dora_id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (email, password_hash) VALUES ('dora@example.com', 'x') RETURNING id",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("dora");
+    let doras: TrackingNumber = TrackingNumber::parse("DORA000001").expect("number");
+    sqlx::query(
+        "INSERT INTO shipments (tracking_number, owner_id, origin, destination, destination_postal_code, carrier, status)
+         VALUES ($1, $2, 'Leeds', 'York', 'YO1', 'Carrier', 'in_transit')",
+    )
+    .bind(doras.as_str())
+    .bind(dora_id)
+    .execute(&pool)
+    .await
+    .expect("dora's shipment");
+    let bobs = shipments_of(&pool, "bob@example.com", "in_transit")
+        .await
+        .remove(0);
+    for watcher in [dora_id, alice.id] {
+        sqlx::query(
+            "INSERT INTO shipment_watchers (shipment_id, user_id)
+             SELECT id, $2 FROM shipments WHERE tracking_number = $1",
+        )
+        .bind(bobs.as_str())
+        .bind(watcher)
+        .execute(&pool)
+        .await
+        .expect("watch");
+    }
+    let alices = shipments_of(&pool, "alice@example.com", "in_transit")
+        .await
+        .remove(0);
+    for number in [&doras, &bobs, &alices, &doras, &bobs] {
+        scan(&pool, number, "replayed").await;
+    }
+    let dora = customer("dora@example.com").await;
+    let last = head(&pool).await;
+    for (viewer, after) in [
+        (&dora, 0),
+        (&dora, last - 3),
+        (&alice, last - 3),
+        (&alice, last - 1),
+        (&alice, 0),
+    ] {
+        let replayed: Vec<i64> = app::ssr::stream::log::read_visible_after(&pool, viewer, after)
+            .await
+            .expect("replay")
+            .iter()
+            .map(|item| item.position)
+            .collect();
+        let admitted: Vec<i64> = sqlx::query_scalar(
+            "SELECT e.stream_position FROM shipment_events e JOIN shipments s ON s.id = e.shipment_id
+             WHERE e.stream_position > $2 AND shipment_visible_to(s.id, s.owner_id, $1, false)
+             ORDER BY e.stream_position LIMIT $3",
+        )
+        .bind(viewer.id)
+        .bind(after)
+        .bind(app::ssr::stream::log::PAGE)
+        .fetch_all(&pool)
+        .await
+        .expect("reference");
+        assert!(
+            !admitted.is_empty(),
+            "{} after {after}: nothing to compare",
+            viewer.email
+        );
+        assert_eq!(replayed, admitted, "{} after {after}", viewer.email);
+    }
+}
