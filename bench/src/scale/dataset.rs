@@ -221,8 +221,11 @@ fn history_lengths(size: Size, long: &[u32], rng: &mut Rng) -> Vec<usize> {
     let mut lengths: Vec<usize> = (0..size.shipments)
         .map(|_| 3 + (27.0 * rng.unit().powf(2.6)) as usize)
         .collect();
+    // At full size ten shipments with 10,000 events; proportionally fewer in
+    // a smaller data set, so the rest keep their 3–30.
+    let long_length = LONG_HISTORY.min(size.events / (4 * LONG_HISTORIES.max(1)));
     for &i in long {
-        lengths[i as usize] = LONG_HISTORY;
+        lengths[i as usize] = long_length;
     }
     let mut total: usize = lengths.iter().sum();
     while total < size.events {
@@ -319,7 +322,7 @@ impl Walker {
                         } else {
                             0.0
                         }
-                    } else if self.can_continue(to, remaining - 1) {
+                    } else if self.can_continue(to, remaining.saturating_sub(1)) {
                         // One step before the end of a journey that ends: most
                         // parcels are then one step from delivered (or returned).
                         let ending = ended && remaining == 1;

@@ -104,8 +104,10 @@ pub async fn visible_counts(
     let (as_of, rows, attention) = if viewer.is_staff() {
         let rows = sqlx::query!(
             r#"SELECT head.as_of AS "as_of!", c.status AS "status?: ShipmentStatus",
-                      c.count AS "count?", shipments_needing_attention() AS "attention!"
-               FROM (SELECT COALESCE(max(stream_position), 0) AS as_of FROM shipment_events) head
+                      c.count AS "count?", head.attention AS "attention!"
+               FROM (SELECT COALESCE(max(stream_position), 0) AS as_of,
+                            shipments_needing_attention() AS attention
+                     FROM shipment_events) head
                LEFT JOIN (
                    SELECT status, sum(shipments)::bigint AS count FROM shipment_status_tallies
                    GROUP BY status HAVING sum(shipments) > 0
