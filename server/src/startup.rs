@@ -22,7 +22,7 @@ use sqlx::PgPool;
 
 use app::ssr::auth::session::{self, SessionConfig};
 use app::ssr::auth::throttle::LoginLimits;
-use app::ssr::stream::{listener, log, sweep, Hub};
+use app::ssr::stream::{access, listener, log, Hub};
 use app::ssr::web::TrustedProxies;
 use app::ssr::web::{AppState, StreamSettings};
 use app::{shell, App};
@@ -94,8 +94,10 @@ pub struct ServeArgs {
     /// Events a live stream may fall behind before it is dropped (and resumes).
     #[arg(long, env = "SHIPWATCH_STREAM_BUFFER", default_value_t = 256)]
     pub stream_buffer: usize,
-    /// Seconds between re-checks of open streams' sessions, tokens and roles.
-    #[arg(long, env = "SHIPWATCH_AUTH_RECHECK_SECS", default_value_t = 2)]
+    /// The longest an open stream goes without its session, token and role
+    /// being re-checked. Access changes and expiries are acted on at once
+    /// (see `stream::access`); this is only the safety net.
+    #[arg(long, env = "SHIPWATCH_AUTH_RECHECK_SECS", default_value_t = 300)]
     pub auth_recheck_secs: u64,
     #[command(flatten)]
     pub database: DatabaseArgs,
@@ -181,7 +183,7 @@ pub struct RunningApp {
     pub hub: Arc<Hub>,
 }
 
-/// Starts the live stream's listener and sweeper and builds the whole HTTP
+/// Starts the live stream's listener and access checks and builds the whole HTTP
 /// surface of Shipwatch. Creates the session table if needed.
 pub async fn build_app(pool: PgPool, config: AppConfig) -> anyhow::Result<RunningApp> {
     crate::routes::metrics::install();
@@ -200,7 +202,7 @@ pub async fn build_app(pool: PgPool, config: AppConfig) -> anyhow::Result<Runnin
     let hub = Hub::new(config.stream_buffer, head);
     hub.set_max_streams_per_user(config.stream.max_per_user);
     tokio::spawn(listener::run(pool.clone(), Arc::clone(&hub)));
-    tokio::spawn(sweep::run(
+    tokio::spawn(access::run(
         pool.clone(),
         Arc::clone(&hub),
         config.auth_recheck,

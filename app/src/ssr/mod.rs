@@ -10,7 +10,7 @@
 //! 2. `auth` — passwords, sessions, API tokens, credentials, sign-in
 //!    throttling, and the authorization policy.
 //! 3. `stream` — the live stream: LISTEN, the hub, the event log, each
-//!    client's feed, the credential sweep.
+//!    client's feed, the access checks.
 //! 4. `actions` — one function per thing a viewer can do, and idempotency.
 //! 5. `demo` — the demo data set.
 //! 6. `web` — the HTTP edge: app state and request extractors.

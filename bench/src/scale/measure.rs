@@ -48,12 +48,13 @@ struct Viewer {
 
 pub async fn pages(pool: &PgPool, base: &str, smoke: bool) -> anyhow::Result<()> {
     let samples = if smoke { SMOKE_SAMPLES } else { SAMPLES };
-    // A typical customer: a handful of shipments, one of them moved in the last day.
+    // A typical customer: a handful of shipments, one of them moved lately
+    // (so their replay after a day offline has something to hand out).
     let typical: i64 = sqlx::query_scalar(
         "SELECT s.owner_id FROM shipment_events e JOIN shipments s ON s.id = e.shipment_id
          WHERE e.stream_position > (SELECT position FROM event_stream_head) - 20000
            AND (SELECT count(*) FROM shipments o WHERE o.owner_id = s.owner_id) BETWEEN 5 AND 20
-         ORDER BY e.stream_position LIMIT 1",
+         ORDER BY e.stream_position DESC LIMIT 1",
     )
     .fetch_one(pool)
     .await

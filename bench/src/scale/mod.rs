@@ -62,7 +62,7 @@ pub async fn run(
         .await?;
     measure::sizes(&pool).await?;
     let server = Instance::start(server_bin, &url).await?;
-    let result = measure::pages(&pool, &server.base, shipments < 100_000).await;
+    let result = measure::pages(&pool, &server.base, shipments < 10_000).await;
     server.stop();
     result
 }

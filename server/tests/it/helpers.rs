@@ -82,7 +82,9 @@ impl TestApp {
                 ..StreamSettings::default()
             },
             stream_buffer: 64,
-            auth_recheck: Duration::from_millis(500),
+            // Only the safety net: far away, so the tests show that access
+            // changes reach open streams as events, not by periodic checks.
+            auth_recheck: Duration::from_secs(3600),
         };
         change(&mut config);
         let running = server::startup::build_app(pool.clone(), config)

@@ -495,6 +495,23 @@ async fn revoking_a_token_or_downgrading_a_role_ends_the_stream(pool: PgPool) {
     );
 }
 
+/// A session that simply runs out (its lifetime ends; no sign-out, nothing
+/// written) ends the open stream at that moment.
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn an_open_stream_ends_when_its_session_runs_out(pool: PgPool) {
+    app::ssr::demo::seed_demo(&pool).await.expect("seed");
+    let app = TestApp::spawn_configured(pool.clone(), |config| {
+        config.session.lifetime = Duration::from_secs(2);
+    })
+    .await;
+    let client = signed_in(&app, "alice@example.com").await;
+    let mut stream = Sse::open(&app, &client, None).await;
+    assert!(
+        stream.ends_within(Duration::from_secs(6)).await,
+        "stream closed when the session's lifetime ended"
+    );
+}
+
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn a_client_that_stops_reading_is_dropped_and_resumes_complete(pool: PgPool) {
     app::ssr::demo::seed_demo(&pool).await.expect("seed");

@@ -1,5 +1,5 @@
 //! What proved who a request is. A live stream keeps it, and the stream's
-//! sweeper re-checks it every few seconds (sign-out, expiry, revocation).
+//! access checks re-check it when it changes or expires (sign-out, expiry, revocation).
 
 use crate::domain::CurrentUser;
 

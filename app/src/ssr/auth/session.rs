@@ -101,7 +101,7 @@ pub async fn sign_out(pool: &PgPool, session: &Session) -> Result<(), AppError> 
 }
 
 /// Ends every session of the account: each browser's next request (and any
-/// open stream, within the sweep interval) finds itself signed out.
+/// open stream, as soon as the sign-out is notified) finds itself signed out.
 pub async fn end_all(pool: &PgPool, user_id: i64) -> Result<u64, AppError> {
     let mut tx = pool.begin().await?;
     let ended = sqlx::query!(

@@ -3,7 +3,7 @@
 //! append for all writers), users, problems and watchers. Tables that belong
 //! to a single concern are queried by that concern alone: sessions, API tokens
 //! and sign-in failures by `auth`, the event log's replay and the credential
-//! sweep by `stream`, idempotency keys by `actions::idempotency`. Every query
+//! access checks by `stream`, idempotency keys by `actions::idempotency`. Every query
 //! is checked at compile time against the committed `.sqlx/` cache.
 
 pub mod events;

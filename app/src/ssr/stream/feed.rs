@@ -7,7 +7,7 @@
 //! log ends, so an event committed in between arrives live; and positions only
 //! grow, so a live event at or below the last one handed out was already
 //! replayed and is skipped at the switch. Authorization stays live because the
-//! sweeper closes a subscription whose credential ended, which ends the feed.
+//! access checks close a subscription whose credential ended, which ends the feed.
 
 use std::collections::VecDeque;
 use std::sync::Arc;

@@ -21,6 +21,8 @@ use crate::domain::{may_see, Audience, CurrentUser, Role};
 use crate::error::AppError;
 use crate::ssr::auth::credential::Credential;
 
+use super::access::Schedule;
+
 /// One committed event, serialised once per audience and shared by every
 /// recipient.
 #[derive(Debug)]
@@ -127,6 +129,8 @@ pub struct Hub {
     /// refused, so one account cannot hold the server's connections.
     max_streams_per_user: AtomicUsize,
     shutdown: watch::Sender<bool>,
+    /// When each stream's credentials are next checked (see `access`).
+    schedule: Schedule,
 }
 
 /// A stream's registration; unregisters on drop.
@@ -158,6 +162,7 @@ impl Hub {
             buffer: buffer.max(1),
             max_streams_per_user: AtomicUsize::new(usize::MAX),
             shutdown,
+            schedule: Schedule::default(),
         })
     }
 
@@ -199,6 +204,8 @@ impl Hub {
             );
         }
         metrics::gauge!("shipwatch_open_streams").increment(1.0);
+        // Its credentials' expiry is learned by checking them.
+        self.schedule.check_at(id, tokio::time::Instant::now());
         Ok(Subscription {
             id,
             hub: Arc::clone(self),
@@ -246,17 +253,52 @@ impl Hub {
         }
     }
 
-    /// Every open stream's id, user, role and credential (for the sweeper).
-    pub fn credentials(&self) -> Vec<(u64, i64, Role, Credential)> {
+    /// The id, user, role and credential of those of `ids` still open.
+    pub fn credentials_of(&self, ids: &[u64]) -> Vec<(u64, i64, Role, Credential)> {
         self.subscribers
             .read()
             .map(|s| {
-                s.streams
-                    .iter()
-                    .map(|(id, s)| (*id, s.user_id, s.role, s.credential.clone()))
+                ids.iter()
+                    .filter_map(|id| {
+                        s.streams
+                            .get(id)
+                            .map(|s| (*id, s.user_id, s.role, s.credential.clone()))
+                    })
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// When each stream's credentials are next checked.
+    pub fn schedule(&self) -> &Schedule {
+        &self.schedule
+    }
+
+    /// Checks the streams of `user_id` now: their access changed.
+    pub fn recheck_user(&self, user_id: i64) {
+        let ids: Vec<u64> = self
+            .subscribers
+            .read()
+            .map(|s| s.by_user.get(&user_id).cloned().unwrap_or_default())
+            .unwrap_or_default();
+        let now = tokio::time::Instant::now();
+        for id in ids {
+            self.schedule.check_at(id, now);
+        }
+    }
+
+    /// Checks every stream now (after access notifications may have been
+    /// missed: the listener was disconnected).
+    pub fn recheck_all(&self) {
+        let ids: Vec<u64> = self
+            .subscribers
+            .read()
+            .map(|s| s.streams.keys().copied().collect())
+            .unwrap_or_default();
+        let now = tokio::time::Instant::now();
+        for id in ids {
+            self.schedule.check_at(id, now);
+        }
     }
 
     pub fn last_position(&self) -> i64 {

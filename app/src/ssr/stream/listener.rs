@@ -6,6 +6,10 @@
 //! `pg_terminate_backend`, network) sqlx's listener silently misses what was
 //! sent meanwhile, so we reconnect with backoff and backfill from the log before
 //! listening again. No loop here polls the database on a timer.
+//!
+//! The same connection hears access changes (`access::CHANNEL`: an account
+//! signed out, lost a token or changed role) and asks the hub to re-check
+//! that account's streams.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -14,7 +18,7 @@ use sqlx::postgres::PgListener;
 use sqlx::PgPool;
 
 use super::hub::Hub;
-use super::log;
+use super::{access, log};
 
 pub const CHANNEL: &str = "shipment_events";
 
@@ -53,16 +57,23 @@ async fn listen(
     shutdown: &mut tokio::sync::watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     let mut listener = PgListener::connect_with(pool).await?;
-    listener.listen(CHANNEL).await?;
+    listener.listen_all([CHANNEL, access::CHANNEL]).await?;
     hub.set_listener_connected(true);
     tracing::info!("live stream listener connected");
     // Anything committed while we were away (or before we started listening).
     catch_up(pool, hub, None).await?;
+    // Access changes notified while we were away are lost: check every stream.
+    hub.recheck_all();
     *backoff = Duration::from_millis(100);
     loop {
         tokio::select! {
             notification = listener.try_recv() => {
                 match notification? {
+                    Some(n) if n.channel() == access::CHANNEL => {
+                        if let Ok(user_id) = n.payload().parse::<i64>() {
+                            hub.recheck_user(user_id);
+                        }
+                    }
                     Some(_) => catch_up(pool, hub, Some(Instant::now())).await?,
                     // sqlx would reconnect quietly; we start over instead, so the
                     // readiness flag and the backfill cover the gap.

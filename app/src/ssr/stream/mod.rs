@@ -2,18 +2,18 @@
 //! in-process `hub`, which fans each committed event out to the streams of the
 //! users allowed to see it. `log` reads the event log for replay and backfill;
 //! `feed` is one client's resumable feed (replay, then live), served by both
-//! the SSE stream and the long-poll; `sweep` keeps authorization live on open
-//! streams. Above storage and auth, below the actions.
+//! the SSE stream and the long-poll; `access` keeps authorization live on open
+//! streams as access changes. Above storage and auth, below the actions.
 //!
 //! Resume is by `stream_position`, which the database hands out in commit order
 //! (see the live stream migration), so "everything after my cursor" is always
 //! complete.
 
+pub mod access;
 pub mod feed;
 pub mod hub;
 pub mod listener;
 pub mod log;
-pub mod sweep;
 
 pub use feed::Feed;
 pub use hub::{Hub, StreamItem, Subscription};
