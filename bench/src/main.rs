@@ -417,7 +417,7 @@ impl Percentiles {
         Self(values)
     }
 
-    pub fn len(&self) -> usize {
+    pub fn samples(&self) -> usize {
         self.0.len()
     }
 

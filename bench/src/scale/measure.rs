@@ -264,9 +264,10 @@ async fn time(
     }
     let samples = Percentiles::of(samples);
     println!(
-        "{what}: p50 {} ms, p99 {} ms ({bytes} bytes)",
+        "{what}: p50 {} ms, p99 {} ms ({} samples, {bytes} bytes)",
         samples.ms(0.5),
-        samples.ms(0.99)
+        samples.ms(0.99),
+        samples.samples()
     );
     Ok(())
 }

@@ -16,13 +16,12 @@
 //! lost in a way the listener's reconnect (which re-checks every stream) did
 //! not cover.
 
-use std::collections::{BTreeSet, HashMap};
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
-use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use crate::domain::Role;
@@ -37,42 +36,6 @@ const RETRY: Duration = Duration::from_secs(2);
 /// Checked this long after an expiry, so the database agrees it has passed.
 const AFTER_EXPIRY: Duration = Duration::from_millis(100);
 
-/// When each open stream's credentials are next checked.
-#[derive(Default)]
-pub struct Schedule {
-    due: Mutex<BTreeSet<(Instant, u64)>>,
-    changed: Notify,
-}
-
-impl Schedule {
-    /// Checks `stream` at `when` (also if it is already scheduled later).
-    pub fn check_at(&self, stream: u64, when: Instant) {
-        if let Ok(mut due) = self.due.lock() {
-            due.insert((when, stream));
-        }
-        self.changed.notify_one();
-    }
-
-    fn next(&self) -> Option<Instant> {
-        self.due.lock().ok()?.first().map(|(when, _)| *when)
-    }
-
-    /// Removes and returns the streams due by `now`, each once.
-    fn take_due(&self, now: Instant) -> Vec<u64> {
-        let Ok(mut due) = self.due.lock() else {
-            return Vec::new();
-        };
-        let later = due.split_off(&(now, u64::MAX));
-        let mut ids: Vec<u64> = std::mem::replace(&mut *due, later)
-            .into_iter()
-            .map(|(_, id)| id)
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        ids
-    }
-}
-
 /// Runs until the hub shuts down. `safety_net`: the longest a stream goes
 /// unchecked; `session_lifetime`: how long after signing in a session ends,
 /// however active.
@@ -86,7 +49,7 @@ pub async fn run(pool: PgPool, hub: Arc<Hub>, safety_net: Duration, session_life
         tokio::select! {
             () = tokio::time::sleep_until(wake_at) => {}
             // Something was scheduled (perhaps earlier): look again.
-            () = hub.schedule().changed.notified() => {}
+            () = hub.schedule().changed() => {}
             _ = shutdown.changed() => return,
         }
         let due = hub.schedule().take_due(Instant::now());
@@ -188,22 +151,4 @@ async fn check(
         hub.close(&revoked, Closed::Unauthorized);
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn due_streams_come_out_once_and_later_ones_stay() {
-        let schedule = Schedule::default();
-        let now = Instant::now();
-        schedule.check_at(1, now);
-        schedule.check_at(2, now + Duration::from_secs(60));
-        schedule.check_at(1, now + Duration::from_millis(1));
-        schedule.check_at(3, now);
-        assert_eq!(schedule.take_due(now + Duration::from_millis(5)), vec![1, 3]);
-        assert_eq!(schedule.next(), Some(now + Duration::from_secs(60)));
-        assert!(schedule.take_due(now + Duration::from_millis(5)).is_empty());
-    }
 }

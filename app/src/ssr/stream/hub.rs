@@ -21,7 +21,7 @@ use crate::domain::{may_see, Audience, CurrentUser, Role};
 use crate::error::AppError;
 use crate::ssr::auth::credential::Credential;
 
-use super::access::Schedule;
+use super::schedule::Schedule;
 
 /// One committed event, serialised once per audience and shared by every
 /// recipient.

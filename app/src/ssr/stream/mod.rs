@@ -14,6 +14,7 @@ pub mod feed;
 pub mod hub;
 pub mod listener;
 pub mod log;
+pub mod schedule;
 
 pub use feed::Feed;
 pub use hub::{Hub, StreamItem, Subscription};
