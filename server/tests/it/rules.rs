@@ -82,6 +82,17 @@ async fn sql_and_rust_agree_on_who_may_see_a_shipment_in_every_case(pool: PgPool
     assert_eq!(cases, Role::ALL.len() * 3 * ShipmentStatus::ALL.len());
 }
 
+/// Ages of a last update well clear of the 48-hour line on both sides, so the
+/// seconds between two clocks cannot decide a case.
+fn ages_around_the_attention_line() -> [Duration; 4] {
+    [
+        Duration::zero(),
+        Duration::hours(47),
+        Duration::hours(49),
+        Duration::days(30),
+    ]
+}
+
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn sql_and_rust_agree_on_which_shipments_need_attention(pool: PgPool) {
     let owner = user(&pool, "owner@example.com", Role::Customer).await;
@@ -89,14 +100,7 @@ async fn sql_and_rust_agree_on_which_shipments_need_attention(pool: PgPool) {
         .fetch_one(&pool)
         .await
         .expect("now");
-    // Well clear of the 48-hour line on both sides, so the seconds between
-    // the two clocks cannot decide a case.
-    let ages = [
-        Duration::zero(),
-        Duration::hours(47),
-        Duration::hours(49),
-        Duration::days(30),
-    ];
+    let ages = ages_around_the_attention_line();
     for status in ShipmentStatus::ALL {
         for (index, age) in ages.iter().enumerate() {
             let number = format!("AGE{}{index}", status.as_str().replace('_', "").to_uppercase());
@@ -188,19 +192,12 @@ async fn the_set_and_row_forms_of_visibility_agree_for_every_viewer(pool: PgPool
 
 /// The staff's counts come from tallies the writers keep, and their attention
 /// count from `shipments_needing_attention()`: both must equal counting every
-/// row with the row rule, after inserts, status changes (by the app's own
-/// write path and by hand) and a reopening.
+/// row with the row rule, after inserts, a status change and a reopening.
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn tallies_and_the_attention_count_equal_counting_every_row(pool: PgPool) {
     let owner = user(&pool, "owner@example.com", Role::Customer).await;
-    let ages = [
-        Duration::zero(),
-        Duration::hours(47),
-        Duration::hours(49),
-        Duration::days(30),
-    ];
     for status in ShipmentStatus::ALL {
-        for (index, age) in ages.iter().enumerate() {
+        for (index, age) in ages_around_the_attention_line().iter().enumerate() {
             let number = format!("TALLY{}{index}", status.as_str().replace('_', "").to_uppercase());
             shipment(&pool, &number, owner.id, status, Utc::now() - *age).await;
         }

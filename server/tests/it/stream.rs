@@ -404,7 +404,10 @@ async fn signing_out_elsewhere_and_unwatching_cut_delivery_within_5_seconds(pool
         .await
         .remove(0);
 
-    // Alice watches one of bob's shipments: its events reach her live.
+    // Alice starts watching one of bob's shipments while her stream is open:
+    // its events reach her live from then on.
+    let client = signed_in(&app, "alice@example.com").await;
+    let mut stream = Sse::open(&app, &client, None).await;
     sqlx::query(
         "INSERT INTO shipment_watchers (shipment_id, user_id)
          SELECT s.id, u.id FROM shipments s, users u WHERE s.tracking_number = $1 AND u.email = 'alice@example.com'",
@@ -413,8 +416,6 @@ async fn signing_out_elsewhere_and_unwatching_cut_delivery_within_5_seconds(pool
     .execute(&pool)
     .await
     .expect("watch");
-    let client = signed_in(&app, "alice@example.com").await;
-    let mut stream = Sse::open(&app, &client, None).await;
     let watched = scan(&pool, &bobs, "watched").await;
     assert_eq!(
         stream.next_shipment(Duration::from_secs(5)).await.map(|(p, _)| p),
