@@ -43,7 +43,10 @@ pub async fn sizes(pool: &PgPool) -> anyhow::Result<()> {
 /// Someone the measurements act as.
 struct Viewer {
     what: String,
+    /// An API token (the REST figures).
     token: String,
+    /// A browser signed in with the scale password (the page figures).
+    browser: reqwest::Client,
 }
 
 pub async fn pages(pool: &PgPool, base: &str, smoke: bool) -> anyhow::Result<()> {
@@ -82,6 +85,7 @@ pub async fn pages(pool: &PgPool, base: &str, smoke: bool) -> anyhow::Result<()>
         anyhow::Ok(Viewer {
             what: format!("{}-shipment customer", owned(id).await?),
             token: token_for(pool, id).await?,
+            browser: signed_in(pool, base, id).await?,
         })
     };
     let typical = customer(typical).await?;
@@ -90,6 +94,7 @@ pub async fn pages(pool: &PgPool, base: &str, smoke: bool) -> anyhow::Result<()>
     let staff = Viewer {
         what: "operator".to_owned(),
         token: token_for(pool, operator).await?,
+        browser: signed_in(pool, base, operator).await?,
     };
 
     let client = reqwest::Client::new();
@@ -143,6 +148,15 @@ pub async fn pages(pool: &PgPool, base: &str, smoke: bool) -> anyhow::Result<()>
         let what = format!("search \"{part}\" ({})", viewer.what);
         time(&client, samples, viewer, &what, &search).await?;
     }
+
+    // The pages themselves (server-rendered, every resource awaited), as a
+    // signed-in browser gets them.
+    for (viewer, path) in [(&typical, "/"), (&mid, "/"), (&staff, "/operator")] {
+        let what = format!("page {path} ({})", viewer.what);
+        time_page(samples, viewer, &what, &format!("{base}{path}")).await?;
+    }
+    let page = format!("{base}/shipments/{number}");
+    time_page(samples, &staff, "page /shipments/<number> (operator)", &page).await?;
 
     let shipment = format!("{base}/api/v1/shipments/{number}");
     time(
@@ -233,6 +247,50 @@ async fn get(client: &reqwest::Client, viewer: &Viewer, url: &str) -> anyhow::Re
     let response = client.get(url).bearer_auth(&viewer.token).send().await?;
     anyhow::ensure!(response.status().is_success(), "{url}: {}", response.status());
     Ok(response)
+}
+
+/// A cookie-keeping client signed in as `user_id` through the JSON API.
+async fn signed_in(pool: &PgPool, base: &str, user_id: i64) -> anyhow::Result<reqwest::Client> {
+    let email: String = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(pool)
+        .await?;
+    let browser = reqwest::Client::builder().cookie_store(true).build()?;
+    let response = browser
+        .post(format!("{base}/api/v1/session"))
+        .header(reqwest::header::ORIGIN, base)
+        .json(&serde_json::json!({ "email": email, "password": super::load::PASSWORD }))
+        .send()
+        .await?;
+    anyhow::ensure!(
+        response.status().is_success(),
+        "signing in as {email}: {}",
+        response.status()
+    );
+    Ok(browser)
+}
+
+/// Times a page as `viewer`'s browser gets it (200 and the whole HTML).
+async fn time_page(samples: usize, viewer: &Viewer, what: &str, url: &str) -> anyhow::Result<()> {
+    let mut times = Vec::with_capacity(samples);
+    let mut bytes = 0;
+    for i in 0..WARM_UP.min(samples) + samples {
+        let started = Instant::now();
+        let response = viewer.browser.get(url).send().await?;
+        anyhow::ensure!(response.status().is_success(), "{url}: {}", response.status());
+        bytes = response.bytes().await?.len();
+        if i >= WARM_UP.min(samples) {
+            times.push(started.elapsed());
+        }
+    }
+    let times = Percentiles::of(times);
+    println!(
+        "{what}: p50 {} ms, p99 {} ms ({} samples, {bytes} bytes)",
+        times.ms(0.5),
+        times.ms(0.99),
+        times.samples()
+    );
+    Ok(())
 }
 
 /// Times `url` (response fully read) and prints the percentiles.
