@@ -276,29 +276,20 @@ impl Hub {
 
     /// Checks the streams of `user_id` now: their access changed.
     pub fn recheck_user(&self, user_id: i64) {
-        let ids: Vec<u64> = self
-            .subscribers
-            .read()
-            .map(|s| s.by_user.get(&user_id).cloned().unwrap_or_default())
-            .unwrap_or_default();
-        let now = tokio::time::Instant::now();
-        for id in ids {
-            self.schedule.check_at(id, now);
-        }
+        let ids = self.stream_ids(|r| r.by_user.get(&user_id).cloned().unwrap_or_default());
+        self.schedule.check_all_at(ids, tokio::time::Instant::now());
     }
 
     /// Checks every stream now (after access notifications may have been
     /// missed: the listener was disconnected).
     pub fn recheck_all(&self) {
-        let ids: Vec<u64> = self
-            .subscribers
-            .read()
-            .map(|s| s.streams.keys().copied().collect())
-            .unwrap_or_default();
-        let now = tokio::time::Instant::now();
-        for id in ids {
-            self.schedule.check_at(id, now);
-        }
+        let ids = self.stream_ids(|r| r.streams.keys().copied().collect());
+        self.schedule.check_all_at(ids, tokio::time::Instant::now());
+    }
+
+    /// The ids `pick` chooses from the registry, read under its lock.
+    fn stream_ids(&self, pick: impl FnOnce(&Registry) -> Vec<u64>) -> Vec<u64> {
+        self.subscribers.read().map(|r| pick(&r)).unwrap_or_default()
     }
 
     pub fn last_position(&self) -> i64 {
@@ -329,11 +320,7 @@ impl Hub {
     /// client resumes on another instance), so none outlives the drain.
     pub fn shut_down(&self) {
         let _ = self.shutdown.send(true);
-        let ids: Vec<u64> = self
-            .subscribers
-            .read()
-            .map(|s| s.streams.keys().copied().collect())
-            .unwrap_or_default();
+        let ids = self.stream_ids(|r| r.streams.keys().copied().collect());
         self.close(&ids, Closed::Shutdown);
     }
 

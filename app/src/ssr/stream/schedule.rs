@@ -19,8 +19,14 @@ pub struct Schedule {
 impl Schedule {
     /// Checks `stream` at `when` (also if it is already scheduled later).
     pub fn check_at(&self, stream: u64, when: Instant) {
+        self.check_all_at([stream], when);
+    }
+
+    /// Checks all of `streams` at `when`: one lock and one wake-up for the lot
+    /// (an account's streams, or every stream after a reconnect).
+    pub fn check_all_at(&self, streams: impl IntoIterator<Item = u64>, when: Instant) {
         if let Ok(mut due) = self.due.lock() {
-            due.insert((when, stream));
+            due.extend(streams.into_iter().map(|stream| (when, stream)));
         }
         self.changed.notify_one();
     }
