@@ -11,7 +11,8 @@ use std::time::Instant;
 
 use sqlx::postgres::PgListener;
 
-/// When each stream position's NOTIFY reached a bare listener.
+/// When each event's commit NOTIFY (its payload is the event id) reached a
+/// bare listener.
 pub type NotifyTimes = Arc<Mutex<HashMap<i64, Instant>>>;
 
 /// Listens on the app's channel and records arrivals until aborted.
@@ -23,15 +24,30 @@ pub async fn listen(database_url: &str) -> anyhow::Result<(NotifyTimes, tokio::t
     let task = tokio::spawn(async move {
         while let Ok(notification) = listener.recv().await {
             let now = Instant::now();
-            let position = serde_json::from_str::<serde_json::Value>(notification.payload())
-                .ok()
-                .and_then(|v| v["position"].as_i64());
-            if let (Some(position), Ok(mut times)) = (position, record.lock()) {
-                times.insert(position, now);
+            let event_id = notification.payload().parse::<i64>().ok();
+            if let (Some(event_id), Ok(mut times)) = (event_id, record.lock()) {
+                times.insert(event_id, now);
             }
         }
     });
     Ok((times, task))
+}
+
+/// The notification times by stream position (events are numbered after
+/// their commit was notified).
+pub async fn by_position(pool: &sqlx::PgPool, times: &NotifyTimes) -> anyhow::Result<HashMap<i64, Instant>> {
+    let times = times.lock().map(|t| t.clone()).unwrap_or_default();
+    let ids: Vec<i64> = times.keys().copied().collect();
+    let positions: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT id, stream_position FROM shipment_events WHERE id = ANY($1) AND stream_position IS NOT NULL",
+    )
+    .bind(&ids)
+    .fetch_all(pool)
+    .await?;
+    Ok(positions
+        .into_iter()
+        .filter_map(|(id, position)| Some((position, *times.get(&id)?)))
+        .collect())
 }
 
 /// Transactions per second of `INSERT … ; SELECT pg_notify(…)` with 8 clients

@@ -15,14 +15,20 @@ pub struct Instance {
 }
 
 impl Instance {
-    /// Starts `server serve` against `database_url` and waits until it is ready.
+    /// Starts `server serve` against `database_url` on a free port and waits
+    /// until it is ready.
     pub async fn start(binary: &Path, database_url: &str) -> anyhow::Result<Self> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        Self::start_at(binary, database_url, port).await
+    }
+
+    /// The same on a given port (a restarted instance keeps its address).
+    pub async fn start_at(binary: &Path, database_url: &str, port: u16) -> anyhow::Result<Self> {
         anyhow::ensure!(
             binary.exists(),
             "{} not found: build it first (`cargo build --release -p server`, or pass --server-bin)",
             binary.display()
         );
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let base = format!("http://127.0.0.1:{port}");
         let child = Command::new(binary)
             .arg("serve")
@@ -64,6 +70,12 @@ impl Instance {
         let rest = &stat[stat.rfind(')')? + 2..];
         let fields: Vec<&str> = rest.split_whitespace().collect();
         Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+    }
+
+    /// Kills the server outright (SIGKILL): a crash, no drain.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// Stops the server the way an orchestrator would (SIGTERM), then waits.

@@ -18,6 +18,7 @@
 //! The last line is `RESULT key=value …`, which `scripts/bench` turns into the
 //! table in BENCHMARKS.md.
 
+mod faults;
 mod floor;
 mod instances;
 mod load;
@@ -82,6 +83,11 @@ struct Args {
     /// With --scale: measure the data set loaded last time instead of loading it again.
     #[arg(long)]
     scale_reuse: bool,
+    /// Instead of the stream scenarios: fault injection on a throwaway
+    /// PostgreSQL cluster, this many rounds of (server SIGKILL, server
+    /// SIGTERM, PostgreSQL crash) under writes and resuming streams.
+    #[arg(long, num_args = 0..=1, default_missing_value = "3")]
+    faults: Option<usize>,
     #[command(flatten)]
     database: server::database::DatabaseArgs,
 }
@@ -90,6 +96,9 @@ struct Args {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let open_files = raise_open_file_limit();
+    if let Some(rounds) = args.faults {
+        return faults::run(&args.server_bin, rounds, args.streams.saturating_sub(2).max(1)).await;
+    }
     if let Some(shipments) = args.scale {
         return scale::run(&args.database, shipments, args.scale_reuse, &args.server_bin).await;
     }
@@ -205,13 +214,19 @@ async fn run(
     drop(stalled);
 
     let sent_at = tally::sent_at(pool, &writes.sent).await?;
+    let notified = floor::by_position(pool, &notified).await?;
     let counted = tally::tally(&seeded.viewers, &arrivals, &expected, &sent_at, &notified)?;
     let memory = Memory {
         open_mib: kib_to_mib(rss_open),
         after_mib: kib_to_mib(rss_after),
         per_stream_kib,
     };
-    println!("server CPU: {cpu_us_per_write:.0} µs per write (writing, routing and delivering it)");
+    let deliveries_per_write = counted.delivered as f64 / expected.len().max(1) as f64;
+    let cpu_us_per_delivery = cpu_us_per_write / deliveries_per_write.max(1.0);
+    println!(
+        "server CPU: {cpu_us_per_write:.0} µs per write (writing, routing and delivering it), \
+         {cpu_us_per_delivery:.1} µs per delivery"
+    );
     let mut report = report(
         args,
         seeded.viewers.len(),
@@ -221,7 +236,9 @@ async fn run(
         &counted,
         &memory,
     );
-    report.push_str(&format!(" server_cpu_us_per_write={cpu_us_per_write:.0}"));
+    report.push_str(&format!(
+        " server_cpu_us_per_write={cpu_us_per_write:.0} server_cpu_us_per_delivery={cpu_us_per_delivery:.1}"
+    ));
     anyhow::ensure!(
         counted.lost == 0 && counted.duplicated == 0,
         "the stream lost {} or duplicated {} deliveries",
@@ -304,10 +321,26 @@ fn report(
     )
 }
 
-async fn head(pool: &sqlx::PgPool) -> anyhow::Result<i64> {
-    Ok(sqlx::query_scalar("SELECT position FROM event_stream_head")
+/// The newest position, once every event committed so far has one (the
+/// servers number them right after each commit).
+pub(crate) async fn head(pool: &sqlx::PgPool) -> anyhow::Result<i64> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (head, unnumbered): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT position FROM event_stream_head),
+                    (SELECT count(*) FROM shipment_events WHERE stream_position IS NULL)",
+        )
         .fetch_one(pool)
-        .await?)
+        .await?;
+        if unnumbered == 0 {
+            return Ok(head);
+        }
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "{unnumbered} events were never numbered"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 /// Opens every viewer's stream, a few hundred at a time (a burst of 10,000

@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use crate::floor::NotifyTimes;
 use crate::load::SentWrite;
 use crate::seed::Viewer;
 use crate::streams::Arrivals;
@@ -80,9 +79,8 @@ pub fn tally(
     arrivals: &Arrivals,
     expected: &[(i64, i64)],
     sent_at: &HashMap<i64, Instant>,
-    notified: &NotifyTimes,
+    notified: &HashMap<i64, Instant>,
 ) -> anyhow::Result<Tally> {
-    let notified = notified.lock().map(|n| n.clone()).unwrap_or_default();
     let (mut to_client, mut server_share) = (Vec::new(), Vec::new());
     let (mut lost, mut duplicated, mut delivered) = (0usize, 0usize, 0usize);
     let to_notify = expected

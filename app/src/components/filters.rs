@@ -65,20 +65,25 @@ pub fn ShipmentFilters(base: &'static str, query: ShipmentQuery, tally: RwSignal
 
 /// The counts of `list`, following the live stream: each status event after
 /// the position the counts were read at (`as_of`) moves its shipment from one
-/// count to another, or adds it. Frames at or before `as_of` are already in
-/// them, so a list fetched after navigating is not counted twice.
+/// count to another, or adds it. Frames at or before `as_of`, and those of
+/// the events counted before they had a position, are already in them, so a
+/// list fetched after navigating is not counted twice.
 pub fn follow_counts(list: &ShipmentList) -> RwSignal<Tally> {
     let tally = RwSignal::new(list.tally());
     let feed = LiveFeed::expect();
     feed.connect();
     let seen = StoredValue::new(0usize);
     let through = StoredValue::new(list.as_of);
+    let counted_unnumbered = StoredValue::new(list.counted_unnumbered.clone());
     Effect::new(move |_| {
         let now_seen = feed.drain(seen.get_value(), |frame| {
             if frame.position <= through.get_value() {
                 return;
             }
             through.set_value(frame.position);
+            if counted_unnumbered.with_value(|ids| ids.contains(&frame.event.id)) {
+                return;
+            }
             if let Some(change) = &frame.counts {
                 tally.update(|t| t.apply(change));
             }

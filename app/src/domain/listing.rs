@@ -268,9 +268,14 @@ pub struct ShipmentList {
     /// Pass as `after` for the next page; absent on the last page.
     pub next_page: Option<String>,
     /// The stream position the counts are as of: every event up to it is
-    /// counted, none after it (a page applies the frames after it).
+    /// counted (a page applies the frames after it)…
     #[serde(default)]
     pub as_of: i64,
+    /// …and so are these events (ids), committed but not yet given a
+    /// position when the counts were read: their frames come after `as_of`
+    /// and must not be counted again.
+    #[serde(default)]
+    pub counted_unnumbered: Vec<i64>,
 }
 
 impl ShipmentList {

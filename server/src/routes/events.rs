@@ -5,17 +5,17 @@
 
 use std::convert::Infallible;
 
+use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue};
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 
-use app::domain::{CurrentUser, EventPage, StreamEvent};
+use app::domain::EventPage;
 use app::error::{AppError, ProblemDetails};
 use app::ssr::auth::credential::Authenticated;
-use app::ssr::stream::{log, Feed, StreamItem};
+use app::ssr::stream::{log, Feed};
 use app::ssr::web::AppState;
 
 use crate::routes::extract::ApiQuery;
@@ -43,6 +43,7 @@ pub async fn stream(
     )
     .await?;
     let retry = state.stream.retry;
+    let heartbeat = state.stream.heartbeat;
     let mut listening = state.hub.listener_status();
 
     let viewer = feed.user().clone();
@@ -53,9 +54,9 @@ pub async fn stream(
         // where it started, not from "now" (which would skip what happened
         // while it was away). During shutdown the feed ends right after this,
         // so the browser retries (elsewhere) instead of failing.
-        yield Ok::<Event, Infallible>(Event::default().retry(retry).id(start.to_string()));
+        yield Ok::<Bytes, Infallible>(Bytes::from(format!("retry: {}\nid: {start}\n\n", retry.as_millis())));
         if feed.was_reset() {
-            yield Ok(Event::default().event("reset").id(start.to_string()).data(format!("{{\"cursor\":{start}}}")));
+            yield Ok(Bytes::from(format!("event: reset\nid: {start}\ndata: {{\"cursor\":{start}}}\n\n")));
         }
         // While the database is away the stream stays open (heartbeats go on)
         // and says so (`event: listener`, "reconnecting", then "live"): no
@@ -66,14 +67,16 @@ pub async fn stream(
         // Ends when the hub closes the feed or the database fails mid-replay;
         // the browser reconnects and resumes from the last id it saw.
         'feed: loop {
-            // One `next()` is kept across status changes, never cancelled.
+            // One `next()` is kept across status changes and heartbeats,
+            // never cancelled.
             let next = feed.next();
             tokio::pin!(next);
             loop {
                 tokio::select! {
                     item = &mut next => match item {
                         Ok(Some(item)) => {
-                            yield Ok(frame(&item, &viewer));
+                            // The bytes encoded once for this viewer's audience.
+                            yield Ok(item.frame_for(viewer.id, viewer.role).sse());
                             break;
                         }
                         _ => break 'feed,
@@ -85,36 +88,32 @@ pub async fn stream(
                         let up = *listening.borrow_and_update();
                         yield Ok(listener_event(up));
                     }
+                    // Idle: a comment keeps proxies and the browser from
+                    // timing the stream out.
+                    () = tokio::time::sleep(heartbeat) => yield Ok(Bytes::from_static(b": ping\n\n")),
                 }
             }
         }
     };
 
-    let mut response = Sse::new(events)
-        .keep_alive(
-            KeepAlive::new()
-                .interval(state.stream.heartbeat)
-                .event(Event::default().comment("ping")),
-        )
-        .into_response();
+    let mut response = Body::from_stream(events).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     // Tell nginx-style proxies not to buffer the stream.
-    response
-        .headers_mut()
-        .insert("x-accel-buffering", HeaderValue::from_static("no"));
+    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
     Ok(response)
 }
 
-fn listener_event(up: bool) -> Event {
-    Event::default()
-        .event("listener")
-        .data(if up { "live" } else { "reconnecting" })
-}
-
-fn frame(item: &StreamItem, viewer: &CurrentUser) -> Event {
-    Event::default()
-        .id(item.position.to_string())
-        .event("shipment")
-        .data(&**item.json_for(viewer.id, viewer.role))
+fn listener_event(up: bool) -> Bytes {
+    Bytes::from_static(if up {
+        b"event: listener\ndata: live\n\n"
+    } else {
+        b"event: listener\ndata: reconnecting\n\n"
+    })
 }
 
 #[utoipa::path(get, path = "/api/v1/events", tag = "events",
@@ -128,31 +127,40 @@ pub async fn long_poll(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<FeedParams>,
     auth: Authenticated,
-) -> Result<Json<EventPage>, AppError> {
+) -> Result<Response, AppError> {
     let mut feed = Feed::open(&state.hub, &state.pool, auth, None, params.after.as_deref()).await?;
-    let mut page = EventPage {
-        events: Vec::new(),
-        cursor: feed.cursor(),
-        reset: feed.was_reset(),
-    };
-    if page.reset {
-        return Ok(Json(page));
+    let mut cursor = feed.cursor();
+    if feed.was_reset() {
+        return Ok(Json(EventPage {
+            events: Vec::new(),
+            cursor,
+            reset: true,
+        })
+        .into_response());
     }
     let first = match tokio::time::timeout(state.stream.long_poll_timeout, feed.next()).await {
         Ok(result) => result?,
         Err(_) => None,
     };
+    // An `EventPage`, written around the events' JSON as it was encoded for
+    // the stream, not decoded and encoded again.
+    let mut body = Vec::with_capacity(4096);
+    body.extend_from_slice(b"{\"events\":[");
     let mut item = first;
+    let mut count: i64 = 0;
     while let Some(current) = item {
-        let event: StreamEvent = serde_json::from_str(current.json_for(feed.user().id, feed.user().role))
-            .map_err(|e| anyhow::anyhow!("stream frame: {e}"))?;
-        page.cursor = current.position;
-        page.events.push(event);
-        item = if page.events.len() < log::PAGE as usize {
-            feed.ready()
-        } else {
-            None
-        };
+        if count > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(current.frame_for(feed.user().id, feed.user().role).json());
+        cursor = current.position;
+        count += 1;
+        item = if count < log::PAGE { feed.ready() } else { None };
     }
-    Ok(Json(page))
+    body.extend_from_slice(format!("],\"cursor\":{cursor},\"reset\":false}}").as_bytes());
+    Ok((
+        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        body,
+    )
+        .into_response())
 }

@@ -50,6 +50,8 @@ async fn the_event_log_refuses_updates_and_deletes(pool: PgPool) {
     app::ssr::demo::seed_demo(&pool).await.expect("seed");
     for sql in [
         "UPDATE shipment_events SET note = 'edited'",
+        // Numbered once, by the sequencer, and never renumbered.
+        "UPDATE shipment_events SET stream_position = stream_position + 1000",
         "DELETE FROM shipment_events",
     ] {
         let error = sqlx::query(sql).execute(&pool).await.expect_err(sql);

@@ -93,13 +93,32 @@ async fn scan(pool: &PgPool, number: &TrackingNumber, note: &str) -> i64 {
         note: Some(note.into()),
         occurred_at: None,
     };
-    record_status_change(pool, number, &change, None, Rule::Ordinary)
+    let event = record_status_change(pool, number, &change, None, Rule::Ordinary)
         .await
         .expect("scan");
-    sqlx::query_scalar("SELECT max(stream_position) FROM shipment_events")
-        .fetch_one(pool)
-        .await
-        .expect("position")
+    numbered(pool, event.id).await
+}
+
+/// The stream position of event `id`, once the server has numbered it (right
+/// after its commit).
+async fn numbered(pool: &PgPool, id: i64) -> i64 {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let position: Option<i64> =
+            sqlx::query_scalar("SELECT stream_position FROM shipment_events WHERE id = $1")
+                .bind(id)
+                .fetch_one(pool)
+                .await
+                .expect("position");
+        if let Some(position) = position {
+            return position;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "event {id} was never numbered"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
@@ -182,6 +201,78 @@ async fn alice_never_receives_bobs_events_live_or_replayed(pool: PgPool) {
         "bob's event was skipped"
     );
     assert_eq!(frame.event.note.as_deref(), Some("alice's parcel"));
+}
+
+/// The trap of resuming by insert order: a transaction that wrote first but
+/// commits last. Its event must reach an open stream once, after the events
+/// committed meanwhile, and a client that saw those (and resumes after them)
+/// must still be handed it. Meanwhile the other writers are not held up by it.
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn a_transaction_that_commits_late_is_streamed_once_and_never_skipped(pool: PgPool) {
+    app::ssr::demo::seed_demo(&pool).await.expect("seed");
+    let app = TestApp::spawn(pool.clone()).await;
+    let numbers = shipments_of(&pool, "alice@example.com", "in_transit").await;
+    let (slow_number, others) = numbers.split_first().expect("alice has shipments in transit");
+    assert!(!others.is_empty());
+    let ops = signed_in(&app, "ops@example.com").await;
+    let mut live = Sse::open(&app, &ops, Some(head(&pool).await)).await;
+
+    // The slow transaction writes first and holds its transaction open.
+    let mut slow = pool.begin().await.expect("begin");
+    let change = StatusPost {
+        status: ShipmentStatus::InTransit,
+        location: Some("Hub".into()),
+        note: Some("slow".into()),
+        occurred_at: None,
+    };
+    let slow_event =
+        app::ssr::db::status::record_status_change_in(&mut slow, slow_number, &change, None, Rule::Ordinary)
+            .await
+            .expect("slow write");
+    // Later writers commit (and are numbered) while it is open.
+    let mut later = Vec::new();
+    for (i, number) in others.iter().take(3).enumerate() {
+        let position = tokio::time::timeout(
+            Duration::from_secs(10),
+            scan(&pool, number, &format!("later {i}")),
+        )
+        .await
+        .expect("a later writer is not held up by an open transaction");
+        later.push(position);
+    }
+    for expected in &later {
+        let (position, _) = live.next_shipment(Duration::from_secs(5)).await.expect("live");
+        assert_eq!(position, *expected);
+    }
+    let resume_from = *later.last().expect("later writes");
+    slow.commit().await.expect("commit");
+    let slow_position = numbered(&pool, slow_event.id).await;
+    assert!(
+        slow_position > resume_from,
+        "numbered after everything already streamed"
+    );
+
+    let (position, frame) = live
+        .next_shipment(Duration::from_secs(5))
+        .await
+        .expect("the late event, live");
+    assert_eq!((position, frame.event.id), (slow_position, slow_event.id));
+    assert!(
+        live.next_shipment(Duration::from_millis(500)).await.is_none(),
+        "once"
+    );
+    // A client that had seen the later events resumes after them, and is
+    // still handed the late one.
+    let mut resumed = Sse::open(&app, &ops, Some(resume_from)).await;
+    let (position, frame) = resumed
+        .next_shipment(Duration::from_secs(5))
+        .await
+        .expect("replayed");
+    assert_eq!((position, frame.event.id), (slow_position, slow_event.id));
+    assert!(
+        resumed.next_shipment(Duration::from_millis(500)).await.is_none(),
+        "once"
+    );
 }
 
 /// ≥ 8 concurrent writers; clients that disconnect and resume at random
@@ -702,7 +793,17 @@ async fn replay_hands_out_exactly_the_visible_events_whichever_way_it_reads(pool
         .await
         .remove(0);
     for number in [&doras, &bobs, &alices, &doras, &bobs] {
-        scan(&pool, number, "replayed").await;
+        // No server runs here to number them: the test does, as one would.
+        let change = StatusPost {
+            status: ShipmentStatus::InTransit,
+            location: Some("Hub".into()),
+            note: Some("replayed".into()),
+            occurred_at: None,
+        };
+        record_status_change(&pool, number, &change, None, Rule::Ordinary)
+            .await
+            .expect("scan");
+        app::ssr::stream::log::sequence(&pool).await.expect("numbered");
     }
     let dora = customer("dora@example.com").await;
     let last = head(&pool).await;
@@ -737,4 +838,72 @@ async fn replay_hands_out_exactly_the_visible_events_whichever_way_it_reads(pool
         );
         assert_eq!(replayed, admitted, "{} after {after}", viewer.email);
     }
+}
+
+/// Counts read while an event is committed but not yet numbered already
+/// include it; the list says so (by event id), so a page does not count its
+/// frame again when it arrives with a position after `as_of`.
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn counts_name_the_events_they_include_before_those_are_numbered(pool: PgPool) {
+    app::ssr::demo::seed_demo(&pool).await.expect("seed");
+    let number = shipments_of(&pool, "alice@example.com", "in_transit")
+        .await
+        .remove(0);
+    let customer = |email: &'static str| {
+        let pool = pool.clone();
+        async move {
+            app::domain::Viewer::User(app::domain::CurrentUser {
+                id: sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+                    .bind(email)
+                    .fetch_one(&pool)
+                    .await
+                    .expect("user"),
+                email: email.into(),
+                role: app::domain::Role::Customer,
+            })
+        }
+    };
+    let (alice, bob) = (
+        customer("alice@example.com").await,
+        customer("bob@example.com").await,
+    );
+    let change = StatusPost {
+        status: ShipmentStatus::OutForDelivery,
+        location: Some("Depot".into()),
+        note: None,
+        occurred_at: None,
+    };
+    // No server runs here: the event stays unnumbered until the test numbers it.
+    let event = record_status_change(&pool, &number, &change, None, Rule::Ordinary)
+        .await
+        .expect("change");
+    let as_of = head(&pool).await;
+    for viewer in [&alice, &app::domain::Viewer::System] {
+        let list = app::ssr::actions::shipments::list(&pool, viewer, &Default::default())
+            .await
+            .expect("list");
+        assert_eq!(list.as_of, as_of);
+        assert_eq!(list.counted_unnumbered, vec![event.id], "{viewer:?}");
+        assert!(
+            list.counts
+                .iter()
+                .any(|c| c.status == ShipmentStatus::OutForDelivery && c.count >= 1),
+            "the change is counted"
+        );
+    }
+    let list = app::ssr::actions::shipments::list(&pool, &bob, &Default::default())
+        .await
+        .expect("list");
+    assert!(list.counted_unnumbered.is_empty(), "not bob's to know of");
+
+    app::ssr::stream::log::sequence(&pool).await.expect("numbered");
+    assert!(
+        numbered(&pool, event.id).await > as_of,
+        "its frame comes after as_of"
+    );
+    let list = app::ssr::actions::shipments::list(&pool, &alice, &Default::default())
+        .await
+        .expect("list");
+    assert!(list.counted_unnumbered.is_empty(), "numbered now");
+    assert_eq!(list.as_of, head(&pool).await);
 }

@@ -33,14 +33,15 @@ pub async fn list(pool: &PgPool, viewer: &Viewer, query: &ShipmentQuery) -> Resu
     } else {
         None
     };
-    let (counts, needs_attention, as_of) = db::shipments::visible_counts(pool, viewer).await?;
+    let counted = db::shipments::visible_counts(pool, viewer).await?;
     Ok(ShipmentList {
         shipments,
-        total: counts.iter().map(|c| c.count).sum(),
-        counts,
-        needs_attention,
+        total: counted.counts.iter().map(|c| c.count).sum(),
+        counts: counted.counts,
+        needs_attention: counted.needs_attention,
         next_page,
-        as_of,
+        as_of: counted.as_of,
+        counted_unnumbered: counted.counted_unnumbered,
     })
 }
 

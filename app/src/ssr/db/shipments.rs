@@ -94,18 +94,18 @@ pub async fn list_visible(
 /// count of a million rows would take ~100 ms (see BENCHMARKS.md, "Scale").
 ///
 /// The position is read by the same statement (so in the same snapshot):
-/// positions are handed out in commit order, so the newest one visible means
-/// every event up to it is counted and none after it.
-pub async fn visible_counts(
-    pool: &PgPool,
-    viewer: &Viewer,
-) -> Result<(Vec<StatusCount>, i64, i64), AppError> {
+/// positions are numbered after commit, each batch visible at once, so every
+/// event up to the newest visible position is counted, and after it only the
+/// events already committed but not yet numbered, whose ids come with it.
+pub async fn visible_counts(pool: &PgPool, viewer: &Viewer) -> Result<CountsAsOf, AppError> {
     // Each query gives one row with no counts when there is nothing to count.
-    let (as_of, rows, attention) = if viewer.is_staff() {
+    let (as_of, unnumbered, rows, attention) = if viewer.is_staff() {
         let rows = sqlx::query!(
-            r#"SELECT head.as_of AS "as_of!", c.status AS "status?: ShipmentStatus",
+            r#"SELECT head.as_of AS "as_of!", head.unnumbered AS "unnumbered!",
+                      c.status AS "status?: ShipmentStatus",
                       c.count AS "count?", head.attention AS "attention!"
                FROM (SELECT COALESCE(max(stream_position), 0) AS as_of,
+                            ARRAY(SELECT id FROM shipment_events WHERE stream_position IS NULL) AS unnumbered,
                             shipments_needing_attention() AS attention
                      FROM shipment_events) head
                LEFT JOIN (
@@ -117,16 +117,22 @@ pub async fn visible_counts(
         .await?;
         let attention = rows.first().map_or(0, |r| r.attention);
         let as_of = rows.first().map_or(0, |r| r.as_of);
+        let unnumbered = rows.first().map(|r| r.unnumbered.clone()).unwrap_or_default();
         let counts: Vec<(ShipmentStatus, i64)> = rows
             .into_iter()
             .filter_map(|r| Some((r.status?, r.count?)))
             .collect();
-        (as_of, counts, attention)
+        (as_of, unnumbered, counts, attention)
     } else {
         let rows = sqlx::query!(
-            r#"SELECT head.as_of AS "as_of!", c.status AS "status?: ShipmentStatus",
+            r#"SELECT head.as_of AS "as_of!", head.unnumbered AS "unnumbered!",
+                      c.status AS "status?: ShipmentStatus",
                       c.count AS "count?", c.attention AS "attention?"
-               FROM (SELECT COALESCE(max(stream_position), 0) AS as_of FROM shipment_events) head
+               FROM (SELECT COALESCE(max(stream_position), 0) AS as_of,
+                            ARRAY(SELECT e.id FROM shipment_events e JOIN shipments s ON s.id = e.shipment_id
+                                  WHERE e.stream_position IS NULL
+                                    AND shipment_visible_to(s.id, s.owner_id, $1, false)) AS unnumbered
+                     FROM shipment_events) head
                LEFT JOIN (
                    SELECT s.status, count(*) AS count,
                           count(*) FILTER (WHERE shipment_needs_attention(s.status, s.updated_at)) AS attention
@@ -138,19 +144,35 @@ pub async fn visible_counts(
         .fetch_all(pool)
         .await?;
         let as_of = rows.first().map_or(0, |r| r.as_of);
+        let unnumbered = rows.first().map(|r| r.unnumbered.clone()).unwrap_or_default();
         let attention = rows.iter().filter_map(|r| r.attention).sum();
         let counts = rows
             .into_iter()
             .filter_map(|r| Some((r.status?, r.count?)))
             .collect();
-        (as_of, counts, attention)
+        (as_of, unnumbered, counts, attention)
     };
     let mut counts: Vec<StatusCount> = rows
         .into_iter()
         .map(|(status, count)| StatusCount { status, count })
         .collect();
     counts.sort_by_key(|c| ShipmentStatus::ALL.iter().position(|s| *s == c.status));
-    Ok((counts, attention, as_of))
+    Ok(CountsAsOf {
+        counts,
+        needs_attention: attention,
+        as_of,
+        counted_unnumbered: unnumbered,
+    })
+}
+
+/// Counts above a list, and which events they already include.
+pub struct CountsAsOf {
+    pub counts: Vec<StatusCount>,
+    pub needs_attention: i64,
+    /// Every event up to this position is counted.
+    pub as_of: i64,
+    /// Events after it that are counted too (committed, not yet numbered).
+    pub counted_unnumbered: Vec<i64>,
 }
 
 /// A shipment's summary and one page of its timeline, newest first (the

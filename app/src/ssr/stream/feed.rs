@@ -109,7 +109,9 @@ impl Feed {
                 return Ok(Some(item));
             }
             if self.replaying {
-                self.replay_page().await?;
+                // Boxed: the database read's future is large, and an idle
+                // stream (most of them) should not carry its space.
+                Box::pin(self.replay_page()).await?;
                 continue;
             }
             let received = tokio::select! {

@@ -21,23 +21,23 @@ use crate::domain::{may_see, Audience, CurrentUser, Role};
 use crate::error::AppError;
 use crate::ssr::auth::credential::Credential;
 
+use super::frame::Frame;
 use super::schedule::Schedule;
 
-/// One committed event, serialised once per audience and shared by every
+/// One committed event, encoded once per audience and shared by every
 /// recipient.
 #[derive(Debug)]
 pub struct StreamItem {
     pub position: i64,
     pub owner_id: i64,
     pub watchers: Vec<i64>,
-    /// The `data:` of the SSE frame — a one-line `StreamEvent` — as each
-    /// [`Audience`] is shown it, in [`Audience::ALL`] order.
-    pub frames: [Arc<str>; 3],
+    /// The event as each [`Audience`] is shown it, in [`Audience::ALL`] order.
+    pub frames: [Frame; 3],
 }
 
 impl StreamItem {
     /// The frame as this viewer (who may see it) is shown it.
-    pub fn json_for(&self, user_id: i64, role: Role) -> &Arc<str> {
+    pub fn frame_for(&self, user_id: i64, role: Role) -> &Frame {
         &self.frames[Audience::of(user_id, role, self.owner_id) as usize]
     }
 
@@ -351,11 +351,33 @@ mod tests {
     }
 
     fn item(position: i64, owner_id: i64, watchers: Vec<i64>) -> Arc<StreamItem> {
+        let summary: crate::domain::ShipmentSummary = serde_json::from_value(serde_json::json!({
+            "tracking_number": "SW1000000001", "status": "in_transit", "origin": "Lyon",
+            "destination": "Oslo", "carrier": "Posten", "eta": null, "last_location": null,
+            "updated_at": "2026-12-02T10:00:00Z"
+        }))
+        .expect("summary");
+        let event = crate::domain::StreamEvent {
+            position,
+            event: crate::domain::ShipmentEvent {
+                id: position,
+                tracking_number: summary.tracking_number.clone(),
+                kind: crate::domain::EventKind::Status,
+                status: Some(summary.status),
+                location: None,
+                note: None,
+                occurred_at: summary.updated_at,
+                actor: "system".into(),
+            },
+            shipment: summary,
+            counts: None,
+        };
+        let frame = Frame::encode(&event).expect("encodes");
         Arc::new(StreamItem {
             position,
             owner_id,
             watchers,
-            frames: [Arc::from("{}"), Arc::from("{}"), Arc::from("{}")],
+            frames: [frame.clone(), frame.clone(), frame],
         })
     }
 

@@ -1,11 +1,15 @@
 //! The one LISTEN connection of this process.
 //!
-//! A notification is only a wake-up call: on each one the listener reads the
-//! log after the last position it dispatched, so a missed or coalesced
-//! notification loses nothing. When the connection drops (PostgreSQL restart,
+//! A notification is only a wake-up call. A commit of new events
+//! (`shipment_events`) asks this process to number them (`log::sequence`: one
+//! short transaction, whichever server gets there first, the others find
+//! nothing left); a numbering (`shipment_events_numbered`, from any server)
+//! asks it to read the log after the last position it dispatched. Both read
+//! from the database what is there, so a missed or coalesced notification
+//! loses nothing. When the connection drops (PostgreSQL restart,
 //! `pg_terminate_backend`, network) sqlx's listener silently misses what was
-//! sent meanwhile, so we reconnect with backoff and backfill from the log before
-//! listening again. No loop here polls the database on a timer.
+//! sent meanwhile, so we reconnect with backoff, then number and backfill
+//! before listening again. No loop here polls the database on a timer.
 //!
 //! The same connection hears access changes (`access::CHANNEL`: an account
 //! signed out, lost a token or changed role) and asks the hub to re-check
@@ -20,7 +24,10 @@ use sqlx::PgPool;
 use super::hub::Hub;
 use super::{access, log};
 
+/// Events were committed (not yet numbered); the payload is an event id.
 pub const CHANNEL: &str = "shipment_events";
+/// Events were numbered; the payload is the newest position.
+pub const NUMBERED: &str = "shipment_events_numbered";
 
 /// Runs until the hub shuts down.
 pub async fn run(pool: PgPool, hub: Arc<Hub>) {
@@ -57,32 +64,81 @@ async fn listen(
     shutdown: &mut tokio::sync::watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
     let mut listener = PgListener::connect_with(pool).await?;
-    listener.listen_all([CHANNEL, access::CHANNEL]).await?;
+    listener.listen_all([CHANNEL, NUMBERED, access::CHANNEL]).await?;
+    // Anything committed while we were away (or before we started listening).
+    sequence(pool).await?;
+    catch_up(pool, hub, None).await?;
+    // Ready (and "live" on open streams) once caught up.
     hub.set_listener_connected(true);
     tracing::info!("live stream listener connected");
-    // Anything committed while we were away (or before we started listening).
-    catch_up(pool, hub, None).await?;
     // Access changes notified while we were away are lost: check every stream.
     hub.recheck_all();
     *backoff = Duration::from_millis(100);
     loop {
         tokio::select! {
             notification = listener.try_recv() => {
-                match notification? {
-                    Some(n) if n.channel() == access::CHANNEL => {
-                        if let Ok(user_id) = n.payload().parse::<i64>() {
-                            hub.recheck_user(user_id);
-                        }
-                    }
-                    Some(_) => catch_up(pool, hub, Some(Instant::now())).await?,
-                    // sqlx would reconnect quietly; we start over instead, so the
-                    // readiness flag and the backfill cover the gap.
-                    None => anyhow::bail!("the LISTEN connection was closed"),
+                // sqlx would reconnect quietly on `None`; we start over
+                // instead, so the readiness flag and the backfill cover the gap.
+                let Some(first) = notification? else {
+                    anyhow::bail!("the LISTEN connection was closed");
+                };
+                let notified_at = Instant::now();
+                // Everything already received is handled with one sequencer
+                // run and one log read, however many events it announces.
+                let mut wake = Wake::default();
+                wake.note(&first);
+                while let Some(more) = listener.next_buffered() {
+                    wake.note(&more);
+                }
+                if wake.committed {
+                    sequence(pool).await?;
+                }
+                if wake.committed || wake.numbered_up_to > hub.last_position() {
+                    catch_up(pool, hub, Some(notified_at)).await?;
+                }
+                for user_id in wake.access_changed {
+                    hub.recheck_user(user_id);
                 }
             }
             _ = shutdown.changed() => return Ok(()),
         }
     }
+}
+
+/// What a burst of notifications asks for.
+#[derive(Default)]
+struct Wake {
+    /// New events were committed: number them.
+    committed: bool,
+    /// Another server numbered events up to this position: read them.
+    numbered_up_to: i64,
+    /// Accounts whose access changed.
+    access_changed: Vec<i64>,
+}
+
+impl Wake {
+    fn note(&mut self, notification: &sqlx::postgres::PgNotification) {
+        match notification.channel() {
+            CHANNEL => self.committed = true,
+            NUMBERED => {
+                let position = notification.payload().parse().unwrap_or(i64::MAX);
+                self.numbered_up_to = self.numbered_up_to.max(position);
+            }
+            access::CHANNEL => {
+                if let Ok(user_id) = notification.payload().parse::<i64>() {
+                    self.access_changed.push(user_id);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Numbers every committed, unnumbered event.
+async fn sequence(pool: &PgPool) -> anyhow::Result<()> {
+    log::sequence(pool)
+        .await
+        .map_err(|e| anyhow::anyhow!("numbering the event log: {e}"))
 }
 
 /// Dispatches every event after the hub's last position, in order.

@@ -1,8 +1,6 @@
 //! Reading the event log by stream position: for the listener's backfill (all
 //! users) and for a client's replay (only what that user may see).
 
-use std::sync::Arc;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 
@@ -13,6 +11,7 @@ use crate::domain::{
 use crate::error::AppError;
 use crate::ssr::db::shipments::SummaryRow;
 
+use super::frame::Frame;
 use super::hub::StreamItem;
 
 /// How many events one read returns; callers loop until a short page.
@@ -68,16 +67,14 @@ impl LogRow {
             occurred_at: self.occurred_at,
             actor: self.actor,
         };
-        let frame_for = |audience: Audience| -> Result<Arc<str>, AppError> {
-            let frame = StreamEvent {
+        let frame_for = |audience: Audience| -> Result<Frame, AppError> {
+            Frame::encode(&StreamEvent {
                 position: self.stream_position,
                 event: audience.event(event.clone(), self.actor_role),
                 shipment: shipment.clone(),
                 counts,
-            };
-            let json = serde_json::to_string(&frame)
-                .map_err(|e| anyhow::anyhow!("serialising a stream frame: {e}"))?;
-            Ok(Arc::from(json))
+            })
+            .map_err(|e| anyhow::anyhow!("serialising a stream frame: {e}").into())
         };
         let [staff, owner, watcher] = Audience::ALL;
         Ok(StreamItem {
@@ -136,7 +133,7 @@ async fn read(pool: &PgPool, after: i64, viewer: Option<&CurrentUser>) -> Result
     }
     let rows = sqlx::query_as!(
         LogRow,
-        r#"SELECT e.stream_position, e.id, e.kind AS "kind: EventKind", e.status AS "status: ShipmentStatus",
+        r#"SELECT e.stream_position AS "stream_position!", e.id, e.kind AS "kind: EventKind", e.status AS "status: ShipmentStatus",
                   e.location, e.note, e.occurred_at AS "occurred_at: DateTime<Utc>",
                   COALESCE(u.email, 'system') AS "actor!", u.role AS "actor_role?: Role",
                   s.owner_id,
@@ -170,8 +167,8 @@ async fn read(pool: &PgPool, after: i64, viewer: Option<&CurrentUser>) -> Result
 /// staff, who see everything): a range of the position index.
 async fn positions_after(pool: &PgPool, after: i64) -> Result<Vec<i64>, AppError> {
     Ok(sqlx::query_scalar!(
-        "SELECT stream_position FROM shipment_events WHERE stream_position > $1
-         ORDER BY stream_position LIMIT $2",
+        r#"SELECT stream_position AS "position!" FROM shipment_events WHERE stream_position > $1
+           ORDER BY stream_position LIMIT $2"#,
         after,
         PAGE,
     )
@@ -208,7 +205,7 @@ async fn positions_of_customer(pool: &PgPool, user_id: i64, after: i64) -> Resul
     .await?;
     if owned >= enough {
         return Ok(sqlx::query_scalar!(
-            r#"SELECT e.stream_position FROM shipment_events e
+            r#"SELECT e.stream_position AS "position!" FROM shipment_events e
                WHERE e.stream_position > $2
                  AND e.shipment_id IN (SELECT id FROM shipments WHERE owner_id = $1
                                        UNION ALL
@@ -242,7 +239,30 @@ async fn positions_of_customer(pool: &PgPool, user_id: i64, after: i64) -> Resul
     .await?)
 }
 
-/// The newest position handed out (committed or not): a fresh stream starts here.
+/// Events numbered per sequencer transaction at most (a backlog after an
+/// outage is numbered in several).
+const SEQUENCE_BATCH: i32 = 5_000;
+
+/// Numbers every committed event that has no position yet (see the
+/// "positions after commit" migration): positions follow the order in which
+/// events were numbered, and each batch becomes visible at once, so a
+/// position is never visible before a smaller one. Every server may call it
+/// at any time; they take turns on the head row.
+pub async fn sequence(pool: &PgPool) -> Result<(), AppError> {
+    loop {
+        let numbered = sqlx::query_scalar!(
+            r#"SELECT sequence_shipment_events($1) AS "numbered!""#,
+            SEQUENCE_BATCH
+        )
+        .fetch_one(pool)
+        .await?;
+        if numbered < SEQUENCE_BATCH {
+            return Ok(());
+        }
+    }
+}
+
+/// The newest position numbered (and visible): a fresh stream starts here.
 pub async fn head(pool: &PgPool) -> Result<i64, AppError> {
     Ok(sqlx::query_scalar!("SELECT position FROM event_stream_head")
         .fetch_one(pool)

@@ -5,12 +5,14 @@
 //! the SSE stream and the long-poll; `access` keeps authorization live on open
 //! streams as access changes. Above storage and auth, below the actions.
 //!
-//! Resume is by `stream_position`, which the database hands out in commit order
-//! (see the live stream migration), so "everything after my cursor" is always
-//! complete.
+//! Resume is by `stream_position`, which the database numbers after commit,
+//! each batch visible at once (see the "positions after commit" migration and
+//! `log::sequence`), so "everything after my cursor" is always complete.
+//! `frame` encodes each event once per audience, for every stream to share.
 
 pub mod access;
 pub mod feed;
+pub mod frame;
 pub mod hub;
 pub mod listener;
 pub mod log;
