@@ -103,6 +103,10 @@ $$;
 CREATE OR REPLACE FUNCTION shipment_status_tallies_follow() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    -- A scan that keeps the status (in transit → in transit) moves nothing.
+    IF TG_OP = 'UPDATE' AND OLD.status = NEW.status THEN
+        RETURN NULL;
+    END IF;
     INSERT INTO shipment_status_tallies AS t (status, shard, shipments)
     SELECT moves.status, (pg_backend_pid() % 64)::smallint, sum(moves.delta)
     FROM (

@@ -6,6 +6,16 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// Where the instances' own log lines go (appended).
+pub const SERVER_LOG: &str = "target/bench-server.log";
+
+fn server_log() -> anyhow::Result<std::fs::File> {
+    Ok(std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(SERVER_LOG)?)
+}
+
 /// Linux's `USER_HZ`, the unit of `/proc/<pid>/stat` times.
 pub const TICKS_PER_SECOND: f64 = 100.0;
 
@@ -37,6 +47,9 @@ impl Instance {
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
+            // Warnings (an instance killed mid-request, a database crash) go
+            // to a file, not over the harness's figures.
+            .stderr(server_log()?)
             .spawn()?;
         let instance = Self { base, child };
         let client = reqwest::Client::new();
@@ -48,7 +61,7 @@ impl Instance {
             }
             anyhow::ensure!(
                 Instant::now() < deadline,
-                "{} did not become ready within 60 s",
+                "{} did not become ready within 60 s (its log: {SERVER_LOG})",
                 instance.base
             );
             tokio::time::sleep(Duration::from_millis(100)).await;

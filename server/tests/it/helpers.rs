@@ -91,14 +91,7 @@ impl TestApp {
             .await
             .expect("app");
         let (router, hub) = (running.router, running.hub);
-        tokio::spawn(async move {
-            axum::serve(
-                listener,
-                router.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .await
-            .expect("serve");
-        });
+        tokio::spawn(server::serving::serve(listener, router, std::future::pending()));
         // Streams start once the listener is connected, as /readyz reports.
         for _ in 0..250 {
             if hub.listener_connected() {

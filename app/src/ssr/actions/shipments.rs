@@ -19,7 +19,9 @@ use super::idempotency::{self, IdempotencyKey, Reply};
 /// One page of the shipments the viewer may see that match `query`, with the
 /// counts per status of everything they may see.
 pub async fn list(pool: &PgPool, viewer: &Viewer, query: &ShipmentQuery) -> Result<ShipmentList, AppError> {
-    let mut shipments = db::shipments::list_visible(pool, viewer, query).await?;
+    // Planned for this viewer's filters; one short read transaction.
+    let mut tx = db::planned_for_parameters(pool).await?;
+    let mut shipments = db::shipments::list_visible(&mut tx, viewer, query).await?;
     let limit = query.limit() as usize;
     let next_page = if shipments.len() > limit {
         shipments.truncate(limit);
@@ -33,7 +35,8 @@ pub async fn list(pool: &PgPool, viewer: &Viewer, query: &ShipmentQuery) -> Resu
     } else {
         None
     };
-    let counted = db::shipments::visible_counts(pool, viewer).await?;
+    let counted = db::shipments::visible_counts(&mut tx, viewer).await?;
+    tx.commit().await?;
     Ok(ShipmentList {
         shipments,
         total: counted.counts.iter().map(|c| c.count).sum(),

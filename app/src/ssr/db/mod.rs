@@ -38,22 +38,13 @@ pub fn acquire_timeout() -> Duration {
 
 /// Opens a connection pool (see [`acquire_timeout`]).
 ///
-/// Every statement is planned for its actual parameters
-/// (`plan_cache_mode = force_custom_plan`): the list queries hold optional
-/// filters (`$3 IS NULL OR …`), the viewer's kind and a search pattern, and
-/// only a plan that knows them drops the unused arms of
-/// `shipments_visible_to` and picks the index for the filter (the trigram
-/// index needs the pattern). A generic plan, which PostgreSQL may switch to
-/// after five runs of a prepared statement, would pick one index for every
-/// case. Planning costs tenths of a millisecond.
-///
 /// JIT compilation is off (`jit = off`): it starts when a plan's estimated
 /// cost is high, which a replay over many shipments reaches, and it costs
 /// 20 ms or more of compiling to save less than that on queries like ours.
 pub async fn connect(database_url: &str) -> anyhow::Result<PgPool> {
     let options = PgConnectOptions::from_str(database_url)
         .context("DATABASE_URL is not a valid PostgreSQL connection URL")?
-        .options([("plan_cache_mode", "force_custom_plan"), ("jit", "off")]);
+        .options([("jit", "off")]);
     PgPoolOptions::new()
         .max_connections(20)
         .acquire_timeout(acquire_timeout())
@@ -72,4 +63,27 @@ pub(crate) fn is_unique_violation(error: &sqlx::Error, constraint: &str) -> bool
     error
         .as_database_error()
         .is_some_and(|e| e.is_unique_violation() && e.constraint() == Some(constraint))
+}
+
+/// A transaction whose statements are each planned for their actual
+/// parameters (`plan_cache_mode = force_custom_plan`), for the list queries:
+/// they hold optional filters (`$3 IS NULL OR …`), the viewer's kind and a
+/// search pattern, and only a plan that knows them drops the unused arms of
+/// `shipments_visible_to` and picks the index for the filter (the trigram
+/// index needs the pattern). A generic plan, which PostgreSQL may switch to
+/// after five runs of a prepared statement, would pick one index for every
+/// case.
+///
+/// Only there: planning costs tenths of a millisecond per statement, and on
+/// the write path (whose statements and triggers have one good plan) forcing
+/// it for every connection cut the sustained write rate by a third
+/// (BENCHMARKS.md, "Write path").
+pub async fn planned_for_parameters(
+    pool: &PgPool,
+) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET LOCAL plan_cache_mode = force_custom_plan")
+        .execute(&mut *tx)
+        .await?;
+    Ok(tx)
 }

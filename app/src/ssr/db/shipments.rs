@@ -1,7 +1,7 @@
 //! Reading shipments, their summaries and timelines.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 use crate::domain::input::ShipmentDraft;
 use crate::domain::{
@@ -23,7 +23,7 @@ use super::events::{self, NewEvent};
 /// migration for why that is still index-friendly).
 #[tracing::instrument(skip_all, fields(user_id = viewer.user_id()))]
 pub async fn list_visible(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     viewer: &Viewer,
     query: &ShipmentQuery,
 ) -> Result<Vec<ShipmentSummary>, AppError> {
@@ -49,7 +49,7 @@ pub async fn list_visible(
                 after_number,
                 limit,
             )
-            .fetch_all(pool)
+            .fetch_all(&mut *conn)
             .await?
         }
         (false, Some(user_id)) => {
@@ -77,7 +77,7 @@ pub async fn list_visible(
                 after_number,
                 limit,
             )
-            .fetch_all(pool)
+            .fetch_all(&mut *conn)
             .await?
         }
         (false, None) => Vec::new(),
@@ -97,7 +97,7 @@ pub async fn list_visible(
 /// positions are numbered after commit, each batch visible at once, so every
 /// event up to the newest visible position is counted, and after it only the
 /// events already committed but not yet numbered, whose ids come with it.
-pub async fn visible_counts(pool: &PgPool, viewer: &Viewer) -> Result<CountsAsOf, AppError> {
+pub async fn visible_counts(conn: &mut PgConnection, viewer: &Viewer) -> Result<CountsAsOf, AppError> {
     // Each query gives one row with no counts when there is nothing to count.
     let (as_of, unnumbered, rows, attention) = if viewer.is_staff() {
         let rows = sqlx::query!(
@@ -113,7 +113,7 @@ pub async fn visible_counts(pool: &PgPool, viewer: &Viewer) -> Result<CountsAsOf
                    GROUP BY status HAVING sum(shipments) > 0
                ) c ON true"#,
         )
-        .fetch_all(pool)
+        .fetch_all(&mut *conn)
         .await?;
         let attention = rows.first().map_or(0, |r| r.attention);
         let as_of = rows.first().map_or(0, |r| r.as_of);
@@ -141,7 +141,7 @@ pub async fn visible_counts(pool: &PgPool, viewer: &Viewer) -> Result<CountsAsOf
                ) c ON true"#,
             viewer.user_id().unwrap_or_default(),
         )
-        .fetch_all(pool)
+        .fetch_all(&mut *conn)
         .await?;
         let as_of = rows.first().map_or(0, |r| r.as_of);
         let unnumbered = rows.first().map(|r| r.unnumbered.clone()).unwrap_or_default();

@@ -1,0 +1,93 @@
+//! Accepting connections and serving them over HTTP/1.1, with hyper's own
+//! connection builder rather than `axum::serve`.
+//!
+//! Why not `axum::serve`: it serves each connection with hyper-util's
+//! HTTP/1-or-2 auto-detection, which first reads the request's opening bytes
+//! to tell the versions apart and hands them back to the HTTP/1 parser; the
+//! parser then needs room for those bytes plus a full read, and doubles its
+//! 8 KiB read buffer to 16 KiB. That buffer lives as long as the connection,
+//! and a live stream's connection lives for hours: it was the largest part of
+//! an idle stream's memory (BENCHMARKS.md, "Memory per stream"). HTTP/2
+//! without TLS (h2c), the only thing auto-detection added, is not spoken by
+//! browsers; HTTP/2 to browsers belongs to the TLS-terminating proxy.
+//!
+//! Shutdown is graceful: on the signal, no new connection is accepted, idle
+//! keep-alive connections close, and in-flight responses finish (the hub
+//! ends the live streams, so none holds the drain open).
+
+use std::future::Future;
+use std::time::Duration;
+
+use axum::extract::ConnectInfo;
+use axum::Router;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tower::ServiceExt as _;
+
+/// How long a client may take to send its request head (slow-loris guard).
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Serves `router` on `listener` until `shutdown` resolves, then drains.
+/// Handlers see the peer address as `ConnectInfo<SocketAddr>`.
+pub async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<Output = ()>) {
+    // Every connection task holds a clone of `drained`; the drain is over
+    // when all of them are dropped.
+    let (stop, stopping) = watch::channel(false);
+    let (drained_tx, drained) = watch::channel(());
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors, say: back off instead of spinning.
+                    tracing::warn!(%error, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let router = router.clone();
+        let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+            let mut request = request.map(axum::body::Body::new);
+            request.extensions_mut().insert(ConnectInfo(peer));
+            router.clone().oneshot(request)
+        });
+        let mut stopping = stopping.clone();
+        let drained = drained.clone();
+        tokio::spawn(async move {
+            let mut http1 = hyper::server::conn::http1::Builder::new();
+            http1
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_READ_TIMEOUT);
+            let connection = http1
+                .serve_connection(TokioIo::new(stream), service)
+                .with_upgrades();
+            tokio::pin!(connection);
+            loop {
+                tokio::select! {
+                    result = connection.as_mut() => {
+                        if let Err(error) = result {
+                            tracing::debug!(%error, %peer, "connection ended with an error");
+                        }
+                        break;
+                    }
+                    changed = stopping.changed(), if !*stopping.borrow() => {
+                        if changed.is_ok() {
+                            connection.as_mut().graceful_shutdown();
+                        }
+                    }
+                }
+            }
+            drop(drained);
+        });
+    }
+    drop(listener);
+    let _ = stop.send(true);
+    drop(drained);
+    drained_tx.closed().await;
+}
