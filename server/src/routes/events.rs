@@ -46,7 +46,8 @@ pub async fn stream(
     let heartbeat = state.stream.heartbeat;
     let mut listening = state.hub.listener_status();
 
-    let viewer = feed.user().clone();
+    // Who is watching (two plain values, not a copy of the account).
+    let (viewer_id, viewer_role) = (feed.user().id, feed.user().role);
     let events = async_stream::stream! {
         let start = feed.cursor();
         // `id:` without data sets the browser's Last-Event-ID without firing an
@@ -76,7 +77,7 @@ pub async fn stream(
                     item = &mut next => match item {
                         Ok(Some(item)) => {
                             // The bytes encoded once for this viewer's audience.
-                            yield Ok(item.frame_for(viewer.id, viewer.role).sse());
+                            yield Ok(item.frame_for(viewer_id, viewer_role).sse());
                             break;
                         }
                         _ => break 'feed,
