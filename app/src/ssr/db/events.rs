@@ -1,7 +1,8 @@
 //! Appending to a shipment's history: the one place that writes
 //! `shipment_events`. Status changes, problems, instructions, registration,
-//! reopening and the demo seed all come through here, so the stream position,
-//! the NOTIFY (both set by triggers) and the actor are applied identically.
+//! reopening and the demo seed all come through here, so the NOTIFY (set by a
+//! trigger; the stream position is numbered after commit) and the actor are
+//! applied identically.
 
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
@@ -75,4 +76,58 @@ pub async fn append(conn: &mut PgConnection, event: NewEvent<'_>) -> Result<Appe
         occurred_at: row.occurred_at,
         actor: row.actor,
     })
+}
+
+/// An ordinary status change to apply in one statement.
+#[derive(Debug, Clone)]
+pub struct StatusMove<'a> {
+    pub tracking_number: &'a str,
+    /// The statuses the move is allowed from (the transition table's sources).
+    pub from: &'a [ShipmentStatus],
+    pub to: ShipmentStatus,
+    pub location: Option<&'a str>,
+    pub note: Option<&'a str>,
+    /// When it happened; `None` means now.
+    pub occurred_at: Option<DateTime<Utc>>,
+    pub actor_id: Option<i64>,
+}
+
+/// A status move and its event in one statement (autocommit: one round trip,
+/// no BEGIN or COMMIT of its own), for the hot path of ordinary changes: the
+/// shipment moves only if its status is one of `from`, and the event is
+/// appended only if it moved. `None` when it did not (unknown shipment, or a
+/// status the move is not allowed from): the caller then takes the checked
+/// path, which says which.
+pub async fn append_status_move(
+    conn: &mut PgConnection,
+    change: StatusMove<'_>,
+) -> Result<Option<Appended>, AppError> {
+    let row = sqlx::query!(
+        r#"WITH moved AS (
+               UPDATE shipments
+               SET status = $2,
+                   last_location = COALESCE($3, last_location),
+                   updated_at = GREATEST(updated_at, $5)
+               WHERE tracking_number = $1 AND status = ANY($7)
+               RETURNING id
+           )
+           INSERT INTO shipment_events (shipment_id, kind, status, location, note, occurred_at, recorded_at, actor_id)
+           SELECT moved.id, 'status', $2, $3, $4, $5, now(), $6 FROM moved
+           RETURNING id, occurred_at AS "occurred_at: DateTime<Utc>",
+                     COALESCE((SELECT email FROM users WHERE id = $6), 'system') AS "actor!""#,
+        change.tracking_number,
+        change.to as ShipmentStatus,
+        change.location,
+        change.note,
+        change.occurred_at.unwrap_or_else(Utc::now) as _,
+        change.actor_id,
+        change.from as &[ShipmentStatus],
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|row| Appended {
+        id: row.id,
+        occurred_at: row.occurred_at,
+        actor: row.actor,
+    }))
 }
