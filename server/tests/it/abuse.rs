@@ -804,21 +804,34 @@ async fn the_embedded_database_refuses_connections_without_its_secret() {
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn a_session_ends_after_its_lifetime_however_active(pool: PgPool) {
     app::ssr::demo::seed_demo(&pool).await.expect("seed");
+    // Long enough that signing in and the first request fit in it on a busy
+    // machine (1 s did not, once, with every other test running).
+    const LIFETIME: Duration = Duration::from_secs(3);
     let app = TestApp::spawn_configured(pool, |config| {
-        config.session.lifetime = Duration::from_secs(1);
+        config.session.lifetime = LIFETIME;
     })
     .await;
+    let signing_in = tokio::time::Instant::now();
     let alice = app.as_user("alice@example.com").await;
     assert_eq!(alice.get("/api/v1/session").await.status(), 200);
-    let mut signed_out = false;
-    for _ in 0..100 {
-        if alice.get("/api/v1/session").await.status() == 401 {
-            signed_out = true;
-            break;
+    // Active all along: a request every 50 ms, until refused or well past it.
+    let deadline = signing_in + LIFETIME + Duration::from_secs(10);
+    let ended_after = loop {
+        let status = alice.get("/api/v1/session").await.status();
+        if status == 401 {
+            break signing_in.elapsed();
         }
+        assert_eq!(status, 200, "signed in, or not: nothing else");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "still signed in after its lifetime"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(signed_out, "still signed in after its lifetime");
+    };
+    assert!(
+        ended_after >= LIFETIME,
+        "ended after {ended_after:?}, before its lifetime"
+    );
     alice.sign_in_ok("alice@example.com").await;
 }
 
