@@ -2,13 +2,14 @@
 //! users) and for a client's replay (only what that user may see).
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 use crate::domain::{
     needs_attention, Audience, CountMove, CurrentUser, EventKind, Role, ShipmentEvent, ShipmentStatus,
     Standing, StreamEvent,
 };
 use crate::error::AppError;
+use crate::ssr::db;
 use crate::ssr::db::shipments::SummaryRow;
 
 use super::frame::Frame;
@@ -111,22 +112,35 @@ impl LogRow {
 
 /// Events after `after`, in position order, for everyone (listener backfill).
 pub async fn read_after(pool: &PgPool, after: i64) -> Result<Vec<StreamItem>, AppError> {
-    read(pool, after, None).await
+    let mut conn = pool.acquire().await?;
+    read(&mut conn, after, None).await
 }
 
 /// Events after `after` that `viewer` may see, in position order (replay).
+///
+/// Planned for this viewer and cursor (`db::planned_for_parameters`): which
+/// way is cheaper depends on them, and under PostgreSQL's generic plans a
+/// 40,000-shipment customer's day of replay took 390 ms instead of 76
+/// (BENCHMARKS.md, "Scale", the note under the query plans).
 pub async fn read_visible_after(
     pool: &PgPool,
     viewer: &CurrentUser,
     after: i64,
 ) -> Result<Vec<StreamItem>, AppError> {
-    read(pool, after, Some(viewer)).await
+    let mut tx = db::planned_for_parameters(pool).await?;
+    let items = read(&mut tx, after, Some(viewer)).await?;
+    tx.commit().await?;
+    Ok(items)
 }
 
-async fn read(pool: &PgPool, after: i64, viewer: Option<&CurrentUser>) -> Result<Vec<StreamItem>, AppError> {
+async fn read(
+    conn: &mut PgConnection,
+    after: i64,
+    viewer: Option<&CurrentUser>,
+) -> Result<Vec<StreamItem>, AppError> {
     let positions = match viewer {
-        Some(viewer) if !viewer.role.is_staff() => positions_of_customer(pool, viewer.id, after).await?,
-        _ => positions_after(pool, after).await?,
+        Some(viewer) if !viewer.role.is_staff() => positions_of_customer(conn, viewer.id, after).await?,
+        _ => positions_after(conn, after).await?,
     };
     if positions.is_empty() {
         return Ok(Vec::new());
@@ -158,21 +172,21 @@ async fn read(pool: &PgPool, after: i64, viewer: Option<&CurrentUser>) -> Result
         viewer.map(|v| v.id),
         viewer.is_some_and(|v| v.role.is_staff()),
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     rows.into_iter().map(LogRow::into_item).collect()
 }
 
 /// The next page of positions after `after`, of every event (the listener;
 /// staff, who see everything): a range of the position index.
-async fn positions_after(pool: &PgPool, after: i64) -> Result<Vec<i64>, AppError> {
+async fn positions_after(conn: &mut PgConnection, after: i64) -> Result<Vec<i64>, AppError> {
     Ok(sqlx::query_scalar!(
         r#"SELECT stream_position AS "position!" FROM shipment_events WHERE stream_position > $1
            ORDER BY stream_position LIMIT $2"#,
         after,
         PAGE,
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?)
 }
 
@@ -193,15 +207,19 @@ const LOG_EVENTS_PER_PROBE: i64 = 16;
 ///
 /// Counting their shipments stops where the log becomes the cheaper way, so
 /// choosing costs no more than the cheaper way.
-async fn positions_of_customer(pool: &PgPool, user_id: i64, after: i64) -> Result<Vec<i64>, AppError> {
-    let log_since = head(pool).await? - after;
+async fn positions_of_customer(
+    conn: &mut PgConnection,
+    user_id: i64,
+    after: i64,
+) -> Result<Vec<i64>, AppError> {
+    let log_since = head(&mut *conn).await? - after;
     let enough = log_since / LOG_EVENTS_PER_PROBE + 1;
     let owned = sqlx::query_scalar!(
         r#"SELECT count(*) AS "owned!" FROM (SELECT 1 FROM shipments WHERE owner_id = $1 LIMIT $2) few"#,
         user_id,
         enough,
     )
-    .fetch_one(pool)
+    .fetch_one(&mut *conn)
     .await?;
     if owned >= enough {
         return Ok(sqlx::query_scalar!(
@@ -216,7 +234,7 @@ async fn positions_of_customer(pool: &PgPool, user_id: i64, after: i64) -> Resul
             after,
             PAGE,
         )
-        .fetch_all(pool)
+        .fetch_all(&mut *conn)
         .await?);
     }
     Ok(sqlx::query_scalar!(
@@ -235,7 +253,7 @@ async fn positions_of_customer(pool: &PgPool, user_id: i64, after: i64) -> Resul
         after,
         PAGE,
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?)
 }
 
@@ -263,8 +281,8 @@ pub async fn sequence(pool: &PgPool) -> Result<(), AppError> {
 }
 
 /// The newest position numbered (and visible): a fresh stream starts here.
-pub async fn head(pool: &PgPool) -> Result<i64, AppError> {
+pub async fn head<'c>(executor: impl sqlx::PgExecutor<'c>) -> Result<i64, AppError> {
     Ok(sqlx::query_scalar!("SELECT position FROM event_stream_head")
-        .fetch_one(pool)
+        .fetch_one(executor)
         .await?)
 }
