@@ -65,12 +65,11 @@ async fn listen(
 ) -> anyhow::Result<()> {
     let mut listener = PgListener::connect_with(pool).await?;
     listener.listen_all([CHANNEL, NUMBERED, access::CHANNEL]).await?;
+    hub.set_listener_connected(true);
+    tracing::info!("live stream listener connected");
     // Anything committed while we were away (or before we started listening).
     sequence(pool).await?;
     catch_up(pool, hub, None).await?;
-    // Ready (and "live" on open streams) once caught up.
-    hub.set_listener_connected(true);
-    tracing::info!("live stream listener connected");
     // Access changes notified while we were away are lost: check every stream.
     hub.recheck_all();
     *backoff = Duration::from_millis(100);
