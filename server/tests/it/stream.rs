@@ -85,14 +85,19 @@ async fn head(pool: &PgPool) -> i64 {
         .expect("head")
 }
 
-/// A legal, repeatable change: in_transit → in_transit at a new location.
-async fn scan(pool: &PgPool, number: &TrackingNumber, note: &str) -> i64 {
-    let change = StatusPost {
+/// A legal, repeatable change: in_transit → in_transit at a hub.
+fn a_scan(note: &str) -> StatusPost {
+    StatusPost {
         status: ShipmentStatus::InTransit,
         location: Some("Hub".into()),
         note: Some(note.into()),
         occurred_at: None,
-    };
+    }
+}
+
+/// Records [`a_scan`] and returns its position once numbered.
+async fn scan(pool: &PgPool, number: &TrackingNumber, note: &str) -> i64 {
+    let change = a_scan(note);
     let event = record_status_change(pool, number, &change, None, Rule::Ordinary)
         .await
         .expect("scan");
@@ -219,12 +224,7 @@ async fn a_transaction_that_commits_late_is_streamed_once_and_never_skipped(pool
 
     // The slow transaction writes first and holds its transaction open.
     let mut slow = pool.begin().await.expect("begin");
-    let change = StatusPost {
-        status: ShipmentStatus::InTransit,
-        location: Some("Hub".into()),
-        note: Some("slow".into()),
-        occurred_at: None,
-    };
+    let change = a_scan("slow");
     let slow_event =
         app::ssr::db::status::record_status_change_in(&mut slow, slow_number, &change, None, Rule::Ordinary)
             .await
@@ -252,25 +252,22 @@ async fn a_transaction_that_commits_late_is_streamed_once_and_never_skipped(pool
         "numbered after everything already streamed"
     );
 
-    let (position, frame) = live
-        .next_shipment(Duration::from_secs(5))
-        .await
-        .expect("the late event, live");
-    assert_eq!((position, frame.event.id), (slow_position, slow_event.id));
-    assert!(
-        live.next_shipment(Duration::from_millis(500)).await.is_none(),
-        "once"
-    );
+    handed_once(&mut live, (slow_position, slow_event.id)).await;
     // A client that had seen the later events resumes after them, and is
     // still handed the late one.
     let mut resumed = Sse::open(&app, &ops, Some(resume_from)).await;
-    let (position, frame) = resumed
+    handed_once(&mut resumed, (slow_position, slow_event.id)).await;
+}
+
+/// The stream's next event is this one (position, event id), and no other follows.
+async fn handed_once(stream: &mut Sse, (position, id): (i64, i64)) {
+    let (got, frame) = stream
         .next_shipment(Duration::from_secs(5))
         .await
-        .expect("replayed");
-    assert_eq!((position, frame.event.id), (slow_position, slow_event.id));
+        .expect("the event");
+    assert_eq!((got, frame.event.id), (position, id));
     assert!(
-        resumed.next_shipment(Duration::from_millis(500)).await.is_none(),
+        stream.next_shipment(Duration::from_millis(500)).await.is_none(),
         "once"
     );
 }
@@ -794,12 +791,7 @@ async fn replay_hands_out_exactly_the_visible_events_whichever_way_it_reads(pool
         .remove(0);
     for number in [&doras, &bobs, &alices, &doras, &bobs] {
         // No server runs here to number them: the test does, as one would.
-        let change = StatusPost {
-            status: ShipmentStatus::InTransit,
-            location: Some("Hub".into()),
-            note: Some("replayed".into()),
-            occurred_at: None,
-        };
+        let change = a_scan("replayed");
         record_status_change(&pool, number, &change, None, Rule::Ordinary)
             .await
             .expect("scan");
