@@ -72,12 +72,14 @@ pub(crate) fn is_unique_violation(error: &sqlx::Error, constraint: &str) -> bool
 /// `shipments_visible_to` and picks the index for the filter (the trigram
 /// index needs the pattern). A generic plan, which PostgreSQL may switch to
 /// after five runs of a prepared statement, would pick one index for every
-/// case.
+/// case. A client's replay reads in one too (`stream::log::read_visible_after`):
+/// whether probing its shipments or reading the log since its cursor is
+/// cheaper depends on both.
 ///
 /// Only there: planning costs tenths of a millisecond per statement, and on
 /// the write path (whose statements and triggers have one good plan) forcing
 /// it for every connection cut the sustained write rate by a third
-/// (BENCHMARKS.md, "Write path").
+/// (BENCHMARKS.md, "Write path, fan-out and memory per stream").
 pub async fn planned_for_parameters(
     pool: &PgPool,
 ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
