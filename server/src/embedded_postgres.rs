@@ -88,6 +88,17 @@ impl EmbeddedPostgres {
         self.pg_ctl_if_running(&["stop", "-m", "fast", "-w"], "stopping the embedded PostgreSQL")
     }
 
+    /// Stops the running cluster the way a crash would (`-m immediate`: no
+    /// clean shutdown; the next start runs crash recovery). For outage tests,
+    /// which hold the database down until the server has noticed; start it
+    /// again with [`Self::ensure_running`].
+    pub fn crash(&self) -> anyhow::Result<bool> {
+        self.pg_ctl_if_running(
+            &["stop", "-m", "immediate", "-w"],
+            "crashing the embedded PostgreSQL",
+        )
+    }
+
     /// Restarts the running cluster the way a crash would (`-m immediate`: no
     /// clean shutdown, crash recovery on start) and waits until it accepts
     /// connections again. For outage tests and benchmarks.

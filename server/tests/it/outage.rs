@@ -1,7 +1,8 @@
-//! PostgreSQL crashing and restarting under load (`pg_ctl restart -m
-//! immediate`) on a cluster of the test's own: requests answer 503 with
-//! `Retry-After`, never 500; `/readyz` says not ready meanwhile; an open stream
-//! survives and every acknowledged write reaches it exactly once.
+//! PostgreSQL crashing under load (`pg_ctl stop -m immediate`, started again
+//! once every kind of request has felt it) on a cluster of the test's own:
+//! requests answer 503 with `Retry-After`, never 500; `/readyz` says not ready
+//! meanwhile; an open stream survives and every acknowledged write reaches it
+//! exactly once.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -199,14 +200,44 @@ async fn a_database_crash_answers_503_not_500_and_loses_no_acknowledged_write() 
         }
     };
     wait_for_acks(20).await;
-    let restarted = tokio::task::spawn_blocking({
+    // Down until every kind of request has been answered during the outage
+    // (a restart alone can be over before a poll lands in it), then back.
+    let crashed = tokio::task::spawn_blocking({
         let cluster = cluster.clone();
-        move || cluster.restart_immediately()
+        move || cluster.crash()
     })
     .await
     .expect("join")
-    .expect("restart");
-    assert!(restarted);
+    .expect("crash");
+    assert!(crashed);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let refused: Vec<&str> = answers
+            .lock()
+            .expect("answers")
+            .iter()
+            .map(|(who, _, _)| *who)
+            .collect();
+        let all_felt = ["status post", "sign-in", "list", "page"]
+            .iter()
+            .all(|who| refused.contains(who))
+            && ready_seen.lock().expect("ready").contains(&503);
+        if all_felt {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "with the database down, every request is answered (refused so far: {refused:?})"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::task::spawn_blocking({
+        let cluster = cluster.clone();
+        move || cluster.ensure_running()
+    })
+    .await
+    .expect("join")
+    .expect("start again");
     let before = acks.load(Ordering::Relaxed);
     wait_for_acks(before + 40).await;
     stop.store(true, Ordering::Relaxed);
