@@ -1,7 +1,8 @@
 //! The floors the server is measured against: a bare LISTEN client on the same
 //! database (how soon PostgreSQL itself tells anyone about a commit), and a
 //! raw `pgbench` INSERT + `pg_notify` rate (how fast this box can commit and
-//! notify at all).
+//! notify at all), and the app's own status-change statement under pgbench
+//! (how fast the schema lets it write, before any HTTP).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -56,11 +57,42 @@ pub async fn pgbench(database_url: &str, pool: &sqlx::PgPool) -> anyhow::Result<
     sqlx::query("CREATE TABLE IF NOT EXISTS bench_floor (id bigserial PRIMARY KEY, payload text NOT NULL, at timestamptz NOT NULL DEFAULT now())")
         .execute(pool)
         .await?;
-    let script = std::env::temp_dir().join(format!("shipwatch-bench-{}.sql", std::process::id()));
-    std::fs::write(
-        &script,
+    run_pgbench(
+        database_url,
         "BEGIN;\nINSERT INTO bench_floor (payload) VALUES ('{\"position\":1,\"shipment_id\":1}');\nSELECT pg_notify('bench_floor', '{\"position\":1}');\nCOMMIT;\n",
-    )?;
+    )
+}
+
+/// Transactions per second of the app's own status change, sent straight to
+/// PostgreSQL by pgbench (8 clients, 10 s, the same as [`pgbench`]) on the
+/// seeded shipments: what the write path would reach with no HTTP, no
+/// authentication, no numbering and no stream, i.e. the ceiling the schema
+/// itself (the shipment update with its triggers, the event row with its
+/// indexes and NOTIFY) sets below the bare INSERT floor. The statement is the
+/// one of `app::ssr::events::append_status_move`, with literal values.
+pub async fn pgbench_status_change(database_url: &str, pool: &sqlx::PgPool) -> anyhow::Result<f64> {
+    let (first, last): (i64, i64) =
+        sqlx::query_as("SELECT min(id), max(id) FROM shipments WHERE status = 'in_transit'")
+            .fetch_one(pool)
+            .await?;
+    let actor: i64 = sqlx::query_scalar("SELECT id FROM users WHERE role = 'operator' ORDER BY id LIMIT 1")
+        .fetch_one(pool)
+        .await?;
+    let script = format!(
+        "\\set n random({first}, {last})\n\
+         WITH moved AS (UPDATE shipments SET status = 'in_transit', last_location = COALESCE('Hub 3', last_location), \
+         updated_at = GREATEST(updated_at, now()) WHERE id = :n AND status = ANY('{{in_transit}}'::shipment_status[]) RETURNING id) \
+         INSERT INTO shipment_events (shipment_id, kind, status, location, note, occurred_at, recorded_at, actor_id) \
+         SELECT moved.id, 'status', 'in_transit', 'Hub 3', NULL, now(), now(), {actor} FROM moved \
+         RETURNING id, occurred_at, COALESCE((SELECT email FROM users WHERE id = {actor}), 'someone');\n"
+    );
+    run_pgbench(database_url, &script)
+}
+
+/// Runs one pgbench script (8 clients, 2 threads, 10 s) and reads its tps.
+fn run_pgbench(database_url: &str, script_text: &str) -> anyhow::Result<f64> {
+    let script = std::env::temp_dir().join(format!("shipwatch-bench-{}.sql", std::process::id()));
+    std::fs::write(&script, script_text)?;
     let output = Command::new(pgbench_binary()?)
         .args(["-n", "-c", "8", "-j", "2", "-T", "10", "-f"])
         .arg(&script)

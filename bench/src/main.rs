@@ -13,7 +13,8 @@
 //! * writes committed per second and deliveries per second;
 //! * server RSS per open stream, read from `/proc/<server pid>`;
 //! * lost and duplicated deliveries (it exits non-zero unless both are 0);
-//! * with `--pgbench`, the raw INSERT + `pg_notify` rate of this box.
+//! * with `--pgbench`, the raw INSERT + `pg_notify` rate of this box, and the
+//!   app's own status-change statement sent straight by pgbench.
 //!
 //! The last line is `RESULT key=value …`, which `scripts/bench` turns into the
 //! table in BENCHMARKS.md.
@@ -65,7 +66,8 @@ struct Args {
     /// The server binary to start.
     #[arg(long, default_value = "target/release/server")]
     server_bin: PathBuf,
-    /// Also measure the raw `pgbench` INSERT + pg_notify rate (scenario e).
+    /// Also measure the raw `pgbench` INSERT + pg_notify rate and the status-change
+    /// statement alone under pgbench.
     #[arg(long)]
     pgbench: bool,
     /// Shipments in the database (at least one per customer stream).
@@ -146,7 +148,12 @@ async fn main() -> anyhow::Result<()> {
     if args.pgbench {
         let tps = floor::pgbench(&url, &pool).await?;
         println!("pgbench floor (INSERT + pg_notify, 8 clients): {tps:.0} transactions/s");
-        println!("RESULT {report} pgbench_tps={tps:.0}");
+        let statement_tps = floor::pgbench_status_change(&url, &pool).await?;
+        println!(
+            "the app's status-change statement under pgbench (8 clients): {statement_tps:.0}/s ({:.1} % of the floor)",
+            100.0 * statement_tps / tps
+        );
+        println!("RESULT {report} pgbench_tps={tps:.0} statement_tps={statement_tps:.0}");
     } else {
         println!("RESULT {report}");
     }
