@@ -51,26 +51,31 @@ pub async fn by_position(pool: &sqlx::PgPool, times: &NotifyTimes) -> anyhow::Re
         .collect())
 }
 
-/// Transactions per second of `INSERT … ; SELECT pg_notify(…)` with 8 clients
-/// for 10 s, as reported by pgbench.
-pub async fn pgbench(database_url: &str, pool: &sqlx::PgPool) -> anyhow::Result<f64> {
+/// Transactions per second of `INSERT … ; SELECT pg_notify(…)` with as many
+/// clients as the harness had writers, for 10 s, as reported by pgbench.
+pub async fn pgbench(database_url: &str, pool: &sqlx::PgPool, clients: usize) -> anyhow::Result<f64> {
     sqlx::query("CREATE TABLE IF NOT EXISTS bench_floor (id bigserial PRIMARY KEY, payload text NOT NULL, at timestamptz NOT NULL DEFAULT now())")
         .execute(pool)
         .await?;
     run_pgbench(
         database_url,
+        clients,
         "BEGIN;\nINSERT INTO bench_floor (payload) VALUES ('{\"position\":1,\"shipment_id\":1}');\nSELECT pg_notify('bench_floor', '{\"position\":1}');\nCOMMIT;\n",
     )
 }
 
 /// Transactions per second of the app's own status change, sent straight to
-/// PostgreSQL by pgbench (8 clients, 10 s, the same as [`pgbench`]) on the
+/// PostgreSQL by pgbench (as many clients and as long as [`pgbench`]) on the
 /// seeded shipments: what the write path would reach with no HTTP, no
 /// authentication, no numbering and no stream, i.e. the ceiling the schema
 /// itself (the shipment update with its triggers, the event row with its
 /// indexes and NOTIFY) sets below the bare INSERT floor. The statement is the
 /// one of `app::ssr::events::append_status_move`, with literal values.
-pub async fn pgbench_status_change(database_url: &str, pool: &sqlx::PgPool) -> anyhow::Result<f64> {
+pub async fn pgbench_status_change(
+    database_url: &str,
+    pool: &sqlx::PgPool,
+    clients: usize,
+) -> anyhow::Result<f64> {
     let (first, last): (i64, i64) =
         sqlx::query_as("SELECT min(id), max(id) FROM shipments WHERE status = 'in_transit'")
             .fetch_one(pool)
@@ -86,15 +91,24 @@ pub async fn pgbench_status_change(database_url: &str, pool: &sqlx::PgPool) -> a
          SELECT moved.id, 'status', 'in_transit', 'Hub 3', NULL, now(), now(), {actor} FROM moved \
          RETURNING id, occurred_at, COALESCE((SELECT email FROM users WHERE id = {actor}), 'someone');\n"
     );
-    run_pgbench(database_url, &script)
+    run_pgbench(database_url, clients, &script)
 }
 
-/// Runs one pgbench script (8 clients, 2 threads, 10 s) and reads its tps.
-fn run_pgbench(database_url: &str, script_text: &str) -> anyhow::Result<f64> {
+/// Runs one pgbench script (`clients` clients, 2 threads, 10 s) and reads its tps.
+fn run_pgbench(database_url: &str, clients: usize, script_text: &str) -> anyhow::Result<f64> {
     let script = std::env::temp_dir().join(format!("shipwatch-bench-{}.sql", std::process::id()));
     std::fs::write(&script, script_text)?;
     let output = Command::new(pgbench_binary()?)
-        .args(["-n", "-c", "8", "-j", "2", "-T", "10", "-f"])
+        .args([
+            "-n",
+            "-c",
+            &clients.max(2).to_string(),
+            "-j",
+            "2",
+            "-T",
+            "10",
+            "-f",
+        ])
         .arg(&script)
         .arg(database_url)
         .output()?;
