@@ -111,6 +111,22 @@ ensure_chromium() {
   fi
 }
 
+# nginx, for the local cluster (scripts/cluster), the proxy end-to-end tests
+# and the rolling-restart benchmark. nginx-light is enough: the proxy module,
+# no extras. The package's own service is not started (there is no init here;
+# on a full system, `systemctl disable --now nginx` if you do not want it).
+ensure_nginx() {
+  command -v nginx >/dev/null && return 0
+  [ -x /usr/sbin/nginx ] && return 0
+  if is_root && command -v apt-get >/dev/null; then
+    step "installing nginx from Debian packages (the reverse proxy in front of several instances)"
+    with_progress "could not install nginx; run \`apt-get update && apt-get install -y nginx-light\`" \
+      bash -c 'apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y nginx-light'
+  else
+    fail "nginx not found: install it (Debian/Ubuntu: \`sudo apt-get install nginx-light\`)"
+  fi
+}
+
 ensure_node_modules() {
   command -v npm >/dev/null || fail "npm not found: install Node.js 20 or newer (Debian: \`apt-get install nodejs npm\`)"
   if [ ! -f end2end/node_modules/.package-lock.json ] ||

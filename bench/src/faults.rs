@@ -3,6 +3,14 @@
 //! (`pg_ctl restart -m immediate`), on a throwaway cluster of its own (a crash
 //! of the shared one would take down everything else using it).
 //!
+//! The same run with several instances behind nginx (the repository's own
+//! proxy settings, `scripts/nginx-local`) does what an upgrade does instead:
+//! a rolling restart, each instance in turn stopped with SIGTERM, drained,
+//! started again and waited for until ready before the next, and one instance
+//! killed outright per round. Through the proxy no client may see a 5xx at
+//! all (not even a 503) or a refused connection, and a cut stream must be
+//! live again within 5 s.
+//!
 //! What must hold, checked against the log afterwards:
 //! * every acknowledged write is in the log, numbered, and the log holds
 //!   nothing else (a retried write was not applied twice);
@@ -33,9 +41,50 @@ enum Fault {
     KillServer,
     StopServer,
     CrashDatabase,
+    /// Every instance in turn: SIGTERM, drain, start, ready, next.
+    RollingRestart,
+    /// One instance (the next in turn) SIGKILLed and started again.
+    KillInstance,
 }
 
-const FAULTS: [Fault; 3] = [Fault::KillServer, Fault::StopServer, Fault::CrashDatabase];
+impl Fault {
+    fn name(self) -> &'static str {
+        match self {
+            Fault::KillServer => "server SIGKILL",
+            Fault::StopServer => "server SIGTERM",
+            Fault::CrashDatabase => "PostgreSQL crash",
+            Fault::RollingRestart => "rolling restart",
+            Fault::KillInstance => "instance SIGKILL",
+        }
+    }
+}
+
+/// What to run: the single-instance faults, or a rolling restart behind nginx.
+pub struct Plan {
+    /// Rounds: each fault of the mode once per round.
+    pub rounds: usize,
+    pub customers: usize,
+    /// Behind nginx with this many instances: rolling restarts and instance
+    /// kills instead of the single-instance faults.
+    pub behind_proxy: Option<usize>,
+    /// Writes per second over all writers; 0 = as fast as they can.
+    pub rate: u32,
+}
+
+impl Plan {
+    fn faults(&self) -> &'static [Fault] {
+        if self.behind_proxy.is_some() {
+            &[Fault::RollingRestart, Fault::KillInstance]
+        } else {
+            &[Fault::KillServer, Fault::StopServer, Fault::CrashDatabase]
+        }
+    }
+}
+
+/// Writers posting at once.
+const WRITERS: usize = 4;
+/// A stream cut by a fault must be open again within this (behind the proxy).
+const LIVE_AGAIN_WITHIN: Duration = Duration::from_secs(5);
 
 /// What the clients saw, beyond the deliveries.
 #[derive(Default)]
@@ -46,10 +95,17 @@ struct Seen {
     unexpected: Vec<(&'static str, u16)>,
     /// 503 answers (expected while the server drains or the database is away).
     unavailable: usize,
+    /// The 503s by door and by the fault under way when they were answered.
+    unavailable_during: HashMap<(&'static str, &'static str), usize>,
+    /// The fault under way ("steady" between faults).
+    phase: &'static str,
     /// Connections refused or cut (expected while the server is down).
     refused: usize,
     /// Stream (re)connections.
     reconnects: usize,
+    /// The longest a stream was without an open response, from being cut to
+    /// being open again.
+    longest_gap: Duration,
 }
 
 /// Stops the throwaway cluster and removes its files, however the run ends.
@@ -63,7 +119,7 @@ impl Drop for Throwaway {
     }
 }
 
-pub async fn run(server_bin: &Path, rounds: usize, customers: usize) -> anyhow::Result<()> {
+pub async fn run(server_bin: &Path, plan: Plan) -> anyhow::Result<()> {
     let cluster = EmbeddedPostgres::new(PathBuf::from(format!("target/faults-{}", std::process::id())));
     let url = tokio::task::spawn_blocking({
         let cluster = cluster.clone();
@@ -76,14 +132,35 @@ pub async fn run(server_bin: &Path, rounds: usize, customers: usize) -> anyhow::
         .connect(&url)
         .await?;
     app::ssr::db::migrate(&pool).await?;
-    let seeded = seed::seed(&pool, customers, 2, customers).await?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let mut server = Some(Instance::start_at(server_bin, &url, port).await?);
-    let base = format!("http://127.0.0.1:{port}");
+    let seeded = seed::seed(&pool, plan.customers, 2, plan.customers).await?;
+    let instances = plan.behind_proxy.unwrap_or(1);
+    let mut servers = Vec::new();
+    for _ in 0..instances {
+        let port = free_port()?;
+        servers.push((port, Some(Instance::start_at(server_bin, &url, port).await?)));
+    }
+    let proxy = match plan.behind_proxy {
+        Some(_) => Some(Proxy::start(&servers.iter().map(|(port, _)| *port).collect::<Vec<_>>()).await?),
+        None => None,
+    };
+    let base = match &proxy {
+        Some(proxy) => proxy.base.clone(),
+        None => format!("http://127.0.0.1:{}", servers[0].0),
+    };
     let start = crate::head(&pool).await?;
+    let faults = plan.faults();
     println!(
-        "faults: {} streams, 4 writers, {rounds} rounds of SIGKILL / SIGTERM / PostgreSQL crash",
-        seeded.viewers.len()
+        "faults: {} streams, {WRITERS} writers ({}), {} instance(s){}, {} rounds of {}",
+        seeded.viewers.len(),
+        if plan.rate == 0 {
+            "as fast as they can".to_owned()
+        } else {
+            format!("{} writes/s", plan.rate)
+        },
+        instances,
+        if proxy.is_some() { " behind nginx" } else { "" },
+        plan.rounds,
+        faults.iter().map(|f| f.name()).collect::<Vec<_>>().join(" / ")
     );
 
     let client = reqwest::Client::builder()
@@ -91,6 +168,7 @@ pub async fn run(server_bin: &Path, rounds: usize, customers: usize) -> anyhow::
         .build()?;
     let stop = Arc::new(AtomicBool::new(false));
     let seen: Arc<Mutex<Seen>> = Arc::default();
+    set_phase(&seen, "steady");
     let acked: Arc<Mutex<Vec<i64>>> = Arc::default();
     let acks = Arc::new(AtomicUsize::new(0));
 
@@ -111,7 +189,7 @@ pub async fn run(server_bin: &Path, rounds: usize, customers: usize) -> anyhow::
             ))
         })
         .collect();
-    let writers: Vec<_> = (0..4)
+    let writers: Vec<_> = (0..WRITERS)
         .map(|writer| {
             let post = Poster {
                 client: client.clone(),
@@ -121,15 +199,26 @@ pub async fn run(server_bin: &Path, rounds: usize, customers: usize) -> anyhow::
                 seen: seen.clone(),
             };
             let (stop, acked, acks) = (stop.clone(), acked.clone(), acks.clone());
+            let rate = plan.rate;
             tokio::spawn(async move {
+                // Paced: this writer's share of the rate, one write per tick.
+                let mut ticks = (rate > 0).then(|| {
+                    let mut ticks =
+                        tokio::time::interval(Duration::from_secs_f64(WRITERS as f64 / f64::from(rate)));
+                    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                    ticks
+                });
                 let mut k = writer;
                 while !stop.load(Ordering::Relaxed) {
+                    if let Some(ticks) = ticks.as_mut() {
+                        ticks.tick().await;
+                    }
                     let id = post.until_acknowledged(k).await;
                     if let Ok(mut acked) = acked.lock() {
                         acked.push(id);
                     }
                     acks.fetch_add(1, Ordering::Relaxed);
-                    k += 4;
+                    k += WRITERS;
                 }
             })
         })
@@ -137,19 +226,36 @@ pub async fn run(server_bin: &Path, rounds: usize, customers: usize) -> anyhow::
 
     let began = Instant::now();
     let mut counted = HashMap::<&str, usize>::new();
-    for round in 0..rounds * FAULTS.len() {
+    let mut next_to_kill = 0;
+    for round in 0..plan.rounds * faults.len() {
         wait_for_acks(&acks, acks.load(Ordering::Relaxed) + 25).await?;
-        let fault = FAULTS[round % FAULTS.len()];
+        let fault = faults[round % faults.len()];
         let at = Instant::now();
+        set_phase(&seen, fault.name());
         match fault {
-            Fault::KillServer | Fault::StopServer => {
-                let running = server.take().ok_or_else(|| anyhow::anyhow!("no server"))?;
-                if matches!(fault, Fault::KillServer) {
-                    running.kill();
+            Fault::KillServer | Fault::StopServer | Fault::KillInstance => {
+                let index = if matches!(fault, Fault::KillInstance) {
+                    next_to_kill = (next_to_kill + 1) % servers.len();
+                    next_to_kill
                 } else {
-                    running.stop();
+                    0
+                };
+                let (port, slot) = &mut servers[index];
+                let running = slot.take().ok_or_else(|| anyhow::anyhow!("no server"))?;
+                if matches!(fault, Fault::StopServer) {
+                    tokio::task::spawn_blocking(move || running.stop()).await?;
+                } else {
+                    running.kill();
                 }
-                server = Some(Instance::start_at(server_bin, &url, port).await?);
+                *slot = Some(Instance::start_at(server_bin, &url, *port).await?);
+            }
+            Fault::RollingRestart => {
+                for (port, slot) in &mut servers {
+                    let running = slot.take().ok_or_else(|| anyhow::anyhow!("no server"))?;
+                    // SIGTERM, then wait for the drain (off the runtime's threads).
+                    tokio::task::spawn_blocking(move || running.stop()).await?;
+                    *slot = Some(Instance::start_at(server_bin, &url, *port).await?);
+                }
             }
             Fault::CrashDatabase => {
                 let cluster = cluster.0.clone();
@@ -157,11 +263,11 @@ pub async fn run(server_bin: &Path, rounds: usize, customers: usize) -> anyhow::
                 anyhow::ensure!(restarted, "the fault-injection cluster was not running");
             }
         }
-        let name = match fault {
-            Fault::KillServer => "server SIGKILL",
-            Fault::StopServer => "server SIGTERM",
-            Fault::CrashDatabase => "PostgreSQL crash",
-        };
+        // Until the cut streams are back and the writes flow again, what
+        // clients see is still this fault's doing.
+        wait_for_acks(&acks, acks.load(Ordering::Relaxed) + 5).await?;
+        set_phase(&seen, "steady");
+        let name = fault.name();
         *counted.entry(name).or_default() += 1;
         println!(
             "  {name} at {:.1} s (back in {:.1} s), {} writes acknowledged so far",
@@ -192,9 +298,13 @@ pub async fn run(server_bin: &Path, rounds: usize, customers: usize) -> anyhow::
     for reader in readers {
         reader.abort();
     }
-    if let Some(server) = server {
-        server.stop();
+    let write_seconds = began.elapsed().as_secs_f64();
+    for (_, server) in servers {
+        if let Some(server) = server {
+            server.stop();
+        }
     }
+    drop(proxy);
 
     let (lost, duplicated, misrouted, delivered) = check(&seeded.viewers, &received, &expected);
     let seen = seen.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
@@ -209,20 +319,40 @@ pub async fn run(server_bin: &Path, rounds: usize, customers: usize) -> anyhow::
     );
     println!(
         "answers while faulted: {} × 503, {} refused or cut connections, {} stream (re)connects, \
-         5xx other than 503: {:?}, other unexpected: {:?}",
-        seen.unavailable, seen.refused, seen.reconnects, seen.server_errors, seen.unexpected
+         longest a stream was closed: {:.2} s, 5xx other than 503: {:?}, other unexpected: {:?}; \
+         the 503s by (door, fault): {:?}",
+        seen.unavailable,
+        seen.refused,
+        seen.reconnects,
+        seen.longest_gap.as_secs_f64(),
+        seen.server_errors,
+        seen.unexpected,
+        seen.unavailable_during
     );
+    let counts: Vec<String> = [
+        ("server_sigkill", "server SIGKILL"),
+        ("server_sigterm", "server SIGTERM"),
+        ("database_crashes", "PostgreSQL crash"),
+        ("rolling_restarts", "rolling restart"),
+        ("instance_sigkill", "instance SIGKILL"),
+    ]
+    .iter()
+    .map(|(key, name)| format!("{key}={}", counted.get(name).unwrap_or(&0)))
+    .collect();
     println!(
-        "RESULT faults server_sigkill={} server_sigterm={} database_crashes={} writes={} events={} deliveries={delivered} \
-         lost={lost} duplicated={duplicated} misrouted={misrouted} responses_5xx={} responses_503={} refused={}",
-        counted.get("server SIGKILL").unwrap_or(&0),
-        counted.get("server SIGTERM").unwrap_or(&0),
-        counted.get("PostgreSQL crash").unwrap_or(&0),
+        "RESULT faults instances={instances} proxy={} {} writes={} writes_per_s={:.0} events={} deliveries={delivered} \
+         lost={lost} duplicated={duplicated} misrouted={misrouted} responses_5xx={} responses_503={} refused={} \
+         reconnects={} longest_gap_s={:.2}",
+        plan.behind_proxy.is_some(),
+        counts.join(" "),
         acked.len(),
+        acked.len() as f64 / write_seconds,
         expected.len(),
         seen.server_errors.len(),
         seen.unavailable,
         seen.refused,
+        seen.reconnects,
+        seen.longest_gap.as_secs_f64(),
     );
     anyhow::ensure!(
         acked_in_log == acked.len() as i64 && expected.len() == acked.len(),
@@ -244,7 +374,98 @@ pub async fn run(server_bin: &Path, rounds: usize, customers: usize) -> anyhow::
         "unexpected answers: {:?}",
         seen.unexpected
     );
+    if plan.behind_proxy.is_some() {
+        // Through the proxy a restart is invisible: no 503, no refused
+        // connection, and a cut stream is back within seconds. A SIGKILL may
+        // cost the requests that instance was in the middle of (nginx cannot
+        // repeat a POST it already sent; the writer retries with its key).
+        let outside_kills: usize = seen
+            .unavailable_during
+            .iter()
+            .filter(|((_, phase), _)| *phase != Fault::KillInstance.name())
+            .map(|(_, n)| n)
+            .sum();
+        anyhow::ensure!(
+            outside_kills == 0 && seen.refused == 0,
+            "behind the proxy, clients saw 503s {:?} and {} refused connections",
+            seen.unavailable_during,
+            seen.refused
+        );
+        anyhow::ensure!(
+            seen.longest_gap <= LIVE_AGAIN_WITHIN,
+            "a stream was closed for {:.2} s (at most {LIVE_AGAIN_WITHIN:?})",
+            seen.longest_gap.as_secs_f64()
+        );
+    }
     Ok(())
+}
+
+fn set_phase(seen: &Mutex<Seen>, phase: &'static str) {
+    if let Ok(mut seen) = seen.lock() {
+        seen.phase = phase;
+    }
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// nginx in front of the instances (`scripts/nginx-local`: the repository's
+/// proxy settings), stopped when dropped.
+struct Proxy {
+    base: String,
+    child: std::process::Child,
+    dir: PathBuf,
+}
+
+impl Proxy {
+    async fn start(instance_ports: &[u16]) -> anyhow::Result<Self> {
+        let port = free_port()?;
+        let dir = PathBuf::from(format!("target/nginx-{}", std::process::id()));
+        let child = std::process::Command::new("scripts/nginx-local")
+            .arg(&dir)
+            .arg(port.to_string())
+            .args(instance_ports.iter().map(u16::to_string))
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .map_err(|error| {
+                anyhow::anyhow!("starting scripts/nginx-local (run from the repository root): {error}")
+            })?;
+        let proxy = Self {
+            base: format!("http://127.0.0.1:{port}"),
+            child,
+            dir,
+        };
+        let client = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let ready = client.get(format!("{}/readyz", proxy.base)).send().await;
+            if ready.is_ok_and(|r| r.status().is_success()) {
+                return Ok(proxy);
+            }
+            anyhow::ensure!(
+                Instant::now() < deadline,
+                "nginx did not answer within 20 s (its log: {}/error.log)",
+                proxy.dir.display()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        // SIGTERM to the master stops its workers too (SIGKILL would orphan them).
+        let _ = std::process::Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = self.child.wait();
+        let _ = std::fs::copy(self.dir.join("error.log"), "target/bench-nginx-error.log");
+        let _ = std::fs::copy(self.dir.join("access.log"), "target/bench-nginx-access.log");
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
 
 /// Posts status changes with an `Idempotency-Key`, as an integration that
@@ -308,7 +529,11 @@ impl Poster {
 fn note_status(seen: &Mutex<Seen>, door: &'static str, status: u16) {
     if let Ok(mut seen) = seen.lock() {
         match status {
-            503 => seen.unavailable += 1,
+            503 => {
+                seen.unavailable += 1;
+                let phase = seen.phase;
+                *seen.unavailable_during.entry((door, phase)).or_default() += 1;
+            }
             500.. => seen.server_errors.push((door, status)),
             _ => seen.unexpected.push((door, status)),
         }
@@ -326,6 +551,8 @@ async fn read_resuming(
     seen: Arc<Mutex<Seen>>,
 ) {
     let mut last = start;
+    // When the stream was last cut (none before the first connection).
+    let mut cut_at: Option<Instant> = None;
     loop {
         let response = client
             .get(&url)
@@ -340,6 +567,9 @@ async fn read_resuming(
         }
         match response {
             Ok(response) if response.status().is_success() => {
+                if let (Some(cut), Ok(mut seen)) = (cut_at.take(), seen.lock()) {
+                    seen.longest_gap = seen.longest_gap.max(cut.elapsed());
+                }
                 let mut events = response.bytes_stream().eventsource();
                 while let Some(Ok(event)) = events.next().await {
                     if event.event != "shipment" {
@@ -361,6 +591,7 @@ async fn read_resuming(
                 }
             }
         }
+        cut_at.get_or_insert_with(Instant::now);
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

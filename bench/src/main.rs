@@ -90,6 +90,12 @@ struct Args {
     /// SIGTERM, PostgreSQL crash) under writes and resuming streams.
     #[arg(long, num_args = 0..=1, default_missing_value = "3")]
     faults: Option<usize>,
+    /// Instead of the stream scenarios: --instances instances behind nginx
+    /// (scripts/nginx-local) on a throwaway cluster, this many rounds of (a
+    /// rolling restart, one instance SIGKILLed) under --rate writes/s and
+    /// resuming streams; no client may see a 5xx or a refused connection.
+    #[arg(long, num_args = 0..=1, default_missing_value = "1")]
+    rolling: Option<usize>,
     #[command(flatten)]
     database: server::database::DatabaseArgs,
 }
@@ -99,7 +105,23 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let open_files = raise_open_file_limit();
     if let Some(rounds) = args.faults {
-        return faults::run(&args.server_bin, rounds, args.streams.saturating_sub(2).max(1)).await;
+        let plan = faults::Plan {
+            rounds,
+            customers: args.streams.saturating_sub(2).max(1),
+            behind_proxy: None,
+            rate: 0,
+        };
+        return faults::run(&args.server_bin, plan).await;
+    }
+    if let Some(rounds) = args.rolling {
+        anyhow::ensure!(args.instances >= 2, "--rolling needs --instances 2 or more");
+        let plan = faults::Plan {
+            rounds,
+            customers: args.streams.saturating_sub(2).max(1),
+            behind_proxy: Some(usize::from(args.instances)),
+            rate: args.rate,
+        };
+        return faults::run(&args.server_bin, plan).await;
     }
     if let Some(shipments) = args.scale {
         return scale::run(&args.database, shipments, args.scale_reuse, &args.server_bin).await;

@@ -11,15 +11,20 @@
 //! without TLS (h2c), the only thing auto-detection added, is not spoken by
 //! browsers; HTTP/2 to browsers belongs to the TLS-terminating proxy.
 //!
-//! Shutdown is graceful: on the signal, no new connection is accepted, idle
-//! keep-alive connections close, and in-flight responses finish (the hub
-//! ends the live streams, so none holds the drain open).
+//! Shutdown is graceful, in an order that lets a proxy in front hand every
+//! request to another instance: on the signal, the connections the kernel has
+//! already completed are still accepted and served, then the listening socket
+//! closes (new connections are refused, which nginx retries elsewhere), then
+//! `stopped_accepting` runs (the hub ends the live streams, which reconnect
+//! through the proxy to another instance), then idle keep-alive connections
+//! close and in-flight responses finish.
 
 use std::future::Future;
 use std::time::Duration;
 
 use axum::extract::ConnectInfo;
 use axum::Router;
+use futures::FutureExt as _;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
@@ -29,26 +34,48 @@ use tower::ServiceExt as _;
 /// How long a client may take to send its request head (slow-loris guard).
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Serves `router` on `listener` until `shutdown` resolves, then drains.
+/// Serves `router` on `listener` until `shutdown` resolves, then drains;
+/// `stopped_accepting` runs once the listening socket is closed.
 /// Handlers see the peer address as `ConnectInfo<SocketAddr>`.
-pub async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<Output = ()>) {
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()>,
+    stopped_accepting: impl FnOnce(),
+) {
     // Every connection task holds a clone of `drained`; the drain is over
     // when all of them are dropped.
     let (stop, stopping) = watch::channel(false);
     let (drained_tx, drained) = watch::channel(());
     tokio::pin!(shutdown);
+    let mut shutting_down = false;
     loop {
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(error) => {
-                    // Out of file descriptors, say: back off instead of spinning.
-                    tracing::warn!(%error, "accepting a connection failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
+        let accepted = if shutting_down {
+            // Only what is already queued: a connection the kernel completed
+            // may already carry a request, and closing the socket under it
+            // would cut that request off (a 502 at the proxy).
+            match listener.accept().now_or_never() {
+                Some(accepted) => accepted,
+                None => break,
+            }
+        } else {
+            tokio::select! {
+                accepted = listener.accept() => accepted,
+                () = &mut shutdown => {
+                    shutting_down = true;
                     continue;
                 }
-            },
-            () = &mut shutdown => break,
+            }
+        };
+        let (stream, peer) = match accepted {
+            Ok(accepted) => accepted,
+            Err(error) if !shutting_down => {
+                // Out of file descriptors, say: back off instead of spinning.
+                tracing::warn!(%error, "accepting a connection failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+            Err(_) => break,
         };
         let _ = stream.set_nodelay(true);
         let router = router.clone();
@@ -70,6 +97,9 @@ pub async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<
             tokio::pin!(connection);
             loop {
                 tokio::select! {
+                    // The connection first: a request that has arrived is
+                    // read before a shutdown can close the connection as idle.
+                    biased;
                     result = connection.as_mut() => {
                         if let Err(error) = result {
                             tracing::debug!(%error, %peer, "connection ended with an error");
@@ -87,6 +117,7 @@ pub async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<
         });
     }
     drop(listener);
+    stopped_accepting();
     let _ = stop.send(true);
     drop(drained);
     drained_tx.closed().await;

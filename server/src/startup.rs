@@ -310,16 +310,14 @@ pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     tracing::info!(%url, "Shipwatch is serving");
     println!("Shipwatch is running at {url}  (Ctrl-C to stop)");
     let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
-    let shutdown = {
-        let hub = Arc::clone(&hub);
-        async move {
-            shutdown_signal().await;
-            // End every stream cleanly so clients resume on another instance.
-            hub.shut_down();
-            let _ = stopping_tx.send(());
-        }
+    let shutdown = async move {
+        shutdown_signal().await;
+        let _ = stopping_tx.send(());
     };
-    let server = crate::serving::serve(listener, router, shutdown);
+    // Once no new connection can reach this instance: end every stream
+    // cleanly, so clients resume on another instance (through the proxy).
+    let stopped_accepting = move || hub.shut_down();
+    let server = crate::serving::serve(listener, router, shutdown, stopped_accepting);
     tokio::pin!(server);
     tokio::select! {
         () = &mut server => {}

@@ -91,7 +91,12 @@ impl TestApp {
             .await
             .expect("app");
         let (router, hub) = (running.router, running.hub);
-        tokio::spawn(server::serving::serve(listener, router, std::future::pending()));
+        tokio::spawn(server::serving::serve(
+            listener,
+            router,
+            std::future::pending(),
+            || {},
+        ));
         // Streams start once the listener is connected, as /readyz reports.
         for _ in 0..250 {
             if hub.listener_connected() {
