@@ -16,8 +16,9 @@
 //! already completed are still accepted and served, then the listening socket
 //! closes (new connections are refused, which nginx retries elsewhere), then
 //! `stopped_accepting` runs (the hub ends the live streams, which reconnect
-//! through the proxy to another instance), then idle keep-alive connections
-//! close and in-flight responses finish.
+//! through the proxy to another instance), then, after a short grace for
+//! requests already on their way, idle connections close and in-flight
+//! responses finish.
 
 use std::future::Future;
 use std::time::Duration;
@@ -30,6 +31,14 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower::ServiceExt as _;
+
+/// How long after the shutdown begins a connection is told to close. hyper
+/// closes a connection at once if it has not read anything yet, even when
+/// the request is already on its way (a proxy sends it right after
+/// connecting); a POST cut off like that cannot be retried by the proxy and
+/// would reach the client as a 502. A request that arrives within this grace
+/// is served, then the connection closes; an idle one closes after it.
+const IDLE_CLOSE_GRACE: Duration = Duration::from_secs(1);
 
 /// How long a client may take to send its request head (slow-loris guard).
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
@@ -95,10 +104,13 @@ pub async fn serve(
                 .serve_connection(TokioIo::new(stream), service)
                 .with_upgrades();
             tokio::pin!(connection);
+            // Armed when the shutdown begins; only then is the connection
+            // told to close (see `IDLE_CLOSE_GRACE`).
+            let grace = tokio::time::sleep(Duration::MAX);
+            tokio::pin!(grace);
+            let mut closing = false;
             loop {
                 tokio::select! {
-                    // The connection first: a request that has arrived is
-                    // read before a shutdown can close the connection as idle.
                     biased;
                     result = connection.as_mut() => {
                         if let Err(error) = result {
@@ -108,8 +120,12 @@ pub async fn serve(
                     }
                     changed = stopping.changed(), if !*stopping.borrow() => {
                         if changed.is_ok() {
-                            connection.as_mut().graceful_shutdown();
+                            grace.as_mut().reset(tokio::time::Instant::now() + IDLE_CLOSE_GRACE);
                         }
+                    }
+                    () = grace.as_mut(), if !closing && *stopping.borrow() => {
+                        closing = true;
+                        connection.as_mut().graceful_shutdown();
                     }
                 }
             }

@@ -175,6 +175,12 @@ impl Hub {
     /// database, so nothing committed in between is missed. Refused (429)
     /// when the user already has the most streams allowed; counted and
     /// registered under one lock, so parallel requests cannot exceed it.
+    ///
+    /// While the server shuts down, the subscription is born ended: the
+    /// stream opens (and replays what it is owed), then ends at once and the
+    /// client resumes from its cursor on another instance, exactly as the
+    /// streams open at the moment of shutdown do. Not a 503: a proxy would
+    /// pass that on whenever the other instance it tried was restarting too.
     pub fn subscribe(
         self: &Arc<Self>,
         user: &CurrentUser,
@@ -183,12 +189,12 @@ impl Hub {
         let limit = self.max_streams_per_user.load(Ordering::Relaxed);
         let (sender, receiver) = mpsc::channel(self.buffer);
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        if let Ok(mut subscribers) = self.subscribers.write() {
-            // Checked under the lock `shut_down` takes after raising the flag:
-            // a stream is either refused here or closed there, never missed.
-            if self.is_shutting_down() {
-                return Err(AppError::Unavailable);
-            }
+        let mut subscribers = self.subscribers.write().map_err(|_| AppError::Internal)?;
+        // Checked under the lock `shut_down` takes after raising the flag: a
+        // stream is either ended there or born ended here, never missed.
+        if self.is_shutting_down() {
+            drop(sender);
+        } else {
             let open = subscribers.open_for(user.id);
             if open >= limit {
                 return Err(AppError::TooManyStreams { limit });
@@ -203,6 +209,7 @@ impl Hub {
                 },
             );
         }
+        drop(subscribers);
         metrics::gauge!("shipwatch_open_streams").increment(1.0);
         // Its credentials' expiry is learned by checking them.
         self.schedule.check_at(id, tokio::time::Instant::now());
