@@ -81,8 +81,29 @@ impl Plan {
     }
 }
 
-/// Writers posting at once.
-const WRITERS: usize = 4;
+impl Plan {
+    /// Acknowledged writes between faults: 25, or two seconds' worth at the
+    /// paced rate (so a fault meets the offered load, not the tail of the
+    /// previous one's recovery).
+    fn steady_writes(&self) -> usize {
+        if self.rate == 0 {
+            25
+        } else {
+            (self.rate as usize * 2).max(25)
+        }
+    }
+
+    /// Writers posting at once: each waits for its write's answer (a commit,
+    /// an fsync or two, tens of milliseconds on this disk), so a paced run
+    /// needs enough of them to offer its rate.
+    fn writers(&self) -> usize {
+        if self.rate == 0 {
+            4
+        } else {
+            (self.rate as usize / 8).clamp(4, 32)
+        }
+    }
+}
 /// A stream cut by a fault must be open again within this (behind the proxy).
 const LIVE_AGAIN_WITHIN: Duration = Duration::from_secs(5);
 
@@ -149,8 +170,9 @@ pub async fn run(server_bin: &Path, plan: Plan) -> anyhow::Result<()> {
     };
     let start = crate::head(&pool).await?;
     let faults = plan.faults();
+    let writers_n = plan.writers();
     println!(
-        "faults: {} streams, {WRITERS} writers ({}), {} instance(s){}, {} rounds of {}",
+        "faults: {} streams, {writers_n} writers ({}), {} instance(s){}, {} rounds of {}",
         seeded.viewers.len(),
         if plan.rate == 0 {
             "as fast as they can".to_owned()
@@ -189,7 +211,7 @@ pub async fn run(server_bin: &Path, plan: Plan) -> anyhow::Result<()> {
             ))
         })
         .collect();
-    let writers: Vec<_> = (0..WRITERS)
+    let writers: Vec<_> = (0..writers_n)
         .map(|writer| {
             let post = Poster {
                 client: client.clone(),
@@ -204,7 +226,7 @@ pub async fn run(server_bin: &Path, plan: Plan) -> anyhow::Result<()> {
                 // Paced: this writer's share of the rate, one write per tick.
                 let mut ticks = (rate > 0).then(|| {
                     let mut ticks =
-                        tokio::time::interval(Duration::from_secs_f64(WRITERS as f64 / f64::from(rate)));
+                        tokio::time::interval(Duration::from_secs_f64(writers_n as f64 / f64::from(rate)));
                     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                     ticks
                 });
@@ -218,7 +240,7 @@ pub async fn run(server_bin: &Path, plan: Plan) -> anyhow::Result<()> {
                         acked.push(id);
                     }
                     acks.fetch_add(1, Ordering::Relaxed);
-                    k += WRITERS;
+                    k += writers_n;
                 }
             })
         })
@@ -228,7 +250,7 @@ pub async fn run(server_bin: &Path, plan: Plan) -> anyhow::Result<()> {
     let mut counted = HashMap::<&str, usize>::new();
     let mut next_to_kill = 0;
     for round in 0..plan.rounds * faults.len() {
-        wait_for_acks(&acks, acks.load(Ordering::Relaxed) + 25).await?;
+        wait_for_acks(&acks, acks.load(Ordering::Relaxed) + plan.steady_writes()).await?;
         let fault = faults[round % faults.len()];
         let at = Instant::now();
         set_phase(&seen, fault.name());
@@ -277,11 +299,12 @@ pub async fn run(server_bin: &Path, plan: Plan) -> anyhow::Result<()> {
         );
     }
     // Recovery: writes go on being acknowledged after the last fault.
-    wait_for_acks(&acks, acks.load(Ordering::Relaxed) + 25).await?;
+    wait_for_acks(&acks, acks.load(Ordering::Relaxed) + plan.steady_writes()).await?;
     stop.store(true, Ordering::Relaxed);
     for writer in writers {
         writer.await?;
     }
+    let write_seconds = began.elapsed().as_secs_f64();
 
     let head = crate::head(&pool).await?;
     let expected = tally::expected(&pool, start, head).await?;
@@ -298,7 +321,6 @@ pub async fn run(server_bin: &Path, plan: Plan) -> anyhow::Result<()> {
     for reader in readers {
         reader.abort();
     }
-    let write_seconds = began.elapsed().as_secs_f64();
     for (_, server) in servers {
         if let Some(server) = server {
             server.stop();
