@@ -9,6 +9,28 @@ if (!databaseUrl) {
   throw new Error("E2E_DATABASE_URL is not set: run the end-to-end suite through scripts/test");
 }
 
+// E2E_PROXY=1: the app as production runs it, two instances behind nginx
+// (scripts/cluster, the repository's proxy settings) on `port`, the instances
+// on the next two ports. Tests that count streams ask each instance.
+const throughProxy = process.env.E2E_PROXY === "1";
+if (throughProxy) {
+  process.env.E2E_INSTANCE_URLS = [1, 2].map((i) => `http://127.0.0.1:${port + i}`).join(",");
+}
+
+const serverEnv = {
+  DATABASE_URL: databaseUrl,
+  LEPTOS_SITE_ROOT: process.env.E2E_SITE_ROOT ?? "target/site",
+  // The bundle's hashed file names, when it was not built with this server.
+  ...(process.env.E2E_HASH_FILE ? { LEPTOS_HASH_FILE_NAME: process.env.E2E_HASH_FILE } : {}),
+  RUST_LOG: "warn",
+  // The server learns that a browser dropped a stream when it next writes
+  // to it: pings every 5 s let stream counts settle within a test.
+  SHIPWATCH_HEARTBEAT_SECS: "5",
+  // Tests count open streams from /metrics, read with this token.
+  SHIPWATCH_METRICS_TOKEN: process.env.E2E_METRICS_TOKEN ?? "e2e-metrics-token",
+  SHIPWATCH_METRICS_ADDR: "off",
+};
+
 export default defineConfig({
   testDir: "./tests",
   timeout: 30_000,
@@ -43,30 +65,30 @@ export default defineConfig({
       },
     },
   ],
-  webServer: {
-    // scripts/test runs the suite against the debug build, then a journey
-    // with the release bundle (E2E_SITE_ROOT, E2E_HASH_FILE); E2E_SERVER
-    // picks another server binary.
-    command: `${process.env.E2E_SERVER ?? "target/debug/server"} serve`,
-    cwd: "..",
-    url: `${baseURL}/readyz`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    stdout: "pipe",
-    stderr: "pipe",
-    env: {
-      DATABASE_URL: databaseUrl,
-      SHIPWATCH_ADDR: `127.0.0.1:${port}`,
-      LEPTOS_SITE_ROOT: process.env.E2E_SITE_ROOT ?? "target/site",
-      // The bundle's hashed file names, when it was not built with this server.
-      ...(process.env.E2E_HASH_FILE ? { LEPTOS_HASH_FILE_NAME: process.env.E2E_HASH_FILE } : {}),
-      RUST_LOG: "warn",
-      // The server learns that a browser dropped a stream when it next writes
-      // to it: pings every 5 s let stream counts settle within a test.
-      SHIPWATCH_HEARTBEAT_SECS: "5",
-      // Tests count open streams from /metrics, read with this token.
-      SHIPWATCH_METRICS_TOKEN: process.env.E2E_METRICS_TOKEN ?? "e2e-metrics-token",
-      SHIPWATCH_METRICS_ADDR: "off",
-    },
-  },
+  webServer: throughProxy
+    ? {
+        command: `scripts/cluster --no-build --instances 2 --port ${port}`,
+        cwd: "..",
+        url: `${baseURL}/readyz`,
+        reuseExistingServer: false,
+        timeout: 90_000,
+        stdout: "pipe",
+        stderr: "pipe",
+        // SIGTERM: the cluster stops nginx, then drains its instances.
+        gracefulShutdown: { signal: "SIGTERM", timeout: 15_000 },
+        env: { ...serverEnv, SHIPWATCH_CLUSTER_DIR: "target/e2e-cluster" },
+      }
+    : {
+        // scripts/test runs the suite against the debug build, then a journey
+        // with the release bundle (E2E_SITE_ROOT, E2E_HASH_FILE); E2E_SERVER
+        // picks another server binary.
+        command: `${process.env.E2E_SERVER ?? "target/debug/server"} serve`,
+        cwd: "..",
+        url: `${baseURL}/readyz`,
+        reuseExistingServer: false,
+        timeout: 60_000,
+        stdout: "pipe",
+        stderr: "pipe",
+        env: { ...serverEnv, SHIPWATCH_ADDR: `127.0.0.1:${port}` },
+      },
 });

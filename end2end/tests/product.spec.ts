@@ -38,13 +38,20 @@ async function live(page: Page) {
   await expect(page.getByRole("status").filter({ hasText: "Live" })).toBeVisible();
 }
 
-/** Open streams on the server, from /metrics. */
+/** Open streams on the server, from /metrics: summed over the instances
+ * when the suite runs behind the proxy (E2E_INSTANCE_URLS), where /metrics
+ * through nginx would ask whichever instance nginx picks. */
 async function openStreams(api: APIRequestContext): Promise<number> {
-  const text = await (
-    await api.get("/metrics", { headers: { Authorization: `Bearer ${process.env.E2E_METRICS_TOKEN ?? "e2e-metrics-token"}` } })
-  ).text();
-  const match = text.match(/^shipwatch_open_streams (\d+)/m);
-  return match ? Number(match[1]) : 0;
+  const instances = (process.env.E2E_INSTANCE_URLS ?? "").split(",").filter(Boolean);
+  let open = 0;
+  for (const url of instances.length > 0 ? instances.map((base) => `${base}/metrics`) : ["/metrics"]) {
+    const text = await (
+      await api.get(url, { headers: { Authorization: `Bearer ${process.env.E2E_METRICS_TOKEN ?? "e2e-metrics-token"}` } })
+    ).text();
+    const match = text.match(/^shipwatch_open_streams (\d+)/m);
+    open += match ? Number(match[1]) : 0;
+  }
+  return open;
 }
 
 test("alice filters, searches, watches bob's shipment, sets instructions and reports a problem the operator sees live", async ({
