@@ -1,4 +1,5 @@
 use app::domain::ShipmentStatus;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 
 #[sqlx::test(migrations = false)]
@@ -57,4 +58,33 @@ async fn the_event_log_refuses_updates_and_deletes(pool: PgPool) {
         let error = sqlx::query(sql).execute(&pool).await.expect_err(sql);
         assert!(error.to_string().contains("append-only"), "{error}");
     }
+}
+
+/// A fleet starting at once on a new database: every instance runs the
+/// migrations, one applies them (PostgreSQL advisory lock) while the others
+/// wait, then find nothing left to do. None fails, none applies one twice.
+#[sqlx::test(migrations = false)]
+async fn instances_starting_together_migrate_once(options: PgPoolOptions, connect: PgConnectOptions) {
+    let mut pools = Vec::new();
+    for _ in 0..4 {
+        pools.push(options.clone().connect_with(connect.clone()).await.expect("pool"));
+    }
+    let results = futures::future::join_all(pools.iter().map(app::ssr::db::migrate)).await;
+    for result in &results {
+        assert!(result.is_ok(), "every instance starts: {result:?}");
+    }
+    let applied: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT version, count(*) FROM _sqlx_migrations GROUP BY version ORDER BY version")
+            .fetch_all(&pools[0])
+            .await
+            .expect("applied");
+    assert_eq!(
+        applied.len(),
+        app::ssr::db::MIGRATOR.iter().count(),
+        "every migration applied"
+    );
+    assert!(
+        applied.iter().all(|(_, times)| *times == 1),
+        "each once: {applied:?}"
+    );
 }
