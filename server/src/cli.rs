@@ -27,6 +27,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the web app, the API and the live stream.
+    #[command(after_help = SERVE_ENVIRONMENT)]
     Serve(ServeArgs),
     /// Apply pending database migrations and exit.
     Migrate {
@@ -338,3 +339,16 @@ fn read_new_password() -> anyhow::Result<NewPassword> {
     input::new_password("password", password)
         .map_err(|e| anyhow::anyhow!("{}: {}; nothing was created", e.field, e.message))
 }
+
+/// Settings read from the environment only (they have no flag), shown under
+/// `server serve --help` so the operations guide's list is checkable.
+const SERVE_ENVIRONMENT: &str = "\
+Environment only:
+  SHIPWATCH_DB_ACQUIRE_TIMEOUT_MS  How long a request waits for a database connection before it is
+                                   answered 503 (default: 3000)
+  LEPTOS_SITE_ROOT                 Where the browser bundle and static files are (default: target/site;
+                                   target/site-release for the release build)
+  LEPTOS_HASH_FILE_NAME            The file naming the bundle's hashed file names, relative to the
+                                   binary's directory (default: hash.txt)
+  RUST_LOG                         Log filter (default: info,sqlx=warn,tower_http=info); logs go to
+                                   standard error";

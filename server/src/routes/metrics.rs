@@ -57,6 +57,10 @@ fn describe() {
         "shipwatch_lag_disconnects_total",
         "Streams dropped for falling a buffer behind"
     );
+    metrics::describe_gauge!(
+        "shipwatch_listener_up",
+        "1 while the LISTEN connection is up (live changes arrive), 0 while it reconnects"
+    );
     metrics::describe_counter!(
         "shipwatch_listener_reconnects_total",
         "Times the LISTEN connection was re-established"
@@ -68,7 +72,7 @@ fn describe() {
     metrics::describe_counter!("shipwatch_login_failures_total", "Failed sign-in attempts");
     metrics::describe_histogram!(
         "shipwatch_http_request_duration_seconds",
-        "HTTP request latency (streams: time to headers)"
+        "HTTP request latency by method, route and status class (streams: time to headers)"
     );
 }
 
@@ -135,7 +139,17 @@ pub async fn track_latency(
         .get::<axum::extract::MatchedPath>()
         .map_or_else(|| "other".to_owned(), |p| p.as_str().to_owned());
     let response = next.run(request).await;
-    metrics::histogram!("shipwatch_http_request_duration_seconds", "method" => method, "route" => route)
-        .record(started.elapsed().as_secs_f64());
+    // The status by class only: a 5xx rate to alert on, few time series.
+    let status = match response.status().as_u16() {
+        500.. => "5xx",
+        400..=499 => "4xx",
+        300..=399 => "3xx",
+        _ => "2xx",
+    };
+    metrics::histogram!(
+        "shipwatch_http_request_duration_seconds",
+        "method" => method, "route" => route, "status" => status
+    )
+    .record(started.elapsed().as_secs_f64());
     response
 }

@@ -726,6 +726,10 @@ async fn metrics_report_streams_and_deliveries_in_prometheus_format(pool: PgPool
         "shipwatch_events_sent_total",
         "shipwatch_notify_to_send_seconds_bucket",
         "shipwatch_http_request_duration_seconds",
+        // What the operations guide's alerts use: the listener's state and
+        // the requests' status class (a 5xx rate).
+        "shipwatch_listener_up",
+        "status=\"2xx\"",
     ] {
         assert!(body.contains(name), "{name} missing from:\n{body}");
     }

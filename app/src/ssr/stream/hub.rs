@@ -304,6 +304,7 @@ impl Hub {
     }
 
     pub fn set_listener_connected(&self, connected: bool) {
+        metrics::gauge!("shipwatch_listener_up").set(if connected { 1.0 } else { 0.0 });
         self.listener_connected.send_if_modified(|current| {
             let changed = *current != connected;
             *current = connected;
