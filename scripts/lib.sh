@@ -102,13 +102,18 @@ ensure_sqlx_cli() {
 
 ensure_chromium() {
   [ -x "$CHROMIUM" ] && return 0
-  if is_root && command -v apt-get >/dev/null; then
-    step "installing Chromium from Debian packages (for the end-to-end tests)"
-    with_progress "could not install Chromium; run \`apt-get update && apt-get install -y chromium\`" \
-      bash -c 'apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium'
-  else
+  apt_install chromium "Chromium" "for the end-to-end tests" ||
     fail "Chromium not found at $CHROMIUM: install it (Debian/Ubuntu: \`sudo apt-get install chromium\`) or set CHROMIUM_PATH"
-  fi
+}
+
+# Installs a Debian package with apt when we are root on a Debian-like system;
+# fails (returns 1) without trying otherwise, for the caller to say what to do.
+apt_install() {
+  local package="$1" name="$2" why="$3"
+  is_root && command -v apt-get >/dev/null || return 1
+  step "installing $name from Debian packages ($why)"
+  with_progress "could not install $name; run \`apt-get update && apt-get install -y $package\`" \
+    bash -c "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $package"
 }
 
 # nginx, for the local cluster (scripts/cluster), the proxy end-to-end tests
@@ -118,13 +123,8 @@ ensure_chromium() {
 ensure_nginx() {
   command -v nginx >/dev/null && return 0
   [ -x /usr/sbin/nginx ] && return 0
-  if is_root && command -v apt-get >/dev/null; then
-    step "installing nginx from Debian packages (the reverse proxy in front of several instances)"
-    with_progress "could not install nginx; run \`apt-get update && apt-get install -y nginx-light\`" \
-      bash -c 'apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y nginx-light'
-  else
+  apt_install nginx-light "nginx" "the reverse proxy in front of several instances" ||
     fail "nginx not found: install it (Debian/Ubuntu: \`sudo apt-get install nginx-light\`)"
-  fi
 }
 
 ensure_node_modules() {

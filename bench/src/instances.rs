@@ -52,20 +52,8 @@ impl Instance {
             .stderr(server_log()?)
             .spawn()?;
         let instance = Self { base, child };
-        let client = reqwest::Client::new();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let ready = client.get(format!("{}/readyz", instance.base)).send().await;
-            if ready.is_ok_and(|r| r.status().is_success()) {
-                return Ok(instance);
-            }
-            anyhow::ensure!(
-                Instant::now() < deadline,
-                "{} did not become ready within 60 s (its log: {SERVER_LOG})",
-                instance.base
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        wait_until_ready(&instance.base, Duration::from_secs(60), SERVER_LOG).await?;
+        Ok(instance)
     }
 
     /// The server process's resident memory in KiB, from `/proc/<pid>/status`.
@@ -106,5 +94,23 @@ impl Instance {
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Waits until `GET {base}/readyz` answers 2xx; after `within`, an error that
+/// points at `log`.
+pub async fn wait_until_ready(base: &str, within: Duration, log: &str) -> anyhow::Result<()> {
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + within;
+    loop {
+        let ready = client.get(format!("{base}/readyz")).send().await;
+        if ready.is_ok_and(|r| r.status().is_success()) {
+            return Ok(());
+        }
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "{base} did not become ready within {within:?} (its log: {log})"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

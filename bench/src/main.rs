@@ -96,6 +96,9 @@ struct Args {
     /// resuming streams; no client may see a 5xx or a refused connection.
     #[arg(long, num_args = 0..=1, default_missing_value = "1")]
     rolling: Option<usize>,
+    /// With --rolling: the longest a cut stream may stay closed, in seconds.
+    #[arg(long, default_value_t = 5)]
+    live_again_within: u64,
     #[command(flatten)]
     database: server::database::DatabaseArgs,
 }
@@ -110,6 +113,7 @@ async fn main() -> anyhow::Result<()> {
             customers: args.streams.saturating_sub(2).max(1),
             behind_proxy: None,
             rate: 0,
+            live_again_within: std::time::Duration::MAX,
         };
         return faults::run(&args.server_bin, plan).await;
     }
@@ -120,6 +124,7 @@ async fn main() -> anyhow::Result<()> {
             customers: args.streams.saturating_sub(2).max(1),
             behind_proxy: Some(usize::from(args.instances)),
             rate: args.rate,
+            live_again_within: std::time::Duration::from_secs(args.live_again_within),
         };
         return faults::run(&args.server_bin, plan).await;
     }
