@@ -9,12 +9,15 @@ if (!databaseUrl) {
   throw new Error("E2E_DATABASE_URL is not set: run the end-to-end suite through scripts/test");
 }
 
-// E2E_PROXY=1: the app as production runs it, two instances behind nginx
+// E2E_PROXY=1: the app as production runs it, three instances behind nginx
 // (scripts/cluster, the repository's proxy settings) on `port`, the instances
-// on the next two ports. Tests that count streams ask each instance.
+// on the next three ports. Tests that count streams ask each instance; the
+// instances' pid files are in E2E_CLUSTER_DIR.
 const throughProxy = process.env.E2E_PROXY === "1";
+const clusterDir = "target/e2e-cluster";
 if (throughProxy) {
-  process.env.E2E_INSTANCE_URLS = [1, 2].map((i) => `http://127.0.0.1:${port + i}`).join(",");
+  process.env.E2E_INSTANCE_URLS = [1, 2, 3].map((i) => `http://127.0.0.1:${port + i}`).join(",");
+  process.env.E2E_CLUSTER_DIR = clusterDir;
 }
 
 const serverEnv = {
@@ -67,7 +70,7 @@ export default defineConfig({
   ],
   webServer: throughProxy
     ? {
-        command: `scripts/cluster --no-build --instances 2 --port ${port}`,
+        command: `scripts/cluster --no-build --instances 3 --port ${port}`,
         cwd: "..",
         url: `${baseURL}/readyz`,
         reuseExistingServer: false,
@@ -76,7 +79,7 @@ export default defineConfig({
         stderr: "pipe",
         // SIGTERM: the cluster stops nginx, then drains its instances.
         gracefulShutdown: { signal: "SIGTERM", timeout: 15_000 },
-        env: { ...serverEnv, SHIPWATCH_CLUSTER_DIR: "target/e2e-cluster" },
+        env: { ...serverEnv, SHIPWATCH_CLUSTER_DIR: clusterDir },
       }
     : {
         // scripts/test runs the suite against the debug build, then a journey

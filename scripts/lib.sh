@@ -178,7 +178,7 @@ database_url() {
 
 # Runs the Playwright suite against a fresh, seeded database next to $1 and a
 # server on free ports (the suite starts a second one on E2E_PORT + 1; with
-# E2E_PROXY=1, nginx is on E2E_PORT and two instances on the next two). More
+# E2E_PROXY=1, nginx is on E2E_PORT and three instances on the next three). More
 # arguments go to Playwright (a file, `-g name`).
 run_end_to_end() {
   local db_url="$1"; shift
@@ -188,7 +188,7 @@ run_end_to_end() {
   port="$(node -e '
     const net = require("net");
     const probe = (p) => new Promise((ok) => { const s = net.createServer().once("error", () => ok(false)).listen(p, "127.0.0.1", () => s.close(() => ok(true))); });
-    (async () => { for (let p = 20000 + Math.floor(Math.random() * 20000); ; p += 3) { if (await probe(p) && await probe(p + 1) && await probe(p + 2)) { console.log(p); return; } } })();
+    (async () => { for (let p = 20000 + Math.floor(Math.random() * 20000); ; p += 4) { if (await probe(p) && await probe(p + 1) && await probe(p + 2) && await probe(p + 3)) { console.log(p); return; } } })();
   ')"
   # On the embedded cluster (DATABASE_URL unset) the outage test may stop and
   # start it; an external database is never touched.

@@ -1,7 +1,11 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { type APIRequestContext, type Browser } from "@playwright/test";
 import { DEMO_PASSWORD, expect, signIn, test } from "./helpers";
 
-// Only when the suite runs behind nginx with two instances (E2E_PROXY=1,
+const ROOT = path.resolve(__dirname, "../..");
+
+// Only when the suite runs behind nginx with several instances (E2E_PROXY=1,
 // scripts/test's proxy step): the instances' own addresses.
 const instances = (process.env.E2E_INSTANCE_URLS ?? "").split(",").filter(Boolean);
 
@@ -17,7 +21,7 @@ async function operatorOn(browser: Browser, instance: string, publicUrl: string)
   return context.request;
 }
 
-test("through nginx, a change posted on either instance reaches an open page at once (nothing buffers)", async ({
+test("through nginx, a change posted on any instance reaches an open page at once (nothing buffers)", async ({
   browser,
   baseURL,
 }) => {
@@ -82,4 +86,48 @@ test("through nginx, a change posted on either instance reaches an open page at 
   // And the shipment's timeline, read through nginx, holds them.
   await page.goto(`/shipments/${number}`);
   await expect(page.getByRole("listitem").filter({ hasText: "Proxy hub 2.3" })).toBeVisible();
+});
+
+test("killing an instance (SIGKILL) leaves alice's open page live: the next change shows within 5 s", async ({
+  browser,
+  baseURL,
+}) => {
+  test.skip(instances.length < 2, "runs behind the proxy only (E2E_PROXY=1)");
+  const operator = await operatorOn(browser, instances[0], baseURL!);
+  const alice = await (await browser.newContext({ baseURL })).newPage();
+  await signIn(alice, "alice@example.com");
+  const list = await (await alice.request.get("/api/v1/shipments?status=in_transit&limit=1")).json();
+  const number = list.shipments[0].tracking_number as string;
+  await alice.goto(`/shipments/${number}`);
+  await expect(alice.getByRole("status").filter({ hasText: "Live" })).toBeVisible();
+
+  // Every instance in turn, so whichever held alice's stream is among them;
+  // scripts/cluster starts a killed instance again (its pid file changes).
+  for (let i = 1; i <= instances.length; i++) {
+    const pidFile = path.join(ROOT, process.env.E2E_CLUSTER_DIR!, `instance-${i}.pid`);
+    const pid = Number(readFileSync(pidFile, "utf8").trim());
+    process.kill(pid, "SIGKILL");
+    const location = `After instance ${i} was killed`;
+    // Through nginx, which sends the write to a live instance.
+    const posted = await operator.post(`${baseURL}/api/v1/shipments/${number}/events`, {
+      data: { status: "in_transit", location },
+      headers: { Origin: baseURL! },
+    });
+    expect(posted.status()).toBe(201);
+    await expect(alice.getByRole("listitem").filter({ hasText: location })).toBeVisible({ timeout: 5_000 });
+    // The supervisor has started it again before the next one goes.
+    await expect
+      .poll(() => Number(readFileSync(pidFile, "utf8").trim()), { timeout: 10_000 })
+      .not.toBe(pid);
+    await expect
+      .poll(async () => (await operator.get(`${instances[i - 1]}/readyz`).catch(() => null))?.status(), {
+        timeout: 30_000,
+      })
+      .toBe(200);
+  }
+  await expect(alice.getByRole("status").filter({ hasText: "Live" })).toBeVisible();
+  // Nothing lost, nothing twice: each change once on the timeline.
+  for (let i = 1; i <= instances.length; i++) {
+    await expect(alice.getByRole("listitem").filter({ hasText: `After instance ${i} was killed` })).toHaveCount(1);
+  }
 });
