@@ -108,10 +108,13 @@ test("killing an instance (SIGKILL) leaves alice's open page live: the next chan
     const pid = Number(readFileSync(pidFile, "utf8").trim());
     process.kill(pid, "SIGKILL");
     const location = `After instance ${i} was killed`;
-    // Through nginx, which sends the write to a live instance.
+    // Through nginx, as an integration that must not lose a change posts:
+    // with an Idempotency-Key. Sent the instant after the kill, it may reach
+    // the dying instance (its socket still accepts for a moment) and be cut;
+    // nginx then sends it to another instance under the same key.
     const posted = await operator.post(`${baseURL}/api/v1/shipments/${number}/events`, {
       data: { status: "in_transit", location },
-      headers: { Origin: baseURL! },
+      headers: { Origin: baseURL!, "Idempotency-Key": `kill-test-${i}-${Date.now()}` },
     });
     expect(posted.status()).toBe(201);
     await expect(alice.getByRole("listitem").filter({ hasText: location })).toBeVisible({ timeout: 5_000 });
