@@ -31,7 +31,8 @@ use eventsource_stream::Eventsource as _;
 use futures::StreamExt as _;
 use server::embedded_postgres::EmbeddedPostgres;
 
-use crate::instances::Instance;
+use crate::instances::{free_port, Instance};
+use crate::proxy::Proxy;
 use crate::seed::{self, Viewer};
 use crate::tally;
 
@@ -83,9 +84,7 @@ impl Plan {
             &[Fault::KillServer, Fault::StopServer, Fault::CrashDatabase]
         }
     }
-}
 
-impl Plan {
     /// Acknowledged writes between faults: 25, or two seconds' worth at the
     /// paced rate (so a fault meets the offered load, not the tail of the
     /// previous one's recovery).
@@ -428,62 +427,6 @@ pub async fn run(server_bin: &Path, plan: Plan) -> anyhow::Result<()> {
 fn set_phase(seen: &Mutex<Seen>, phase: &'static str) {
     if let Ok(mut seen) = seen.lock() {
         seen.phase = phase;
-    }
-}
-
-fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
-}
-
-/// nginx in front of the instances (`scripts/nginx-local`: the repository's
-/// proxy settings), stopped when dropped.
-struct Proxy {
-    base: String,
-    child: std::process::Child,
-    dir: PathBuf,
-}
-
-impl Proxy {
-    async fn start(instance_ports: &[u16]) -> anyhow::Result<Self> {
-        let port = free_port()?;
-        let dir = PathBuf::from(format!("target/nginx-{}", std::process::id()));
-        let child = std::process::Command::new("scripts/nginx-local")
-            .arg(&dir)
-            .arg(port.to_string())
-            .args(instance_ports.iter().map(u16::to_string))
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .map_err(|error| {
-                anyhow::anyhow!("starting scripts/nginx-local (run from the repository root): {error}")
-            })?;
-        let proxy = Self {
-            base: format!("http://127.0.0.1:{port}"),
-            child,
-            dir,
-        };
-        // Dropped on failure, which keeps nginx's error log there.
-        crate::instances::wait_until_ready(
-            &proxy.base,
-            Duration::from_secs(20),
-            "target/bench-nginx-error.log",
-        )
-        .await?;
-        Ok(proxy)
-    }
-}
-
-impl Drop for Proxy {
-    fn drop(&mut self) {
-        // SIGTERM to the master stops its workers too (SIGKILL would orphan them).
-        let _ = std::process::Command::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
-            .status();
-        let _ = self.child.wait();
-        let _ = std::fs::copy(self.dir.join("error.log"), "target/bench-nginx-error.log");
-        let _ = std::fs::copy(self.dir.join("access.log"), "target/bench-nginx-access.log");
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 

@@ -28,7 +28,7 @@ impl Instance {
     /// Starts `server serve` against `database_url` on a free port and waits
     /// until it is ready.
     pub async fn start(binary: &Path, database_url: &str) -> anyhow::Result<Self> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let port = free_port()?;
         Self::start_at(binary, database_url, port).await
     }
 
@@ -95,6 +95,11 @@ impl Instance {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A loopback port nobody listens on right now.
+pub fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
 /// Waits until `GET {base}/readyz` answers 2xx; after `within`, an error that

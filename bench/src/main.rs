@@ -23,6 +23,7 @@ mod faults;
 mod floor;
 mod instances;
 mod load;
+mod proxy;
 mod scale;
 mod seed;
 mod streams;

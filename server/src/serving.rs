@@ -104,10 +104,10 @@ pub async fn serve(
                 .serve_connection(TokioIo::new(stream), service)
                 .with_upgrades();
             tokio::pin!(connection);
-            // Armed when the shutdown begins; only then is the connection
-            // told to close (see `IDLE_CLOSE_GRACE`).
-            let grace = tokio::time::sleep(Duration::MAX);
-            tokio::pin!(grace);
+            // Made when the shutdown begins (no timer in every idle
+            // connection before that); the connection is told to close when
+            // it fires (see `IDLE_CLOSE_GRACE`).
+            let mut grace: Option<std::pin::Pin<Box<tokio::time::Sleep>>> = None;
             let mut closing = false;
             loop {
                 tokio::select! {
@@ -120,10 +120,10 @@ pub async fn serve(
                     }
                     changed = stopping.changed(), if !*stopping.borrow() => {
                         if changed.is_ok() {
-                            grace.as_mut().reset(tokio::time::Instant::now() + IDLE_CLOSE_GRACE);
+                            grace = Some(Box::pin(tokio::time::sleep(IDLE_CLOSE_GRACE)));
                         }
                     }
-                    () = grace.as_mut(), if !closing && *stopping.borrow() => {
+                    () = async { if let Some(grace) = grace.as_mut() { grace.await } }, if grace.is_some() && !closing => {
                         closing = true;
                         connection.as_mut().graceful_shutdown();
                     }

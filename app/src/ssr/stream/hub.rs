@@ -192,7 +192,8 @@ impl Hub {
         let mut subscribers = self.subscribers.write().map_err(|_| AppError::Internal)?;
         // Checked under the lock `shut_down` takes after raising the flag: a
         // stream is either ended there or born ended here, never missed.
-        if self.is_shutting_down() {
+        let born_ended = self.is_shutting_down();
+        if born_ended {
             drop(sender);
         } else {
             let open = subscribers.open_for(user.id);
@@ -211,8 +212,10 @@ impl Hub {
         }
         drop(subscribers);
         metrics::gauge!("shipwatch_open_streams").increment(1.0);
-        // Its credentials' expiry is learned by checking them.
-        self.schedule.check_at(id, tokio::time::Instant::now());
+        if !born_ended {
+            // Its credentials' expiry is learned by checking them.
+            self.schedule.check_at(id, tokio::time::Instant::now());
+        }
         Ok(Subscription {
             id,
             hub: Arc::clone(self),
