@@ -20,7 +20,10 @@ use std::sync::Arc;
 use sqlx::PgPool;
 
 use app::ssr::auth::session::{self, SessionConfig};
+use app::ssr::auth::signing::SigningKey;
 use app::ssr::auth::throttle::LoginLimits;
+use app::ssr::notify::message::Letterhead;
+use app::ssr::notify::sender::{self, EmailSettings};
 use app::ssr::stream::{access, listener, log, Hub};
 use app::ssr::web::TrustedProxies;
 use app::ssr::web::{AppState, StreamSettings};
@@ -29,6 +32,7 @@ use app::{shell, App};
 use crate::database::DatabaseArgs;
 use crate::routes::{
     api_v1, assets, events, extract, forms, guards, health, metrics, outage, refused_forms, security_headers,
+    unsubscribe,
 };
 
 /// Options of `server serve`.
@@ -98,6 +102,27 @@ pub struct ServeArgs {
     /// (see `stream::access`); this is only the safety net.
     #[arg(long, env = "SHIPWATCH_AUTH_RECHECK_SECS", default_value_t = 300)]
     pub auth_recheck_secs: u64,
+    /// The SMTP server notification emails go through:
+    /// `smtp://host:25`, `smtp://user:password@host:587?tls=required`
+    /// (STARTTLS) or `smtps://user:password@host:465`. Unset: no emails
+    /// (notifications stay in the app).
+    #[arg(long, env = "SHIPWATCH_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The sender of notification emails, e.g. `Shipwatch <noreply@example.com>`.
+    #[arg(
+        long,
+        env = "SHIPWATCH_EMAIL_FROM",
+        default_value = "Shipwatch <noreply@localhost>"
+    )]
+    pub email_from: String,
+    /// Seconds a person's first notification waits for others to join it in
+    /// one email (a bulk update of 50 parcels sends one email).
+    #[arg(long, env = "SHIPWATCH_EMAIL_BATCH_SECS", default_value_t = 30)]
+    pub email_batch_secs: u64,
+    /// Seconds before the first retry of an email that could not be sent;
+    /// doubles with each attempt, up to an hour, 12 attempts in all.
+    #[arg(long, env = "SHIPWATCH_EMAIL_RETRY_SECS", default_value_t = 10)]
+    pub email_retry_secs: u64,
     #[command(flatten)]
     pub database: DatabaseArgs,
 }
@@ -148,7 +173,23 @@ impl ServeArgs {
             },
             stream_buffer: self.stream_buffer,
             auth_recheck: Duration::from_secs(self.auth_recheck_secs.max(1)),
+            email: self.email_settings()?,
         })
+    }
+
+    fn email_settings(&self) -> anyhow::Result<Option<EmailSettings>> {
+        let Some(smtp_url) = self.smtp_url.clone().filter(|url| !url.trim().is_empty()) else {
+            return Ok(None);
+        };
+        let from = self.email_from.parse().map_err(|_| {
+            anyhow::anyhow!(
+                "SHIPWATCH_EMAIL_FROM is not an email address like `Shipwatch <noreply@example.com>`"
+            )
+        })?;
+        let mut settings = EmailSettings::new(smtp_url, from);
+        settings.batch_window = Duration::from_secs(self.email_batch_secs);
+        settings.retry_base = Duration::from_secs(self.email_retry_secs.max(1));
+        Ok(Some(settings))
     }
 
     fn login_limits(&self) -> LoginLimits {
@@ -174,6 +215,8 @@ pub struct AppConfig {
     pub stream: StreamSettings,
     pub stream_buffer: usize,
     pub auth_recheck: Duration,
+    /// How notification emails go out; `None`: email is off.
+    pub email: Option<EmailSettings>,
 }
 
 /// A running app: its router, and the hub to shut down.
@@ -208,7 +251,30 @@ pub async fn build_app(pool: PgPool, config: AppConfig) -> anyhow::Result<Runnin
         config.session.lifetime,
     ));
 
+    let signing_key = SigningKey::load(&pool)
+        .await
+        .map_err(|e| anyhow::anyhow!("reading the link-signing key: {e}"))?;
+    match config.email {
+        Some(email) => {
+            let transport = sender::transport(&email).map_err(|e| anyhow::anyhow!(e))?;
+            let letterhead = Letterhead {
+                public_origin: config.public_origin.clone(),
+                from: email.from.clone(),
+            };
+            tracing::info!(from = %email.from, "notification emails on");
+            tokio::spawn(sender::run(
+                pool.clone(),
+                email,
+                transport,
+                letterhead,
+                signing_key.clone(),
+            ));
+        }
+        None => tracing::info!("notification emails off (SHIPWATCH_SMTP_URL is not set)"),
+    }
+
     let state = AppState {
+        signing_key,
         pool,
         leptos_options: config.leptos_options,
         login_limits: config.login_limits,
@@ -237,6 +303,7 @@ pub async fn build_app(pool: PgPool, config: AppConfig) -> anyhow::Result<Runnin
         .route("/login", post(forms::sign_in))
         .route("/register", post(forms::register))
         .route("/logout", post(forms::sign_out))
+        .route("/unsubscribe", get(unsubscribe::confirm).post(unsubscribe::apply))
         .route("/api/openapi.json", get(api_v1::openapi::document))
         .nest(
             "/api/v1",

@@ -4,6 +4,7 @@ mod email;
 mod form_refusal;
 pub mod input;
 mod listing;
+mod notification;
 mod password;
 mod role;
 mod shipment;
@@ -19,6 +20,7 @@ pub use input::FieldError;
 pub use listing::{
     PageCursor, QueryError, ShipmentList, ShipmentQuery, StatusCount, Tally, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE,
 };
+pub use notification::{Inbox, Notification, NotificationPreferences, INBOX_PAGE};
 pub use password::{NewPassword, PasswordError};
 pub use role::{Role, UnknownRole};
 pub use shipment::{

@@ -11,9 +11,11 @@
 //!    throttling, and the authorization policy.
 //! 3. `stream` — the live stream: LISTEN, the hub, the event log, each
 //!    client's feed, the access checks.
-//! 4. `actions` — one function per thing a viewer can do, and idempotency.
-//! 5. `demo` — the demo data set.
-//! 6. `web` — the HTTP edge: app state and request extractors.
+//! 4. `notify` — notifications: preferences, the bell's inbox, the email
+//!    outbox and its sender.
+//! 5. `actions` — one function per thing a viewer can do, and idempotency.
+//! 6. `demo` — the demo data set.
+//! 7. `web` — the HTTP edge: app state and request extractors.
 //!
 //! The test `layers::imports_point_down_the_layers` holds the code to this
 //! order and finds any import cycle between the core's files.
@@ -22,6 +24,7 @@ pub mod actions;
 pub mod auth;
 pub mod db;
 pub mod demo;
+pub mod notify;
 pub mod stream;
 pub mod web;
 

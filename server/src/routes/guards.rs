@@ -18,7 +18,15 @@ use app::ssr::web::{has_bearer_token, SignedIn};
 /// A cross-site page can make a browser send our cookie, but not forge Origin.
 pub async fn same_origin(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if safe || has_bearer_token(request.headers()) || comes_from_us(&request, &state.public_origin) {
+    // A signed link acts by its token alone, never by the cookie, so a
+    // cross-site request gains nothing there (and mail providers' one-click
+    // unsubscribe posts from elsewhere by design).
+    let signed_link = request.uri().path() == "/unsubscribe";
+    if safe
+        || signed_link
+        || has_bearer_token(request.headers())
+        || comes_from_us(&request, &state.public_origin)
+    {
         return next.run(request).await;
     }
     tracing::warn!(method = %request.method(), path = request.uri().path(), "cross-origin request refused");

@@ -12,3 +12,4 @@ pub mod metrics;
 pub mod outage;
 pub mod refused_forms;
 pub mod security_headers;
+pub mod unsubscribe;

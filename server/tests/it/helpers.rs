@@ -85,6 +85,7 @@ impl TestApp {
             // Only the safety net: far away, so the tests show that access
             // changes reach open streams as events, not by periodic checks.
             auth_recheck: Duration::from_secs(3600),
+            email: None,
         };
         change(&mut config);
         let running = server::startup::build_app(pool.clone(), config)

@@ -10,6 +10,8 @@ mod authorization;
 mod delivery;
 mod doors;
 mod health;
+mod mail;
+mod notifications;
 mod outage;
 mod pages;
 mod product;

@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod idempotency;
+pub mod notifications;
 pub mod problems;
 pub mod shipments;
 pub mod watching;

@@ -11,6 +11,8 @@
 //!   postcode), reserved atomically before the work it guards.
 //! * `devices` — browsers that signed in to an account before, whose
 //!   attempts are counted apart (OWASP's device cookie).
+//! * `signing` — signed links that act without a session (unsubscribe,
+//!   public tracking).
 //! * `policy` — the one place that answers "may this viewer do that".
 
 pub mod client;
@@ -19,5 +21,6 @@ pub mod devices;
 pub mod password;
 pub mod policy;
 pub mod session;
+pub mod signing;
 pub mod throttle;
 pub mod tokens;

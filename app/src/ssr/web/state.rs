@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use crate::ssr::auth::client::TrustedProxies;
 use crate::ssr::auth::password::HashTurns;
+use crate::ssr::auth::signing::SigningKey;
 use crate::ssr::auth::throttle::LoginLimits;
 use crate::ssr::stream::Hub;
 
@@ -33,6 +34,8 @@ pub struct AppState {
     /// The live stream's fan-out for this process.
     pub hub: Arc<Hub>,
     pub stream: StreamSettings,
+    /// Signs and checks links that act without a session (unsubscribe).
+    pub signing_key: SigningKey,
 }
 
 /// Timings of the live stream.
