@@ -156,13 +156,14 @@ ensure_wasm_opt() {
 
 # Prints the URL of the database to use: DATABASE_URL, or the embedded cluster
 # (started with whichever server binary was built).
-# A project-local Python environment with schemathesis (the OpenAPI fuzzer).
-ensure_schemathesis() {
-  if [ ! -x .tools/venv/bin/schemathesis ]; then
-    step "installing schemathesis into .tools/venv (PyPI, once)"
+# A project-local Python environment with schemathesis (the OpenAPI fuzzer)
+# and aiosmtpd (the real SMTP server the email tests send to).
+ensure_python_tools() {
+  if [ ! -x .tools/venv/bin/schemathesis ] || [ ! -x .tools/venv/bin/aiosmtpd ]; then
+    step "installing schemathesis and aiosmtpd into .tools/venv (PyPI, once)"
     python3 -m venv .tools/venv || fail "python3 -m venv failed: install python3-venv (apt) and run again"
-    .tools/venv/bin/pip install --quiet 'schemathesis>=4.32,<5' ||
-      fail "could not install schemathesis from PyPI"
+    .tools/venv/bin/pip install --quiet 'schemathesis>=4.32,<5' 'aiosmtpd>=1.4,<2' ||
+      fail "could not install schemathesis and aiosmtpd from PyPI"
   fi
 }
 

@@ -23,7 +23,8 @@ use leptos_router::{path, SsrMode};
 use crate::components::header::Header;
 use crate::pages::{
     admin::AdminPage, dashboard::DashboardPage, login::LoginPage, not_found::NotFoundPage,
-    operator::OperatorPage, register::RegisterPage, shipment::ShipmentPage,
+    notifications::NotificationsPage, operator::OperatorPage, register::RegisterPage, settings::SettingsPage,
+    shipment::ShipmentPage,
 };
 
 /// Sets the HTTP status of the page being rendered on the server (a page that
@@ -87,6 +88,8 @@ pub fn App() -> impl IntoView {
                     // role gets status 403 (see `pages::forbidden`).
                     <Route path=path!("/operator") view=OperatorPage ssr=SsrMode::Async />
                     <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
+                    <Route path=path!("/notifications") view=NotificationsPage ssr=SsrMode::Async />
+                    <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::InOrder />
                     <Route path=path!("/register") view=RegisterPage ssr=SsrMode::InOrder />
                     // Rendered whole before sending, so a hidden shipment can answer 404.

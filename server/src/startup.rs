@@ -31,8 +31,8 @@ use app::{shell, App};
 
 use crate::database::DatabaseArgs;
 use crate::routes::{
-    api_v1, assets, events, extract, forms, guards, health, metrics, outage, refused_forms, security_headers,
-    unsubscribe,
+    api_v1, assets, events, extract, forms, guards, health, metrics, notification_forms, outage,
+    refused_forms, security_headers, unsubscribe,
 };
 
 /// Options of `server serve`.
@@ -303,6 +303,8 @@ pub async fn build_app(pool: PgPool, config: AppConfig) -> anyhow::Result<Runnin
         .route("/login", post(forms::sign_in))
         .route("/register", post(forms::register))
         .route("/logout", post(forms::sign_out))
+        .route("/settings", post(notification_forms::save_preferences))
+        .route("/notifications/read", post(notification_forms::mark_read))
         .route("/unsubscribe", get(unsubscribe::confirm).post(unsubscribe::apply))
         .route("/api/openapi.json", get(api_v1::openapi::document))
         .nest(

@@ -5,6 +5,7 @@
 pub mod account;
 pub mod actions;
 pub mod admin;
+pub mod notifications;
 pub mod shipments;
 
 /// Gives the HTTP response of a failed server function the status of its

@@ -22,8 +22,10 @@ pub fn Header() -> impl IntoView {
                         match account.await {
                             Ok(Some(account)) => view! {
                                 <a href="/">"Shipments"</a>
+                                <crate::components::bell::Bell />
                                 {account.role.is_staff().then(|| view! { <a href="/operator">"Console"</a> })}
                                 {(account.role == crate::domain::Role::Admin).then(|| view! { <a href="/admin">"Admin"</a> })}
+                                <a href="/settings">"Settings"</a>
                                 <span class="who">
                                     {account.email}
                                     <span class="role">{account.role.as_str()}</span>

@@ -1,5 +1,6 @@
 //! Reusable pieces of the UI.
 
+pub mod bell;
 pub mod filters;
 pub mod form_feedback;
 pub mod header;

@@ -20,7 +20,7 @@ pub use input::FieldError;
 pub use listing::{
     PageCursor, QueryError, ShipmentList, ShipmentQuery, StatusCount, Tally, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE,
 };
-pub use notification::{Inbox, Notification, NotificationPreferences, INBOX_PAGE};
+pub use notification::{Inbox, Notification, NotificationPreferences, INBOX_PAGE, UNREAD_CAP};
 pub use password::{NewPassword, PasswordError};
 pub use role::{Role, UnknownRole};
 pub use shipment::{

@@ -43,5 +43,8 @@ pub struct Inbox {
     pub items: Vec<Notification>,
 }
 
+/// The unread count stops here; the bell shows "99+".
+pub const UNREAD_CAP: i64 = 100;
+
 /// How many notifications the list shows.
 pub const INBOX_PAGE: i64 = 50;

@@ -5,6 +5,8 @@ pub mod dashboard;
 pub mod forbidden;
 pub mod login;
 pub mod not_found;
+pub mod notifications;
 pub mod operator;
 pub mod register;
+pub mod settings;
 pub mod shipment;

@@ -9,6 +9,7 @@ pub mod forms;
 pub mod guards;
 pub mod health;
 pub mod metrics;
+pub mod notification_forms;
 pub mod outage;
 pub mod refused_forms;
 pub mod security_headers;

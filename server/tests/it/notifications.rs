@@ -449,3 +449,176 @@ async fn a_server_killed_between_commit_and_send_leaves_each_email_sent_once_by_
         }
     }
 }
+
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn the_bell_lists_only_what_the_person_may_still_see_and_marks_read(pool: PgPool) {
+    app::ssr::demo::seed_demo(&pool).await.expect("seed");
+    let app = TestApp::spawn(pool.clone()).await;
+    let numbers = shipments_of(&pool, "alice@%", "in_transit").await;
+    let (kept, dropped) = (numbers[0].as_str(), numbers[1].as_str());
+    let bob_user = user(&pool, "bob@example.com").await;
+    watch(&pool, kept, &bob_user).await;
+    watch(&pool, dropped, &bob_user).await;
+    let operator = app.as_user("ops@example.com").await;
+    post_status(&operator, kept, "out_for_delivery").await;
+    post_status(&operator, dropped, "out_for_delivery").await;
+
+    let bob = app.as_user("bob@example.com").await;
+    let inbox: serde_json::Value = bob
+        .get("/api/v1/notifications")
+        .await
+        .json()
+        .await
+        .expect("inbox");
+    assert_eq!(inbox["unread"], 2);
+    // Bob stops watching one: its notification leaves his list and count.
+    let gone = bob
+        .send_json(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/watches/{dropped}"),
+            json!({}),
+        )
+        .await;
+    assert!(gone.status().is_success());
+    let inbox: serde_json::Value = bob
+        .get("/api/v1/notifications")
+        .await
+        .json()
+        .await
+        .expect("inbox");
+    assert_eq!(inbox["unread"], 1);
+    let items = inbox["items"].as_array().expect("items");
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["event"]["tracking_number"], kept);
+    assert_eq!(items[0]["event"]["actor"], "Depot operator");
+
+    // Alice cannot mark Bob's notification read; Bob can.
+    let id = items[0]["id"].as_i64().expect("id");
+    let alice = app.as_user("alice@example.com").await;
+    let response = alice
+        .post_json("/api/v1/notifications/read", json!({ "ids": [id] }))
+        .await;
+    assert_eq!(response.status(), 204);
+    let inbox: serde_json::Value = bob
+        .get("/api/v1/notifications")
+        .await
+        .json()
+        .await
+        .expect("inbox");
+    assert_eq!(inbox["unread"], 1, "untouched by someone else");
+    let too_many: Vec<i64> = (0..51).collect();
+    let response = bob
+        .post_json("/api/v1/notifications/read", json!({ "ids": too_many }))
+        .await;
+    assert_eq!(response.status(), 422);
+    let response = bob.post_json("/api/v1/notifications/read", json!({})).await;
+    assert_eq!(response.status(), 204);
+    let inbox: serde_json::Value = bob
+        .get("/api/v1/notifications")
+        .await
+        .json()
+        .await
+        .expect("inbox");
+    assert_eq!(
+        (inbox["unread"].as_i64(), inbox["items"][0]["read"].as_bool()),
+        (Some(0), Some(true))
+    );
+
+    // Signed out: nothing.
+    let anonymous = TestApp::browser();
+    let response = anonymous
+        .get(app.url("/api/v1/notifications"))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(response.status(), 401);
+}
+
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn preferences_are_kept_per_person_and_only_staff_may_hear_of_every_problem(pool: PgPool) {
+    app::ssr::demo::seed_demo(&pool).await.expect("seed");
+    let app = TestApp::spawn(pool.clone()).await;
+    let alice = app.as_user("alice@example.com").await;
+    let defaults: serde_json::Value = alice
+        .get("/api/v1/notification-preferences")
+        .await
+        .json()
+        .await
+        .expect("prefs");
+    assert_eq!(
+        defaults,
+        json!({ "statuses": ["out_for_delivery", "delivered", "attempt_failed", "exception"],
+                "owned": true, "watched": true, "problems": false, "in_app": true, "email": true })
+    );
+    let mut wanted = defaults.clone();
+    wanted["problems"] = json!(true);
+    let refused = alice
+        .send_json(reqwest::Method::PUT, "/api/v1/notification-preferences", wanted)
+        .await;
+    assert_eq!(refused.status(), 422);
+
+    // The settings form, as a browser without JavaScript posts it.
+    let response = alice
+        .client
+        .post(app.url("/settings"))
+        .header("Origin", app.origin())
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("status=delivered&status=exception&owned=on&in_app=on")
+        .send()
+        .await
+        .expect("form");
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/settings?saved=1");
+    let saved: serde_json::Value = alice
+        .get("/api/v1/notification-preferences")
+        .await
+        .json()
+        .await
+        .expect("prefs");
+    assert_eq!(
+        saved,
+        json!({ "statuses": ["delivered", "exception"], "owned": true, "watched": false,
+                "problems": false, "in_app": true, "email": false })
+    );
+    let page = alice.get("/settings").await.text().await.expect("page");
+    assert!(page.contains("Notification settings"));
+    // Another person's are untouched.
+    let bob = app.as_user("bob@example.com").await;
+    let theirs: serde_json::Value = bob
+        .get("/api/v1/notification-preferences")
+        .await
+        .json()
+        .await
+        .expect("prefs");
+    assert_eq!(theirs, defaults);
+
+    // An operator who asks to hear of every problem hears of a customer's report.
+    let operator = app.as_user("ops@example.com").await;
+    let mut wanted = defaults.clone();
+    wanted["problems"] = json!(true);
+    let response = operator
+        .send_json(reqwest::Method::PUT, "/api/v1/notification-preferences", wanted)
+        .await;
+    assert_eq!(response.status(), 200);
+    let number = shipments_of(&pool, "alice@%", "in_transit").await.remove(0);
+    let reported = alice
+        .post_json(
+            &format!("/api/v1/shipments/{}/problems", number.as_str()),
+            json!({ "description": "The box arrived crushed" }),
+        )
+        .await;
+    assert!(reported.status().is_success());
+    let inbox: serde_json::Value = operator
+        .get("/api/v1/notifications")
+        .await
+        .json()
+        .await
+        .expect("inbox");
+    assert_eq!(inbox["items"][0]["event"]["kind"], "problem_reported");
+    assert_eq!(
+        inbox["items"][0]["event"]["actor"], "alice@example.com",
+        "staff see who"
+    );
+    let page = operator.get("/notifications").await.text().await.expect("page");
+    assert!(page.contains("Problem reported") && page.contains(number.as_str()));
+}

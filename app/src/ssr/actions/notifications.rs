@@ -36,7 +36,7 @@ pub async fn inbox(pool: &PgPool, viewer: &Viewer) -> Result<Inbox, AppError> {
 }
 
 /// How many unread notifications the bell shows (at most
-/// [`inbox::UNREAD_CAP`]).
+/// [`crate::domain::UNREAD_CAP`]).
 pub async fn unread(pool: &PgPool, viewer: &Viewer) -> Result<i64, AppError> {
     inbox::unread(pool, policy::require_person(viewer)?).await
 }

@@ -5,12 +5,11 @@
 use sqlx::PgPool;
 
 use super::NotifiedRow;
-use crate::domain::{CurrentUser, EventKind, Inbox, Notification, Role, ShipmentStatus, INBOX_PAGE};
+use crate::domain::{
+    CurrentUser, EventKind, Inbox, Notification, Role, ShipmentStatus, INBOX_PAGE, UNREAD_CAP,
+};
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
-
-/// The unread count stops here; the bell shows "99+".
-pub const UNREAD_CAP: i64 = 100;
 
 /// The most ids one "mark read" names.
 pub const MAX_MARKED: usize = INBOX_PAGE as usize;

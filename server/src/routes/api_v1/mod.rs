@@ -4,6 +4,7 @@
 
 mod actions;
 mod admin;
+mod notifications;
 pub mod openapi;
 mod session;
 mod shipments;
@@ -48,4 +49,10 @@ pub fn router() -> Router<AppState> {
         .route("/problems/{id}/resolution", post(actions::resolve_problem))
         .route("/tokens", get(admin::list_tokens).post(admin::issue_token))
         .route("/tokens/{id}", delete(admin::revoke_token))
+        .route("/notifications", get(notifications::inbox))
+        .route("/notifications/read", post(notifications::mark_read))
+        .route(
+            "/notification-preferences",
+            get(notifications::preferences).put(notifications::set_preferences),
+        )
 }

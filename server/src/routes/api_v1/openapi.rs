@@ -6,7 +6,7 @@ use axum::Json;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{actions, admin, session, shipments, users};
+use super::{actions, admin, notifications, session, shipments, users};
 use crate::routes::events;
 
 #[derive(OpenApi)]
@@ -25,6 +25,8 @@ use crate::routes::events;
         actions::watch, actions::unwatch, actions::set_instructions, actions::report_problem,
         actions::open_problems, actions::resolve_problem,
         admin::list_users, admin::change_role, admin::list_tokens, admin::issue_token, admin::revoke_token,
+        notifications::inbox, notifications::mark_read, notifications::preferences,
+        notifications::set_preferences,
         events::long_poll,
     ),
     modifiers(&Security, &Truthful),

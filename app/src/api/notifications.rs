@@ -1,0 +1,34 @@
+//! Server functions for the bell, the notifications list and the settings
+//! page. Thin, over `ssr::actions::notifications`. Changes go through the
+//! HTML forms (`/settings`, `/notifications/read`), which work without
+//! JavaScript.
+
+use leptos::prelude::*;
+
+use crate::domain::{Inbox, NotificationPreferences};
+use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::{api::as_viewer, ssr::actions::notifications};
+
+/// The signed-in person's preferences, and whether they are staff (who may
+/// also hear of every problem reported).
+#[server(endpoint = "notification_settings")]
+pub async fn notification_settings() -> Result<(NotificationPreferences, bool), AppError> {
+    as_viewer(|state, viewer| async move {
+        let preferences = notifications::preferences(&state.pool, &viewer).await?;
+        Ok((preferences, viewer.is_staff()))
+    })
+    .await
+}
+
+/// The newest notifications and the unread count.
+#[server(endpoint = "my_notifications")]
+pub async fn my_notifications() -> Result<Inbox, AppError> {
+    as_viewer(|state, viewer| async move { notifications::inbox(&state.pool, &viewer).await }).await
+}
+
+/// The bell's number.
+#[server(endpoint = "unread_notifications")]
+pub async fn unread_notifications() -> Result<i64, AppError> {
+    as_viewer(|state, viewer| async move { notifications::unread(&state.pool, &viewer).await }).await
+}
