@@ -11,6 +11,9 @@ use super::{CountMove, ShipmentStatus, ShipmentSummary, Standing};
 pub const DEFAULT_PAGE_SIZE: u32 = 50;
 pub const MAX_PAGE_SIZE: u32 = 200;
 
+/// Rows an export reads per query (inside one snapshot).
+pub const EXPORT_PAGE_SIZE: u32 = 1000;
+
 /// Which shipments a list shows. It can only be built by its parser
 /// ([`ShipmentQuery::from_params`]; also when it arrives as JSON) or by the
 /// named filters below, so `/`, `/operator` and the API agree on every rule.
@@ -142,6 +145,16 @@ impl ShipmentQuery {
             after,
             limit,
         })
+    }
+
+    /// The same filters, one export page after `after` (the page size and
+    /// cursor of the original are ignored: an export covers every match).
+    pub fn export_page(&self, after: Option<PageCursor>) -> Self {
+        Self {
+            after,
+            limit: EXPORT_PAGE_SIZE,
+            ..self.clone()
+        }
     }
 
     /// Every shipment in one status.

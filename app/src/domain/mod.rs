@@ -1,8 +1,10 @@
 //! Pure domain types, no I/O: compiled for the server and for the browser.
 
+pub mod csv;
 mod email;
 mod form_refusal;
 pub mod input;
+pub mod journey;
 mod listing;
 mod notification;
 mod password;
@@ -18,7 +20,8 @@ pub use email::{Email, EmailError};
 pub use form_refusal::{FormRefusal, EMAIL_TAKEN};
 pub use input::FieldError;
 pub use listing::{
-    PageCursor, QueryError, ShipmentList, ShipmentQuery, StatusCount, Tally, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE,
+    PageCursor, QueryError, ShipmentList, ShipmentQuery, StatusCount, Tally, DEFAULT_PAGE_SIZE,
+    EXPORT_PAGE_SIZE, MAX_PAGE_SIZE,
 };
 pub use notification::{Inbox, Notification, NotificationPreferences, INBOX_PAGE, UNREAD_CAP};
 pub use password::{NewPassword, PasswordError};

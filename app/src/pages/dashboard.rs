@@ -119,9 +119,27 @@ pub fn ShipmentListView(
                 None => view! { <ShipmentTable rows query=query.clone() /> }.into_any(),
             }}
         </div>
-        <Pager base query next_page />
+        <div class="list-foot">
+            <Pager base query=query.clone() next_page />
+            <DownloadCsv query />
+        </div>
     }
     .into_any()
+}
+
+/// A link that downloads every shipment matching the current filters (not
+/// only this page) as CSV.
+#[component]
+fn DownloadCsv(query: ShipmentQuery) -> impl IntoView {
+    let filters = query.to_query_string(None);
+    let href = if filters.is_empty() {
+        "/api/v1/shipments?format=csv".to_owned()
+    } else {
+        format!("/api/v1/shipments{filters}&format=csv")
+    };
+    view! {
+        <p class="download"><a href=href download="shipments.csv">"Download these shipments (CSV)"</a></p>
+    }
 }
 
 /// "Watch a shipment": tracking number + destination postal code.

@@ -1,5 +1,6 @@
-//! `/shipments/{tracking_number}` — one shipment and its timeline, newest
-//! first, updated live. Staff also get a form to post the next status. A
+//! `/shipments/{tracking_number}` — where the parcel is (a step tracker, the
+//! latest event and the ETA), then its timeline, newest first, updated live;
+//! details and forms after. Staff also get a form to post the next status. A
 //! shipment the visitor may not see is a 404, like one that does not exist.
 
 use leptos::prelude::*;
@@ -10,6 +11,7 @@ use crate::api::actions::{ReportProblem, SetInstructions, UnwatchShipment};
 use crate::api::shipments::{get_shipment, PostStatus, ReopenShipment};
 use crate::components::form_feedback::{echoed, field_error, form_error, form_success, refused};
 use crate::components::status_badge::StatusBadge;
+use crate::domain::journey::{Journey, StepState, Tone, STEPS};
 use crate::domain::{format_timestamp, EventKind, Problem, ShipmentDetail, ShipmentEvent, ShipmentStatus};
 use crate::error::AppError;
 use crate::live::LiveFeed;
@@ -89,6 +91,13 @@ fn ShipmentView(detail: ShipmentDetail, newest_page: bool) -> impl IntoView {
         .as_ref()
         .map(|cursor| format!("/shipments/{number}?before={cursor}"));
     let newest_href = (!newest_page).then(|| format!("/shipments/{number}"));
+    // Where the parcel is, from the status and (for a side state) the
+    // statuses before it on the timeline; follows live changes.
+    let journey = Memo::new(move |_| {
+        let status = summary.with(|s| s.status);
+        timeline.with(|events| Journey::of(status, events.iter().filter_map(|e| e.status)))
+    });
+    let latest = move || timeline.with(|events| events.iter().find(|e| e.kind == EventKind::Status).cloned());
     view! {
         <section class="shipment">
             <h1>
@@ -96,6 +105,37 @@ fn ShipmentView(detail: ShipmentDetail, newest_page: bool) -> impl IntoView {
                 " "
                 {move || view! { <StatusBadge status=summary.get().status /> }}
             </h1>
+            <div class="where-now">
+                <JourneyTracker journey />
+                <div class="latest" aria-live="polite">
+                    {move || latest().map(|event| view! {
+                        <p class="latest-event">
+                            <span class="label">"Latest: "</span>
+                            <strong>{event.status.map(|s| s.label()).unwrap_or("Update")}</strong>
+                            {event.location.map(|l| view! { " · " <span class="location">{l}</span> })}
+                            " · "
+                            <time datetime=crate::domain::format_machine_time(event.occurred_at)>{format_timestamp(event.occurred_at)}</time>
+                        </p>
+                    })}
+                    <p class="eta"><span class="label">"Expected: "</span>
+                        <strong>{move || summary.with(|s| s.eta.map(|d| crate::domain::format_day(d, true)).unwrap_or_else(|| "not known yet".into()))}</strong>
+                    </p>
+                </div>
+            </div>
+            <h2>{if newest_page { "Timeline" } else { "Timeline (older events)" }}</h2>
+            {newest_href.clone().map(|href| view! { <p class="aside"><a href=href>"← Newest events"</a></p> })}
+            <ol class="timeline">
+                <For each=move || timeline.get() key=|e| e.id let:event>
+                    <TimelineEntry event />
+                </For>
+            </ol>
+            {(older_href.is_some() || newest_href.is_some()).then(|| view! {
+                <nav class="pager" aria-label="Timeline pages">
+                    {newest_href.map(|href| view! { <a href=href>"← Newest events"</a> })}
+                    {older_href.map(|href| view! { <a href=href rel="next">"Older events →"</a> })}
+                </nav>
+            })}
+            <h2>"Details"</h2>
             <dl class="facts">
                 <dt>"Route"</dt>
                 <dd>{move || summary.with(|s| format!("{} → {}", s.origin, s.destination))}</dd>
@@ -114,20 +154,41 @@ fn ShipmentView(detail: ShipmentDetail, newest_page: bool) -> impl IntoView {
             <InstructionsSection number=number.clone() owns=rights.owns instructions />
             {is_staff.then(|| view! { <PostStatusForm number=number.clone() summary is_admin=rights.is_admin /> })}
             <ProblemsSection number=number.clone() problems />
-            <h2>{if newest_page { "Timeline" } else { "Timeline (older events)" }}</h2>
-            {newest_href.clone().map(|href| view! { <p class="aside"><a href=href>"← Newest events"</a></p> })}
-            <ol class="timeline">
-                <For each=move || timeline.get() key=|e| e.id let:event>
-                    <TimelineEntry event />
-                </For>
-            </ol>
-            {(older_href.is_some() || newest_href.is_some()).then(|| view! {
-                <nav class="pager" aria-label="Timeline pages">
-                    {newest_href.map(|href| view! { <a href=href>"← Newest events"</a> })}
-                    {older_href.map(|href| view! { <a href=href rel="next">"Older events →"</a> })}
-                </nav>
-            })}
         </section>
+    }
+}
+
+/// The five steps of the main path, the reached one marked, and a side
+/// state (exception, failed attempt, return) shown on the step where it
+/// happened.
+#[component]
+fn JourneyTracker(journey: Memo<Journey>) -> impl IntoView {
+    view! {
+        <ol class="journey" aria-label="Where the parcel is">
+            {STEPS.iter().enumerate().map(|(index, label)| {
+                let state = move || journey.with(|j| j.state_of(index));
+                let side = move || journey.with(|j| j.side.filter(|_| j.reached == index));
+                view! {
+                    <li class=move || format!("step step-{}", state().as_str())
+                        aria-current=move || (state() == StepState::Current).then_some("step")>
+                        <span class="step-dot" aria-hidden="true"></span>
+                        <span class="step-label">{*label}</span>
+                        {move || side().map(|(status, tone)| view! {
+                            <span class=format!("step-side tone-{}", match tone {
+                                Tone::Info => "info",
+                                Tone::Warning => "warn",
+                                Tone::Problem => "bad",
+                            })>{status.label()}</span>
+                        })}
+                        <span class="visually-hidden">{move || match state() {
+                            StepState::Done => " (done)",
+                            StepState::Current => " (now)",
+                            StepState::Ahead => " (to come)",
+                        }}</span>
+                    </li>
+                }
+            }).collect_view()}
+        </ol>
     }
 }
 

@@ -2,6 +2,7 @@
 
 pub mod api_v1;
 pub mod assets;
+pub mod csv;
 pub mod device_cookie;
 pub mod events;
 pub mod extract;

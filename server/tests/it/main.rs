@@ -9,6 +9,7 @@ mod accounts;
 mod authorization;
 mod delivery;
 mod doors;
+mod export;
 mod health;
 mod mail;
 mod notifications;

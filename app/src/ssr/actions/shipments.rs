@@ -188,3 +188,51 @@ pub async fn reopen(
     };
     db::status::record_status_change(pool, tracking_number, &post, viewer.user_id(), rule).await
 }
+
+/// Every shipment the viewer may see that matches a query's filters, read
+/// page after page from one snapshot (`REPEATABLE READ`), so a shipment that
+/// changes while the export runs is neither missed nor listed twice. The
+/// rows are the list's own (`db::shipments::list_visible`): the same
+/// visibility rule.
+pub struct Export {
+    tx: sqlx::Transaction<'static, sqlx::Postgres>,
+    viewer: Viewer,
+    query: ShipmentQuery,
+    after: Option<PageCursor>,
+    done: bool,
+}
+
+impl Export {
+    pub async fn begin(pool: &PgPool, viewer: Viewer, query: ShipmentQuery) -> Result<Self, AppError> {
+        let mut tx = db::planned_for_parameters(pool).await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+        Ok(Self {
+            tx,
+            viewer,
+            query,
+            after: None,
+            done: false,
+        })
+    }
+
+    /// The next page, or `None` when every row was read.
+    pub async fn next_page(&mut self) -> Result<Option<Vec<ShipmentSummary>>, AppError> {
+        if self.done {
+            return Ok(None);
+        }
+        let page = self.query.export_page(self.after.take());
+        let mut rows = db::shipments::list_visible(&mut self.tx, &self.viewer, &page).await?;
+        if rows.len() > page.limit() as usize {
+            rows.truncate(page.limit() as usize);
+        } else {
+            self.done = true;
+        }
+        self.after = rows.last().map(|last| PageCursor {
+            updated_at: last.updated_at,
+            tracking_number: last.tracking_number.to_string(),
+        });
+        Ok((!rows.is_empty()).then_some(rows))
+    }
+}

@@ -41,20 +41,37 @@ pub struct ListParams {
     /// Page size, 1–200 (default 50).
     #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
+    /// `csv`: every matching shipment as CSV (like `Accept: text/csv`);
+    /// `after` and `limit` are then ignored.
+    #[param(pattern = "^(csv|json)?$")]
+    format: Option<String>,
 }
 
-/// The shipments the caller may see, filtered, one page at a time.
+/// The shipments the caller may see, filtered, one page at a time; or, for
+/// `Accept: text/csv` (or `format=csv`), every matching one as a streamed CSV
+/// download.
 #[utoipa::path(get, path = "/api/v1/shipments", tag = "shipments", params(ListParams),
-    responses((status = 200, body = ShipmentList), (status = 401, body = ProblemDetails),
+    responses((status = 200, content((ShipmentList = "application/json"), (String = "text/csv"))),
+              (status = 401, body = ProblemDetails),
               (status = 422, description = "a filter is not valid", body = ProblemDetails)))]
 pub async fn list(
     State(state): State<AppState>,
     viewer: Viewer,
+    headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
-) -> Result<Json<ShipmentList>, AppError> {
+) -> Result<Response, AppError> {
     let query = ShipmentQuery::from_params(|name| params.get(name).map(String::as_str))
         .map_err(|e| AppError::validation(e.field, e.message))?;
-    Ok(Json(shipments::list(&state.pool, &viewer, &query).await?))
+    let wants_csv = match params.get("format").map(String::as_str) {
+        Some("csv") => true,
+        Some("json") => false,
+        None | Some("") => crate::routes::csv::accepts_csv(&headers),
+        Some(_) => return Err(AppError::validation("format", "format is csv or json")),
+    };
+    if wants_csv {
+        return crate::routes::csv::shipments(&state.pool, viewer, query).await;
+    }
+    Ok(Json(shipments::list(&state.pool, &viewer, &query).await?).into_response())
 }
 
 /// Registers a shipment for a customer (operators and admins).
