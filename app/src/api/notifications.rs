@@ -27,8 +27,16 @@ pub async fn my_notifications() -> Result<Inbox, AppError> {
     as_viewer(|state, viewer| async move { notifications::inbox(&state.pool, &viewer).await }).await
 }
 
-/// The bell's number.
+/// The bell's number; `None` for a visitor (every page's header asks, the
+/// sign-in page too, so being signed out is not an error here).
 #[server(endpoint = "unread_notifications")]
-pub async fn unread_notifications() -> Result<i64, AppError> {
-    as_viewer(|state, viewer| async move { notifications::unread(&state.pool, &viewer).await }).await
+pub async fn unread_notifications() -> Result<Option<i64>, AppError> {
+    match crate::ssr::web::from_server_fn().await {
+        Ok(viewer @ crate::domain::Viewer::User(_)) => {
+            let state = crate::ssr::web::AppState::from_context()?;
+            Ok(Some(notifications::unread(&state.pool, &viewer).await?))
+        }
+        Ok(crate::domain::Viewer::System) | Err(AppError::Unauthorized) => Ok(None),
+        Err(other) => Err(other),
+    }
 }

@@ -4,10 +4,13 @@
 use leptos::prelude::*;
 
 use crate::api::account::current_account;
+use crate::api::notifications::unread_notifications;
+use crate::components::bell::Bell;
 
 #[component]
 pub fn Header() -> impl IntoView {
     let account = Resource::new(|| (), |_| current_account());
+    let unread = Resource::new(|| (), |_| unread_notifications());
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="site-header">
@@ -20,9 +23,11 @@ pub fn Header() -> impl IntoView {
                 <Suspense fallback=|| ()>
                     {move || Suspend::new(async move {
                         match account.await {
-                            Ok(Some(account)) => view! {
+                            Ok(Some(account)) => {
+                                let unread = unread.await.ok().flatten().unwrap_or(0);
+                                view! {
                                 <a href="/">"Shipments"</a>
-                                <crate::components::bell::Bell />
+                                <Bell initial=unread />
                                 {account.role.is_staff().then(|| view! { <a href="/operator">"Console"</a> })}
                                 {(account.role == crate::domain::Role::Admin).then(|| view! { <a href="/admin">"Admin"</a> })}
                                 <a href="/settings">"Settings"</a>
@@ -35,7 +40,8 @@ pub fn Header() -> impl IntoView {
                                     <button type="submit" name="everywhere" value="1" class="link-button"
                                         title="End this account's sessions in every browser">"Everywhere"</button>
                                 </form>
-                            }.into_any(),
+                            }.into_any()
+                            }
                             _ => view! { <a href="/login">"Sign in"</a> }.into_any(),
                         }
                     })}

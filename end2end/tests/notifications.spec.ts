@@ -1,0 +1,140 @@
+import { readFile } from "node:fs/promises";
+import { type APIRequestContext, type Page } from "@playwright/test";
+import { DEMO_PASSWORD, expect, signIn, test } from "./helpers";
+
+/** An API client signed in as `email`, with its own cookies. */
+async function apiAs(playwright: { request: { newContext: (o: object) => Promise<APIRequestContext> } }, baseURL: string, email: string) {
+  const api = await playwright.request.newContext({ baseURL, extraHTTPHeaders: { Origin: baseURL } });
+  const signedIn = await api.post("/api/v1/session", { data: { email, password: DEMO_PASSWORD } });
+  expect(signedIn.status()).toBe(200);
+  return api;
+}
+
+/** A new shipment of `owner`'s (so no other test's changes meet it). */
+async function newShipment(ops: APIRequestContext, owner: string, prefix: string) {
+  const number = `${prefix}${Date.now() % 1e9}`;
+  const created = await ops.post("/api/v1/shipments", {
+    data: { tracking_number: number, owner_email: owner, origin: "Leeds", destination: "York", destination_postal_code: "YO1 7HH", carrier: "DHL" },
+  });
+  expect(created.status()).toBe(201);
+  return number;
+}
+
+async function post(ops: APIRequestContext, number: string, status: string, location = "Leeds depot") {
+  const response = await ops.post(`/api/v1/shipments/${number}/events`, { data: { status, location } });
+  expect(response.status(), `posting ${status}`).toBe(201);
+}
+
+function bell(page: Page) {
+  return page.getByRole("link", { name: /^Notifications,/ });
+}
+
+async function unread(page: Page) {
+  return Number(await bell(page).getAttribute("data-unread"));
+}
+
+test("the bell counts a change to a watched shipment live and falls when it is read", async ({ browser, playwright, baseURL }) => {
+  const ops = await apiAs(playwright, baseURL!, "ops@example.com");
+  const number = await newShipment(ops, "bob@example.com", "SWBELL");
+  const aliceApi = await apiAs(playwright, baseURL!, "alice@example.com");
+  expect((await aliceApi.post("/api/v1/watches", { data: { tracking_number: number, postal_code: "YO1 7HH" } })).status()).toBe(201);
+  await post(ops, number, "picked_up");
+  await post(ops, number, "in_transit");
+
+  const alice = await (await browser.newContext()).newPage();
+  await signIn(alice, "alice@example.com");
+  await expect(alice.getByRole("status").filter({ hasText: "Live" })).toBeVisible();
+  const before = await unread(alice);
+  await alice.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+
+  await post(ops, number, "out_for_delivery", "Vienna depot");
+  await expect(bell(alice)).toHaveAttribute("data-unread", String(before + 1));
+  await expect(bell(alice)).toHaveAccessibleName(`Notifications, ${before + 1} unread`);
+  expect(await alice.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+
+  await bell(alice).click();
+  await expect(alice).toHaveURL(/\/notifications$/);
+  const entry = alice.getByRole("listitem").filter({ hasText: number });
+  await expect(entry).toContainText("Out for delivery");
+  await expect(entry).toContainText("Vienna depot");
+  await alice.getByRole("button", { name: "Mark all read" }).click();
+  await expect(bell(alice)).toHaveAttribute("data-unread", "0");
+  await expect(alice.getByRole("button", { name: "Mark all read" })).toHaveCount(0);
+});
+
+test("the shipment page leads with the step tracker, which follows a change live", async ({ browser, playwright, baseURL }) => {
+  const ops = await apiAs(playwright, baseURL!, "ops@example.com");
+  const number = await newShipment(ops, "alice@example.com", "SWSTEP");
+  await post(ops, number, "picked_up");
+  await post(ops, number, "in_transit");
+  await post(ops, number, "out_for_delivery");
+
+  const alice = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  await signIn(alice, "alice@example.com");
+  await alice.goto(`/shipments/${number}`);
+  const tracker = alice.getByRole("list", { name: "Where the parcel is" });
+  await expect(tracker.locator("[aria-current=step]")).toContainText("Out for delivery");
+  await expect(alice.getByText("Expected:")).toBeVisible();
+  // Where the parcel is comes before the details and the forms.
+  const trackerTop = (await tracker.boundingBox())!.y;
+  const detailsTop = (await alice.getByRole("heading", { name: "Details" }).boundingBox())!.y;
+  expect(trackerTop).toBeLessThan(detailsTop);
+  expect(trackerTop).toBeLessThan(800);
+  await expect(alice.getByRole("status").filter({ hasText: "Live" })).toBeVisible();
+
+  await post(ops, number, "attempt_failed", "Front door");
+  await expect(tracker.locator("[aria-current=step]")).toContainText("Delivery attempt failed");
+  await expect(alice.locator(".latest-event")).toContainText("Front door");
+});
+
+test("the operator console's table fits a 1280-pixel window", async ({ browser }) => {
+  const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  await signIn(page, "ops@example.com");
+  await page.goto("/operator");
+  const table = page.getByRole("table", { name: /shipments/ });
+  await expect(table).toBeVisible();
+  const fits = await table.evaluate((t) => {
+    const wrap = t.parentElement!;
+    const last = t.querySelector("thead th:last-child")!.getBoundingClientRect();
+    return { scroll: wrap.scrollWidth, client: wrap.clientWidth, lastRight: last.right, wrapRight: wrap.getBoundingClientRect().right };
+  });
+  expect(fits.scroll, "no horizontal scrolling inside the table").toBeLessThanOrEqual(fits.client);
+  expect(fits.lastRight).toBeLessThanOrEqual(fits.wrapRight);
+});
+
+/** The records of an RFC 4180 CSV text. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; }
+      else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") { row.push(cell); cell = ""; }
+    else if (c === "\r") continue;
+    else if (c === "\n") { row.push(cell); rows.push(row); row = []; cell = ""; }
+    else cell += c;
+  }
+  if (cell || row.length) { row.push(cell); rows.push(row); }
+  return rows;
+}
+
+test("the list's download is a CSV of exactly the filtered shipments", async ({ page, playwright, baseURL }) => {
+  await signIn(page, "alice@example.com");
+  await page.goto("/?status=in_transit");
+  const downloading = page.waitForEvent("download");
+  await page.getByRole("link", { name: "Download these shipments (CSV)" }).click();
+  const file = await (await downloading).path();
+  const rows = parseCsv(await readFile(file!, "utf8"));
+  expect(rows[0]).toEqual(["tracking_number", "status", "origin", "destination", "carrier", "eta", "last_location", "updated_at"]);
+  const api = await apiAs(playwright, baseURL!, "alice@example.com");
+  const list = await (await api.get("/api/v1/shipments?status=in_transit&limit=200")).json();
+  const expected = (list.shipments as { tracking_number: string }[]).map((s) => s.tracking_number);
+  expect(rows.slice(1).map((r) => r[0])).toEqual(expected);
+  expect(rows.slice(1).every((r) => r[1] === "in_transit")).toBe(true);
+});
