@@ -22,9 +22,16 @@ use leptos_router::{path, SsrMode};
 
 use crate::components::header::Header;
 use crate::pages::{
-    admin::AdminPage, dashboard::DashboardPage, login::LoginPage, not_found::NotFoundPage,
-    notifications::NotificationsPage, operator::OperatorPage, register::RegisterPage, settings::SettingsPage,
+    admin::AdminPage,
+    dashboard::DashboardPage,
+    login::LoginPage,
+    not_found::NotFoundPage,
+    notifications::NotificationsPage,
+    operator::OperatorPage,
+    register::RegisterPage,
+    settings::SettingsPage,
     shipment::ShipmentPage,
+    track::{TrackFormPage, TrackPage},
 };
 
 /// Sets the HTTP status of the page being rendered on the server (a page that
@@ -90,6 +97,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
                     <Route path=path!("/notifications") view=NotificationsPage ssr=SsrMode::Async />
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
+                    <Route path=path!("/track") view=TrackFormPage ssr=SsrMode::InOrder />
+                    // Rendered whole before sending, so an expired link can answer 404.
+                    <Route path=path!("/track/:link") view=TrackPage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::InOrder />
                     <Route path=path!("/register") view=RegisterPage ssr=SsrMode::InOrder />
                     // Rendered whole before sending, so a hidden shipment can answer 404.

@@ -32,7 +32,7 @@ use app::{shell, App};
 use crate::database::DatabaseArgs;
 use crate::routes::{
     api_v1, assets, events, extract, forms, guards, health, metrics, notification_forms, outage,
-    refused_forms, security_headers, unsubscribe,
+    refused_forms, security_headers, track, unsubscribe,
 };
 
 /// Options of `server serve`.
@@ -305,6 +305,7 @@ pub async fn build_app(pool: PgPool, config: AppConfig) -> anyhow::Result<Runnin
         .route("/logout", post(forms::sign_out))
         .route("/settings", post(notification_forms::save_preferences))
         .route("/notifications/read", post(notification_forms::mark_read))
+        .route("/track", post(track::look_up))
         .route("/unsubscribe", get(unsubscribe::confirm).post(unsubscribe::apply))
         .route("/api/openapi.json", get(api_v1::openapi::document))
         .nest(
@@ -322,6 +323,7 @@ pub async fn build_app(pool: PgPool, config: AppConfig) -> anyhow::Result<Runnin
         .merge(
             Router::new()
                 .route("/api/events", get(events::stream))
+                .route("/api/track/events", get(track::events))
                 .route_layer(from_fn(metrics::track_latency)),
         )
         .layer(assets::private_by_default())

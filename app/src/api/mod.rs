@@ -7,6 +7,7 @@ pub mod actions;
 pub mod admin;
 pub mod notifications;
 pub mod shipments;
+pub mod tracking;
 
 /// Gives the HTTP response of a failed server function the status of its
 /// error (404, 403, …) rather than a blanket 500; also used while rendering a

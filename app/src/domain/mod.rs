@@ -11,6 +11,7 @@ mod password;
 mod role;
 mod shipment;
 mod status;
+pub mod tracking;
 mod tracking_number;
 mod viewer;
 mod visibility;

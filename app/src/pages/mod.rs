@@ -10,3 +10,4 @@ pub mod operator;
 pub mod register;
 pub mod settings;
 pub mod shipment;
+pub mod track;

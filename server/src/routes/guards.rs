@@ -59,7 +59,7 @@ fn comes_from_us(request: &Request, public_origin: &str) -> bool {
 }
 
 /// The pages a visitor may open without an account.
-const PUBLIC_PAGES: [&str; 2] = ["/login", "/register"];
+const PUBLIC_PAGES: [&str; 3] = ["/login", "/register", "/track"];
 
 /// Sends signed-out visitors of a page to `/login`, remembering where they were
 /// going. Layered on the app's page routes only: the API answers 401 itself,
@@ -72,7 +72,8 @@ pub async fn pages_require_sign_in(
     next: Next,
 ) -> Response {
     let path = request.uri().path();
-    if request.method() != Method::GET || PUBLIC_PAGES.contains(&path) {
+    // `/track/<link>`: the public tracking page; its signed link is the authority.
+    if request.method() != Method::GET || PUBLIC_PAGES.contains(&path) || path.starts_with("/track/") {
         return next.run(request).await;
     }
     let rendered_at = state.hub.last_position();

@@ -14,4 +14,5 @@ pub mod notification_forms;
 pub mod outage;
 pub mod refused_forms;
 pub mod security_headers;
+pub mod track;
 pub mod unsubscribe;

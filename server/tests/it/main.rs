@@ -21,3 +21,4 @@ mod schema;
 mod seed;
 mod status_changes;
 mod stream;
+mod tracking;

@@ -10,6 +10,7 @@ pub mod admin;
 pub mod idempotency;
 pub mod notifications;
 pub mod problems;
+pub mod public_tracking;
 pub mod shipments;
 pub mod watching;
 

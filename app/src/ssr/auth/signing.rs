@@ -26,8 +26,10 @@ pub const MAX_TOKEN_LEN: usize = 512;
 pub enum Purpose {
     /// Turn off email notifications for one account.
     Unsubscribe,
-    /// Follow one shipment's public timeline for a while.
+    /// Open one shipment's public tracking page (the shareable link).
     Track,
+    /// Follow one shipment's public changes live, for a few minutes.
+    TrackStream,
 }
 
 impl Purpose {
@@ -35,6 +37,7 @@ impl Purpose {
         match self {
             Purpose::Unsubscribe => b"unsubscribe",
             Purpose::Track => b"track",
+            Purpose::TrackStream => b"track-stream",
         }
     }
 }
@@ -92,6 +95,21 @@ impl SigningKey {
             URL_SAFE_NO_PAD.encode(payload),
             URL_SAFE_NO_PAD.encode(tag)
         )
+    }
+
+    /// A token for `purpose` naming `id`, valid until `expires` (Unix
+    /// seconds): `"<id>.<expires>"` signed.
+    pub fn sign_until(&self, purpose: Purpose, id: i64, expires: i64) -> String {
+        self.sign(purpose, &format!("{id}.{expires}"))
+    }
+
+    /// The id and expiry of a token made by [`SigningKey::sign_until`] for
+    /// `purpose` that has not expired at `now` (Unix seconds).
+    pub fn verify_until(&self, purpose: Purpose, token: &str, now: i64) -> Option<(i64, i64)> {
+        let payload = self.verify(purpose, token)?;
+        let (id, expires) = payload.split_once('.')?;
+        let (id, expires) = (id.parse().ok()?, expires.parse::<i64>().ok()?);
+        (expires > now).then_some((id, expires))
     }
 
     /// The payload of a token this key signed for `purpose`; `None` for

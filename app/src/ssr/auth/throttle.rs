@@ -146,6 +146,17 @@ pub async fn watch_attempt(
     reserve(pool, &buckets, WATCH_WINDOW).await
 }
 
+/// Public tracking lookups (number + postcode, no account) one client may
+/// make per window: the same allowance as watching.
+pub async fn track_attempt(pool: &PgPool, client: Option<ClientAddr>) -> Result<Reservation, AppError> {
+    // A client whose address is unknown shares one allowance with the others.
+    let bucket = client_bucket("track", client, WATCH_ATTEMPTS_PER_CLIENT).unwrap_or_else(|| Bucket {
+        key: "track:client:unknown".to_owned(),
+        limit: WATCH_ATTEMPTS_PER_CLIENT,
+    });
+    reserve(pool, &[bucket], WATCH_WINDOW).await
+}
+
 /// Problem reports one user may file per hour (each notifies the depot).
 pub const PROBLEM_REPORTS_PER_HOUR: i64 = 20;
 

@@ -334,3 +334,53 @@ pub async fn create(
     tx.commit().await?;
     Ok(created)
 }
+
+/// A shipment as the public tracking page shows it: number, status, ETA and
+/// its newest status changes with place and time — nothing else.
+pub async fn public_view(
+    pool: &PgPool,
+    shipment_id: i64,
+) -> Result<
+    Option<(
+        TrackingNumber,
+        ShipmentStatus,
+        Option<NaiveDate>,
+        Vec<crate::domain::tracking::PublicEvent>,
+    )>,
+    AppError,
+> {
+    let Some(shipment) = sqlx::query!(
+        r#"SELECT tracking_number, status AS "status: ShipmentStatus", eta AS "eta: NaiveDate"
+           FROM shipments WHERE id = $1"#,
+        shipment_id
+    )
+    .fetch_optional(pool)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let timeline = sqlx::query!(
+        r#"SELECT status AS "status!: ShipmentStatus", location, occurred_at AS "occurred_at: DateTime<Utc>"
+           FROM shipment_events
+           WHERE shipment_id = $1 AND kind = 'status' AND status IS NOT NULL
+           ORDER BY occurred_at DESC, id DESC
+           LIMIT $2"#,
+        shipment_id,
+        crate::domain::tracking::PUBLIC_TIMELINE,
+    )
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|row| crate::domain::tracking::PublicEvent {
+        status: row.status,
+        location: row.location,
+        occurred_at: row.occurred_at,
+    })
+    .collect();
+    Ok(Some((
+        stored_tracking_number(&shipment.tracking_number)?,
+        shipment.status,
+        shipment.eta,
+        timeline,
+    )))
+}

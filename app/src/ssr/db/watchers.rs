@@ -115,3 +115,16 @@ pub async fn relation(pool: &PgPool, shipment_id: i64, viewer_id: Option<i64>) -
         destination_postal_code: row.destination_postal_code,
     })
 }
+
+/// The shipment a proof (tracking number and destination postcode) names,
+/// if it matches one: the public tracking page's lookup, by the same
+/// comparison as watching.
+pub async fn matching(pool: &PgPool, proof: &WatchProof) -> Result<Option<i64>, AppError> {
+    Ok(sqlx::query_scalar!(
+        "SELECT id FROM shipments WHERE tracking_number = $1 AND upper(replace(destination_postal_code, ' ', '')) = $2",
+        proof.tracking_number.as_str(),
+        proof.postal_code,
+    )
+    .fetch_optional(pool)
+    .await?)
+}

@@ -22,13 +22,19 @@ use crate::error::AppError;
 use crate::ssr::auth::credential::Credential;
 
 use super::frame::Frame;
+use super::public::PublicFeeds;
 use super::schedule::Schedule;
+use crate::domain::tracking::PublicUpdate;
 
 /// One committed event, encoded once per audience and shared by every
 /// recipient.
 #[derive(Debug)]
 pub struct StreamItem {
     pub position: i64,
+    pub shipment_id: i64,
+    /// A status change as the public tracking page shows it (status events
+    /// only).
+    pub public: Option<PublicUpdate>,
     pub owner_id: i64,
     pub watchers: Vec<i64>,
     /// The event as each [`Audience`] is shown it, in [`Audience::ALL`] order.
@@ -131,6 +137,8 @@ pub struct Hub {
     shutdown: watch::Sender<bool>,
     /// When each stream's credentials are next checked (see `access`).
     schedule: Schedule,
+    /// The public tracking page's streams.
+    pub public: PublicFeeds,
 }
 
 /// A stream's registration; unregisters on drop.
@@ -163,6 +171,7 @@ impl Hub {
             max_streams_per_user: AtomicUsize::new(usize::MAX),
             shutdown,
             schedule: Schedule::default(),
+            public: PublicFeeds::default(),
         })
     }
 
@@ -226,6 +235,9 @@ impl Hub {
 
     /// Sends a committed event to every stream allowed to see it, in order.
     pub fn dispatch(&self, item: Arc<StreamItem>, notified_at: Option<Instant>) {
+        if let Some(update) = &item.public {
+            self.public.dispatch(item.shipment_id, update);
+        }
         let mut lagged = Vec::new();
         if let Ok(subscribers) = self.subscribers.read() {
             for id in subscribers.recipients(&item) {
@@ -386,6 +398,8 @@ mod tests {
         let frame = Frame::encode(&event).expect("encodes");
         Arc::new(StreamItem {
             position,
+            shipment_id: 1,
+            public: None,
             owner_id,
             watchers,
             frames: [frame.clone(), frame.clone(), frame],

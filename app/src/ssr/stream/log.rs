@@ -14,6 +14,7 @@ use crate::ssr::db::shipments::SummaryRow;
 
 use super::frame::Frame;
 use super::hub::StreamItem;
+use crate::domain::tracking::{PublicEvent, PublicUpdate};
 
 /// How many events one read returns; callers loop until a short page.
 pub const PAGE: i64 = 500;
@@ -22,6 +23,7 @@ pub const PAGE: i64 = 500;
 struct LogRow {
     stream_position: i64,
     id: i64,
+    shipment_id: i64,
     kind: EventKind,
     status: Option<ShipmentStatus>,
     location: Option<String>,
@@ -77,9 +79,23 @@ impl LogRow {
             })
             .map_err(|e| anyhow::anyhow!("serialising a stream frame: {e}").into())
         };
+        let public = event
+            .status
+            .filter(|_| event.kind == EventKind::Status)
+            .map(|status| PublicUpdate {
+                status: shipment.status,
+                eta: shipment.eta,
+                event: PublicEvent {
+                    status,
+                    location: event.location.clone(),
+                    occurred_at: event.occurred_at,
+                },
+            });
         let [staff, owner, watcher] = Audience::ALL;
         Ok(StreamItem {
             position: self.stream_position,
+            shipment_id: self.shipment_id,
+            public,
             owner_id: self.owner_id,
             watchers: self.watchers,
             frames: [frame_for(staff)?, frame_for(owner)?, frame_for(watcher)?],
@@ -147,7 +163,7 @@ async fn read(
     }
     let rows = sqlx::query_as!(
         LogRow,
-        r#"SELECT e.stream_position AS "stream_position!", e.id, e.kind AS "kind: EventKind", e.status AS "status: ShipmentStatus",
+        r#"SELECT e.stream_position AS "stream_position!", e.id, e.shipment_id, e.kind AS "kind: EventKind", e.status AS "status: ShipmentStatus",
                   e.location, e.note, e.occurred_at AS "occurred_at: DateTime<Utc>",
                   COALESCE(u.email, 'system') AS "actor!", u.role AS "actor_role?: Role",
                   s.owner_id,

@@ -9,6 +9,7 @@
 //! each batch visible at once (see the "positions after commit" migration and
 //! `log::sequence`), so "everything after my cursor" is always complete.
 //! `frame` encodes each event once per audience, for every stream to share.
+//! `public` serves the public tracking page's shipment-scoped streams.
 
 pub mod access;
 pub mod feed;
@@ -16,6 +17,7 @@ pub mod frame;
 pub mod hub;
 pub mod listener;
 pub mod log;
+pub mod public;
 pub mod schedule;
 
 pub use feed::Feed;
