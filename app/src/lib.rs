@@ -24,6 +24,7 @@ use crate::components::header::Header;
 use crate::pages::{
     admin::AdminPage,
     dashboard::DashboardPage,
+    import_report::ImportReportPage,
     login::LoginPage,
     not_found::NotFoundPage,
     notifications::NotificationsPage,
@@ -94,6 +95,7 @@ pub fn App() -> impl IntoView {
                     // Rendered whole before sending, so a visitor without the
                     // role gets status 403 (see `pages::forbidden`).
                     <Route path=path!("/operator") view=OperatorPage ssr=SsrMode::Async />
+                    <Route path=path!("/operator/imports/:id") view=ImportReportPage ssr=SsrMode::Async />
                     <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
                     <Route path=path!("/notifications") view=NotificationsPage ssr=SsrMode::Async />
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />

@@ -31,7 +31,7 @@ use app::{shell, App};
 
 use crate::database::DatabaseArgs;
 use crate::routes::{
-    api_v1, assets, events, extract, forms, guards, health, metrics, notification_forms, outage,
+    api_v1, assets, events, extract, forms, guards, health, imports, metrics, notification_forms, outage,
     refused_forms, security_headers, track, unsubscribe,
 };
 
@@ -306,6 +306,7 @@ pub async fn build_app(pool: PgPool, config: AppConfig) -> anyhow::Result<Runnin
         .route("/settings", post(notification_forms::save_preferences))
         .route("/notifications/read", post(notification_forms::mark_read))
         .route("/track", post(track::look_up))
+        .route("/operator/imports", post(imports::upload))
         .route("/unsubscribe", get(unsubscribe::confirm).post(unsubscribe::apply))
         .route("/api/openapi.json", get(api_v1::openapi::document))
         .nest(

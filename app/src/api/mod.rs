@@ -5,6 +5,7 @@
 pub mod account;
 pub mod actions;
 pub mod admin;
+pub mod imports;
 pub mod notifications;
 pub mod shipments;
 pub mod tracking;

@@ -3,6 +3,7 @@
 pub mod csv;
 mod email;
 mod form_refusal;
+pub mod import;
 pub mod input;
 pub mod journey;
 mod listing;

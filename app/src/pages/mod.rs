@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod dashboard;
 pub mod forbidden;
+pub mod import_report;
 pub mod login;
 pub mod not_found;
 pub mod notifications;

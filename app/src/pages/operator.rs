@@ -49,6 +49,7 @@ pub fn OperatorPage() -> impl IntoView {
                                 <aside class="console-side">
                                     <ProblemQueue />
                                     <CreateShipmentForm />
+                                    <ImportForm />
                                 </aside>
                             </div>
                         }.into_any(),
@@ -212,6 +213,31 @@ fn ProblemItem(problem: Problem, resolve: ServerAction<ResolveProblem>) -> impl 
                 <button type="submit">"Resolve"</button>
             </ActionForm>
         </li>
+    }
+}
+
+/// Uploads a CSV of status updates (a plain multipart form: it works
+/// without JavaScript); the answer is the import's report page.
+#[component]
+fn ImportForm() -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    let error = query.with_untracked(|q| q.get("import_error")).map(|code| match code.as_str() {
+        "size" => "That file is larger than 2 MB; split it and import the parts.",
+        "empty" => "Choose a CSV file to import.",
+        _ => "That file is not a status CSV: its first row must name the columns tracking_number and status (and optionally location, note, occurred_at).",
+    });
+    view! {
+        <section class="import" aria-labelledby="import-heading">
+            <h2 id="import-heading">"Import status updates"</h2>
+            <p class="aside">"A CSV with a header row: tracking_number, status, and optionally location, note, occurred_at. "
+                "Importing the same file again changes nothing."</p>
+            {error.map(|text| view! { <p class="error" role="alert">{text}</p> })}
+            <form method="post" action="/operator/imports" enctype="multipart/form-data" class="stacked-form">
+                <label for="import-file">"CSV file"</label>
+                <input id="import-file" name="file" type="file" accept=".csv,text/csv" required />
+                <button type="submit" class="primary">"Import"</button>
+            </form>
+        </section>
     }
 }
 

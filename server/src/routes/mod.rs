@@ -9,6 +9,7 @@ pub mod extract;
 pub mod forms;
 pub mod guards;
 pub mod health;
+pub mod imports;
 pub mod metrics;
 pub mod notification_forms;
 pub mod outage;

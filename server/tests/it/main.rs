@@ -3,6 +3,7 @@
 //! `scripts/test` provides DATABASE_URL (the embedded cluster by default).
 
 mod helpers;
+mod imports;
 
 mod abuse;
 mod accounts;

@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod idempotency;
+pub mod imports;
 pub mod notifications;
 pub mod problems;
 pub mod public_tracking;

@@ -43,6 +43,8 @@ pub fn router() -> Router<AppState> {
             post(actions::report_problem),
         )
         .route("/status-updates", post(shipments::post_status_bulk))
+        .route("/status-imports", post(crate::routes::imports::create))
+        .route("/status-imports/{id}", get(crate::routes::imports::report))
         .route("/watches", post(actions::watch))
         .route("/watches/{tracking_number}", delete(actions::unwatch))
         .route("/problems", get(actions::open_problems))

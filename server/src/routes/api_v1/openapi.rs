@@ -25,6 +25,7 @@ use crate::routes::events;
         actions::watch, actions::unwatch, actions::set_instructions, actions::report_problem,
         actions::open_problems, actions::resolve_problem,
         admin::list_users, admin::change_role, admin::list_tokens, admin::issue_token, admin::revoke_token,
+        crate::routes::imports::create, crate::routes::imports::report,
         notifications::inbox, notifications::mark_read, notifications::preferences,
         notifications::set_preferences,
         events::long_poll,
