@@ -138,3 +138,89 @@ test("the list's download is a CSV of exactly the filtered shipments", async ({ 
   expect(rows.slice(1).map((r) => r[0])).toEqual(expected);
   expect(rows.slice(1).every((r) => r[1] === "in_transit")).toBe(true);
 });
+
+test("a CSV import of 200 rows with 3 bad rows reports exactly those 3", async ({ browser, playwright, baseURL }) => {
+  const ops = await apiAs(playwright, baseURL!, "ops@example.com");
+  const stamp = Date.now() % 1e7;
+  const numbers = Array.from({ length: 200 }, (_, i) => `SWCSV${stamp}${String(i).padStart(3, "0")}`);
+  for (let i = 0; i < numbers.length; i += 20) {
+    await Promise.all(
+      numbers.slice(i, i + 20).map(async (number) => {
+        const created = await ops.post("/api/v1/shipments", {
+          data: { tracking_number: number, owner_email: "bob@example.com", origin: "Leeds", destination: "York", destination_postal_code: "YO1 7HH", carrier: "DHL" },
+        });
+        expect(created.status()).toBe(201);
+      }),
+    );
+  }
+  const lines = ["tracking_number,status,location,note,occurred_at"];
+  numbers.forEach((number, i) => {
+    if (i === 7) lines.push("SWNOSUCHPARCEL1,picked_up,Leeds depot,,");
+    else if (i === 99) lines.push(`${number},delivered,Leeds depot,,`);
+    else if (i === 150) lines.push(`${number},teleported,Leeds depot,,`);
+    else lines.push(`${number},picked_up,"Leeds depot, bay 4",,`);
+  });
+
+  const page = await (await browser.newContext()).newPage();
+  await page.goto("/login");
+  await page.getByLabel("Email").fill("ops@example.com");
+  await page.getByLabel("Password").fill(DEMO_PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.goto("/operator");
+  const form = page.getByRole("region", { name: "Import status updates" });
+  await form.getByLabel("CSV file").setInputFiles({ name: "tuesday.csv", mimeType: "text/csv", buffer: Buffer.from(lines.join("\r\n")) });
+  await form.getByRole("button", { name: "Import" }).click();
+  await expect(page).toHaveURL(/\/operator\/imports\/\d+$/);
+  await expect(page.getByRole("status").filter({ hasText: "applied" })).toContainText("197 applied, 3 refused");
+  const refused = page.getByRole("table", { name: /Rows that changed nothing/ }).locator("tbody tr");
+  await expect(refused).toHaveCount(3);
+  expect(await refused.locator("td:first-child").allTextContents()).toEqual(["9", "101", "152"]);
+
+  const downloading = page.waitForEvent("download");
+  await page.getByRole("link", { name: "Download the report (CSV)" }).click();
+  const report = parseCsv(await readFile((await (await downloading).path())!, "utf8"));
+  expect(report.length).toBe(201);
+  expect(report.filter((r) => r[3] === "refused").map((r) => r[0])).toEqual(["9", "101", "152"]);
+});
+
+test("with browser notifications on, a change arriving while the tab is hidden shows a system notification", async ({ browser, playwright, baseURL }) => {
+  const context = await browser.newContext({ permissions: ["notifications"] });
+  // The system's notifications cannot be seen from here: record what the
+  // page hands to the Notification API (still creating the real one), and
+  // let the test say when the tab is in the background.
+  await context.addInitScript(() => {
+    const w = window as unknown as { shown: string[]; hidden: boolean; Notification: typeof Notification };
+    w.shown = [];
+    w.hidden = false;
+    const Real = w.Notification;
+    class Recorded extends Real {
+      constructor(title: string, options?: NotificationOptions) {
+        super(title, options);
+        w.shown.push(`${title} | ${options?.body ?? ""}`);
+      }
+    }
+    w.Notification = Recorded as typeof Notification;
+    Object.defineProperty(Document.prototype, "visibilityState", { get: () => (w.hidden ? "hidden" : "visible") });
+  });
+  const page = await context.newPage();
+  await signIn(page, "alice@example.com");
+  await page.goto("/settings");
+  const choice = page.getByLabel("Show a system notification when something changes while Shipwatch is in the background");
+  await expect(choice).toBeEnabled();
+  await choice.check();
+  await expect(page.getByRole("status").filter({ hasText: "will show a system notification" })).toBeVisible();
+  await expect(page.getByRole("status").filter({ hasText: "Live" })).toBeVisible();
+
+  const ops = await apiAs(playwright, baseURL!, "ops@example.com");
+  const number = await newShipment(ops, "alice@example.com", "SWSYS");
+  await post(ops, number, "picked_up");
+  await post(ops, number, "in_transit");
+  await page.evaluate(() => ((window as unknown as { hidden: boolean }).hidden = true));
+  await post(ops, number, "out_for_delivery", "Vienna depot");
+  await expect
+    .poll(() => page.evaluate(() => (window as unknown as { shown: string[] }).shown))
+    .toContain(`${number}: Out for delivery | Vienna depot`);
+  // Not for changes that notify nobody (in transit is not in alice's choice).
+  const shown = await page.evaluate(() => (window as unknown as { shown: string[] }).shown);
+  expect(shown.filter((s) => s.includes("In transit"))).toEqual([]);
+});

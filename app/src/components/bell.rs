@@ -9,6 +9,7 @@ use std::time::Duration;
 use leptos::prelude::*;
 
 use crate::api::notifications::unread_notifications;
+use crate::components::browser_notifications::notify_if_hidden;
 use crate::domain::UNREAD_CAP;
 use crate::live::LiveFeed;
 
@@ -25,8 +26,19 @@ pub fn Bell(
     feed.connect();
     let seen = StoredValue::new(None::<usize>);
     let pending = StoredValue::new(false);
+    // The newest change that arrived, for a system notification.
+    let latest = StoredValue::new(None::<(String, String, String)>);
     Effect::new(move |_| {
-        let now_seen = feed.drain(seen.get_value().unwrap_or(usize::MAX), |_| ());
+        let now_seen = feed.drain(seen.get_value().unwrap_or(usize::MAX), |frame| {
+            let what = frame.event.status.map_or("Updated", |s| s.label());
+            let place = frame.event.location.clone().unwrap_or_default();
+            let number = frame.event.tracking_number.to_string();
+            latest.set_value(Some((
+                format!("{number}: {what}"),
+                place,
+                format!("{number}-{}", frame.event.id),
+            )));
+        });
         // The first run only notes where the feed is: the rendered count
         // already includes everything before it.
         let changed = seen.get_value().is_some_and(|before| now_seen > before);
@@ -37,6 +49,13 @@ pub fn Bell(
                 move || {
                     leptos::task::spawn_local(async move {
                         if let Ok(Some(unread)) = unread_notifications().await {
+                            // A new notification (by this person's own
+                            // preferences): tell the system too, if asked.
+                            if unread > count.get_untracked() {
+                                if let Some((title, body, tag)) = latest.get_value() {
+                                    notify_if_hidden(&title, &body, &tag);
+                                }
+                            }
                             count.set(unread);
                         }
                         pending.set_value(false);

@@ -1,6 +1,7 @@
 //! Reusable pieces of the UI.
 
 pub mod bell;
+pub mod browser_notifications;
 pub mod filters;
 pub mod form_feedback;
 pub mod header;

@@ -9,6 +9,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::notifications::notification_settings;
+use crate::components::browser_notifications::BrowserNotificationsChoice;
 use crate::domain::ShipmentStatus;
 
 #[component]
@@ -61,6 +62,7 @@ pub fn SettingsPage() -> impl IntoView {
                                 </fieldset>
                                 <button type="submit" class="primary">"Save"</button>
                             </form>
+                            <BrowserNotificationsChoice />
                         }.into_any(),
                         Err(error) => view! {
                             <p class="error" role="alert">{format!("Could not load your settings: {error}")}</p>
