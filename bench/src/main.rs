@@ -19,6 +19,7 @@
 //! The last line is `RESULT key=value …`, which `scripts/bench` turns into the
 //! table in BENCHMARKS.md.
 
+mod export;
 mod faults;
 mod floor;
 mod instances;
@@ -97,6 +98,17 @@ struct Args {
     /// resuming streams; no client may see a 5xx or a refused connection.
     #[arg(long, num_args = 0..=1, default_missing_value = "1")]
     rolling: Option<usize>,
+    /// Instead of writing: download every shipment as CSV (an operator's
+    /// export of `--shipments` rows), timing it and sampling server memory.
+    #[arg(long)]
+    export: bool,
+    /// Who is notified of the writes: `default` (the schema's defaults: the
+    /// writes, scans to in transit, notify nobody but are still checked),
+    /// `every-change` (every customer asks for every status: each write
+    /// makes a notification with an email queued), or `off` (the
+    /// notification trigger disabled: the write path without it).
+    #[arg(long, default_value = "default", value_parser = ["default", "every-change", "off"])]
+    notifications: String,
     /// With --rolling: the longest a cut stream may stay closed, in seconds.
     #[arg(long, default_value_t = 5)]
     live_again_within: u64,
@@ -158,9 +170,33 @@ async fn main() -> anyhow::Result<()> {
         setup.elapsed()
     );
 
+    match args.notifications.as_str() {
+        "off" => {
+            sqlx::query("ALTER TABLE shipment_events DISABLE TRIGGER shipment_events_notify_people")
+                .execute(&pool)
+                .await?;
+        }
+        "every-change" => {
+            sqlx::query("UPDATE notification_preferences SET statuses = enum_range(NULL::shipment_status)")
+                .execute(&pool)
+                .await?;
+        }
+        _ => {}
+    }
+    println!("notifications: {}", args.notifications);
+
     let mut servers = Vec::new();
     for _ in 0..args.instances {
         servers.push(Instance::start(&args.server_bin, &url).await?);
+    }
+    if args.export {
+        let client = reqwest::Client::new();
+        let result = export::measure(&client, &servers[0], &seeded.writer_token).await;
+        for server in servers {
+            server.stop();
+        }
+        println!("RESULT {}", result?);
+        return Ok(());
     }
     let mut result = run(&args, &pool, &url, &seeded, &servers).await;
     if let (Ok(report), true) = (&mut result, args.list_pages > 0) {

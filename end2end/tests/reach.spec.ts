@@ -1,3 +1,6 @@
+// Runs after product.spec.ts (file order): its CSV import makes 200 shipments
+// the newest, which would push the shipments that spec selects off the
+// console's first page.
 import { readFile } from "node:fs/promises";
 import { type APIRequestContext, type Page } from "@playwright/test";
 import { DEMO_PASSWORD, expect, signIn, test } from "./helpers";
