@@ -97,6 +97,15 @@ pub async fn stream(
         }
     };
 
+    Ok(sse_response(events))
+}
+
+/// A Server-Sent Events response around `events`: not cached, and not
+/// buffered by nginx-style proxies.
+pub fn sse_response<S>(events: S) -> Response
+where
+    S: futures::Stream<Item = Result<Bytes, Infallible>> + Send + 'static,
+{
     let mut response = Body::from_stream(events).into_response();
     let headers = response.headers_mut();
     headers.insert(
@@ -104,9 +113,8 @@ pub async fn stream(
         HeaderValue::from_static("text/event-stream"),
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    // Tell nginx-style proxies not to buffer the stream.
     headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
-    Ok(response)
+    response
 }
 
 fn listener_event(up: bool) -> Bytes {

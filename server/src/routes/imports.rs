@@ -5,7 +5,7 @@
 //! `app::ssr::actions::imports`.
 
 use axum::body::Bytes;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
@@ -17,6 +17,8 @@ use app::domain::Viewer;
 use app::error::{AppError, ProblemDetails};
 use app::ssr::actions::imports;
 use app::ssr::web::AppState;
+
+use super::extract::{ApiPath, ApiQuery};
 
 /// Imports a CSV of status updates (header row: `tracking_number,status`
 /// and optionally `location,note,occurred_at`). Each row is applied or
@@ -54,8 +56,8 @@ pub struct ReportParams {
 pub async fn report(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<i64>,
-    Query(params): Query<ReportParams>,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(params): ApiQuery<ReportParams>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let report = imports::report(&state.pool, &viewer, id).await?;

@@ -6,9 +6,8 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
-use axum::body::{Body, Bytes};
-use axum::extract::{Query, State};
-use axum::http::{header, HeaderValue};
+use axum::body::Bytes;
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
@@ -17,7 +16,7 @@ use app::error::AppError;
 use app::ssr::actions::public_tracking;
 use app::ssr::web::AppState;
 
-use super::extract::ClientIp;
+use super::extract::{ApiQuery, ClientIp};
 use super::guards::urlencode;
 
 /// The most form fields read.
@@ -73,7 +72,7 @@ pub struct StreamParams {
 /// ends and the page fetches a new token.
 pub async fn events(
     State(state): State<AppState>,
-    Query(params): Query<StreamParams>,
+    ApiQuery(params): ApiQuery<StreamParams>,
 ) -> Result<Response, AppError> {
     let (shipment_id, expires) = public_tracking::stream_scope(&state.signing_key, &params.token)?;
     let mut subscription = state.hub.public.subscribe(shipment_id)?;
@@ -97,13 +96,5 @@ pub async fn events(
             }
         }
     };
-    let mut response = Body::from_stream(events).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/event-stream"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
-    Ok(response)
+    Ok(super::events::sse_response(events))
 }

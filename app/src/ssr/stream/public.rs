@@ -48,6 +48,11 @@ impl PublicFeeds {
     /// shipment or the server has as many public streams as allowed.
     pub fn subscribe(&self, shipment_id: i64) -> Result<PublicSubscription, AppError> {
         let mut channels = self.channels.lock().map_err(|_| AppError::Internal)?;
+        // Shipments nobody follows any more are forgotten here too (not only
+        // at their next change), once they outnumber the open streams.
+        if channels.len() > 1024 && channels.len() > 2 * self.open.load(Ordering::Acquire) {
+            channels.retain(|_, sender| sender.receiver_count() > 0);
+        }
         let sender = channels
             .entry(shipment_id)
             .or_insert_with(|| broadcast::channel(BUFFER).0);
@@ -79,13 +84,6 @@ impl PublicFeeds {
                 let _ = sender.send(Bytes::from(format!("event: update\ndata: {json}\n\n")));
             }
             Err(error) => tracing::error!(%error, "encoding a public update"),
-        }
-    }
-
-    /// Forgets shipments nobody follows any more.
-    pub fn prune(&self) {
-        if let Ok(mut channels) = self.channels.lock() {
-            channels.retain(|_, sender| sender.receiver_count() > 0);
         }
     }
 }
