@@ -72,34 +72,42 @@ CREATE INDEX notifications_outbox_idx ON notifications (created_at) WHERE email_
 -- staff who asked for every problem: never by reading every preference row.
 -- Nobody is notified of what they did themselves, nor of history recorded
 -- after the fact (the demo's back-dated seed): that is not news.
+--
+-- Written as a few one-table statements rather than one query over a UNION:
+-- this runs in every write's transaction, and the single query cost 0.3 ms a
+-- write to plan and run (half the status change's statement, measured with
+-- EXPLAIN ANALYZE); these are planned once per connection and probe one index
+-- each.
 CREATE FUNCTION shipment_events_notify_people() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+    owner bigint;
 BEGIN
     IF NEW.recorded_at < now() - interval '1 hour' THEN
         RETURN NULL;
     END IF;
-    INSERT INTO notifications (user_id, event_id, in_app, email_state)
-    SELECT p.user_id, NEW.id, p.in_app, CASE WHEN p.email THEN 'pending'::notification_email_state END
-    FROM (
-        SELECT s.owner_id, 'owned' FROM shipments s
-        WHERE NEW.kind = 'status' AND s.id = NEW.shipment_id
-        UNION
-        SELECT w.user_id, 'watched' FROM shipment_watchers w
-        WHERE NEW.kind = 'status' AND w.shipment_id = NEW.shipment_id
-        UNION
-        SELECT p.user_id, 'problem' FROM notification_preferences p JOIN users u ON u.id = p.user_id
-        WHERE NEW.kind = 'problem_reported' AND p.problems AND u.role <> 'customer'
-    ) AS audience (user_id, relation)
-    JOIN notification_preferences p ON p.user_id = audience.user_id
-    WHERE (p.in_app OR p.email)
-      AND audience.user_id IS DISTINCT FROM NEW.actor_id
-      AND CASE audience.relation
-              WHEN 'owned' THEN p.owned AND NEW.status = ANY (p.statuses)
-              WHEN 'watched' THEN p.watched AND NEW.status = ANY (p.statuses)
-              ELSE true
-          END
-    -- An owner who also watches (or staff who also own) hear once.
-    ON CONFLICT ON CONSTRAINT notifications_once DO NOTHING;
+    IF NEW.kind = 'status' THEN
+        SELECT s.owner_id INTO owner FROM shipments s WHERE s.id = NEW.shipment_id;
+        INSERT INTO notifications (user_id, event_id, in_app, email_state)
+        SELECT p.user_id, NEW.id, p.in_app, CASE WHEN p.email THEN 'pending'::notification_email_state END
+        FROM notification_preferences p
+        WHERE p.user_id = owner AND owner IS DISTINCT FROM NEW.actor_id
+          AND p.owned AND NEW.status = ANY (p.statuses) AND (p.in_app OR p.email);
+        -- An owner who also watches hears once (the unique pair).
+        INSERT INTO notifications (user_id, event_id, in_app, email_state)
+        SELECT p.user_id, NEW.id, p.in_app, CASE WHEN p.email THEN 'pending'::notification_email_state END
+        FROM shipment_watchers w JOIN notification_preferences p ON p.user_id = w.user_id
+        WHERE w.shipment_id = NEW.shipment_id AND w.user_id IS DISTINCT FROM NEW.actor_id
+          AND p.watched AND NEW.status = ANY (p.statuses) AND (p.in_app OR p.email)
+        ON CONFLICT ON CONSTRAINT notifications_once DO NOTHING;
+    ELSIF NEW.kind = 'problem_reported' THEN
+        INSERT INTO notifications (user_id, event_id, in_app, email_state)
+        SELECT p.user_id, NEW.id, p.in_app, CASE WHEN p.email THEN 'pending'::notification_email_state END
+        FROM notification_preferences p JOIN users u ON u.id = p.user_id
+        WHERE p.problems AND u.role <> 'customer' AND p.user_id IS DISTINCT FROM NEW.actor_id
+          AND (p.in_app OR p.email)
+        ON CONFLICT ON CONSTRAINT notifications_once DO NOTHING;
+    END IF;
     RETURN NULL;
 END;
 $$;
