@@ -44,6 +44,11 @@ pub async fn shipments(pool: &PgPool, viewer: Viewer, query: ShipmentQuery) -> R
         item.map_err(|error| std::io::Error::other(error.to_string()))
     }));
     let filename = format!("shipments-{}.csv", chrono::Utc::now().format("%Y%m%d-%H%M"));
+    Ok(download(body, &filename))
+}
+
+/// A CSV response the browser saves as `filename`.
+pub fn download(body: impl IntoResponse, filename: &str) -> Response {
     let mut response = body.into_response();
     let headers = response.headers_mut();
     headers.insert(
@@ -53,5 +58,5 @@ pub async fn shipments(pool: &PgPool, viewer: Viewer, query: ShipmentQuery) -> R
     if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
-    Ok(response)
+    response
 }

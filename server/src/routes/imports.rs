@@ -6,7 +6,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Multipart, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use serde::Deserialize;
@@ -81,16 +81,7 @@ pub async fn report(
             row.reason.as_deref().unwrap_or(""),
         ]));
     }
-    let mut response = body.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"import-{id}-report.csv\"")) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    Ok(response)
+    Ok(super::csv::download(body, &format!("import-{id}-report.csv")))
 }
 
 /// `POST /operator/imports`: the console's form (field `file`). Answers 303
