@@ -10,7 +10,7 @@ use leptos::prelude::*;
 
 use crate::api::notifications::unread_notifications;
 use crate::components::browser_notifications::notify_if_hidden;
-use crate::domain::UNREAD_CAP;
+use crate::domain::{ShipmentStatus, UNREAD_CAP};
 use crate::live::LiveFeed;
 
 /// How long a burst of changes may take before the count is fetched again.
@@ -26,17 +26,17 @@ pub fn Bell(
     feed.connect();
     let seen = StoredValue::new(None::<usize>);
     let pending = StoredValue::new(false);
-    // The newest change that arrived, for a system notification.
-    let latest = StoredValue::new(None::<(String, String, String)>);
+    // The newest change that arrived (number, status, place, event id), for
+    // a system notification; worded only if one is shown.
+    let latest = StoredValue::new(None::<(String, Option<ShipmentStatus>, Option<String>, i64)>);
     Effect::new(move |_| {
         let now_seen = feed.drain(seen.get_value().unwrap_or(usize::MAX), |frame| {
-            let what = frame.event.status.map_or("Updated", |s| s.label());
-            let place = frame.event.location.clone().unwrap_or_default();
-            let number = frame.event.tracking_number.to_string();
+            let event = &frame.event;
             latest.set_value(Some((
-                format!("{number}: {what}"),
-                place,
-                format!("{number}-{}", frame.event.id),
+                event.tracking_number.to_string(),
+                event.status,
+                event.location.clone(),
+                event.id,
             )));
         });
         // The first run only notes where the feed is: the rendered count
@@ -52,8 +52,13 @@ pub fn Bell(
                             // A new notification (by this person's own
                             // preferences): tell the system too, if asked.
                             if unread > count.get_untracked() {
-                                if let Some((title, body, tag)) = latest.get_value() {
-                                    notify_if_hidden(&title, &body, &tag);
+                                if let Some((number, status, place, id)) = latest.get_value() {
+                                    let what = status.map_or("Updated", ShipmentStatus::label);
+                                    notify_if_hidden(
+                                        &format!("{number}: {what}"),
+                                        place.as_deref().unwrap_or(""),
+                                        &format!("{number}-{id}"),
+                                    );
                                 }
                             }
                             count.set(unread);

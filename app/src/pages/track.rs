@@ -76,15 +76,32 @@ pub fn TrackPage() -> impl IntoView {
     }
 }
 
+/// What the public page shows, as signals its live stream updates.
+#[derive(Clone, Copy)]
+struct Shown {
+    status: RwSignal<crate::domain::ShipmentStatus>,
+    eta: RwSignal<Option<chrono::NaiveDate>>,
+    timeline: RwSignal<Vec<PublicEvent>>,
+    live: RwSignal<bool>,
+}
+
 #[component]
 fn PublicView(tracking: PublicTracking, link: String) -> impl IntoView {
     let number = tracking.tracking_number.to_string();
-    let status = RwSignal::new(tracking.status);
-    let eta = RwSignal::new(tracking.eta);
-    let timeline = RwSignal::new(tracking.timeline);
-    let live = RwSignal::new(false);
+    let shown = Shown {
+        status: RwSignal::new(tracking.status),
+        eta: RwSignal::new(tracking.eta),
+        timeline: RwSignal::new(tracking.timeline),
+        live: RwSignal::new(false),
+    };
+    let Shown {
+        status,
+        eta,
+        timeline,
+        live,
+    } = shown;
     #[cfg(feature = "hydrate")]
-    browser::follow(link.clone(), tracking.stream_token, status, eta, timeline, live);
+    browser::follow(link.clone(), tracking.stream_token, shown);
     #[cfg(not(feature = "hydrate"))]
     let _ = (&link, tracking.stream_token);
     view! {
@@ -129,29 +146,21 @@ mod browser {
     use wasm_bindgen::closure::Closure;
     use wasm_bindgen::JsCast as _;
 
+    use super::Shown;
     use crate::api::tracking::tracking_page;
-    use crate::domain::tracking::{PublicEvent, PublicUpdate};
-    use crate::domain::ShipmentStatus;
+    use crate::domain::tracking::PublicUpdate;
 
-    pub fn follow(
-        link: String,
-        token: String,
-        status: RwSignal<ShipmentStatus>,
-        eta: RwSignal<Option<chrono::NaiveDate>>,
-        timeline: RwSignal<Vec<PublicEvent>>,
-        live: RwSignal<bool>,
-    ) {
-        Effect::new(move |_| connect(link.clone(), token.clone(), status, eta, timeline, live));
+    pub fn follow(link: String, token: String, shown: Shown) {
+        Effect::new(move |_| connect(link.clone(), token.clone(), shown));
     }
 
-    fn connect(
-        link: String,
-        token: String,
-        status: RwSignal<ShipmentStatus>,
-        eta: RwSignal<Option<chrono::NaiveDate>>,
-        timeline: RwSignal<Vec<PublicEvent>>,
-        live: RwSignal<bool>,
-    ) {
+    fn connect(link: String, token: String, shown: Shown) {
+        let Shown {
+            status,
+            eta,
+            timeline,
+            live,
+        } = shown;
         let url = format!("/api/track/events?token={}", js_sys::encode_uri_component(&token));
         let Ok(source) = web_sys::EventSource::new(&url) else {
             return;
@@ -191,7 +200,7 @@ mod browser {
                             status.set(fresh.status);
                             eta.set(fresh.eta);
                             timeline.set(fresh.timeline);
-                            connect(link, fresh.stream_token, status, eta, timeline, live);
+                            connect(link, fresh.stream_token, shown);
                         }
                     });
                 },

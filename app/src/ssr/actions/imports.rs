@@ -17,11 +17,8 @@ use crate::error::AppError;
 use crate::ssr::auth::policy;
 use crate::ssr::db::status::{record_status_change_in, Rule};
 
-fn invalid(message: impl Into<String>) -> AppError {
-    AppError::Validation {
-        field: "file".into(),
-        message: message.into(),
-    }
+fn invalid(message: impl ToString) -> AppError {
+    AppError::validation("file", message)
 }
 
 /// Where each column is in the file, from its header row.

@@ -23,10 +23,10 @@ pub async fn set_preferences(
 ) -> Result<(), AppError> {
     let user = policy::require_person(viewer)?;
     if wanted.problems && !user.role.is_staff() {
-        return Err(AppError::Validation {
-            field: "problems".into(),
-            message: "only depot staff can hear of every problem reported".into(),
-        });
+        return Err(AppError::validation(
+            "problems",
+            "only depot staff can hear of every problem reported",
+        ));
     }
     preferences::set(pool, user.id, wanted).await
 }
@@ -45,10 +45,10 @@ pub async fn unread(pool: &PgPool, viewer: &Viewer) -> Result<i64, AppError> {
 pub async fn mark_read(pool: &PgPool, viewer: &Viewer, ids: Option<&[i64]>) -> Result<(), AppError> {
     let user = policy::require_person(viewer)?;
     if ids.is_some_and(|ids| ids.len() > inbox::MAX_MARKED) {
-        return Err(AppError::Validation {
-            field: "ids".into(),
-            message: format!("mark at most {} notifications at once", inbox::MAX_MARKED),
-        });
+        return Err(AppError::validation(
+            "ids",
+            format!("mark at most {} notifications at once", inbox::MAX_MARKED),
+        ));
     }
     inbox::mark_read(pool, user.id, ids).await
 }
@@ -60,10 +60,11 @@ pub async fn unsubscribe(pool: &PgPool, key: &SigningKey, token: &str) -> Result
     let user_id = key
         .verify(Purpose::Unsubscribe, token.trim())
         .and_then(|payload| payload.parse::<i64>().ok())
-        .ok_or_else(|| AppError::Validation {
-            field: "token".into(),
-            message: "this unsubscribe link is not valid; sign in and turn emails off in your notification settings"
-                .into(),
+        .ok_or_else(|| {
+            AppError::validation(
+                "token",
+                "this unsubscribe link is not valid; sign in and turn emails off in your notification settings",
+            )
         })?;
     preferences::stop_email(pool, user_id).await
 }
