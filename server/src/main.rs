@@ -2,10 +2,11 @@
 #![recursion_limit = "256"]
 use clap::Parser as _;
 
-/// jemalloc rather than the system allocator: an idle live stream costs
+/// jemalloc rather than the system allocator: an idle live stream cost
 /// 12.1 KiB of resident memory at 10,000 streams with it, 16.2 KiB with
 /// glibc's malloc and 23.7 KiB with mimalloc, at equal or better latency
-/// (BENCHMARKS.md, "Memory per stream").
+/// (BENCHMARKS.md, "Memory per stream"). Its background thread returns freed
+/// memory to the system (`.cargo/config.toml` says how soon).
 #[global_allocator]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 

@@ -133,7 +133,7 @@ impl Feed {
         if let Some(item) = self.take_replayed() {
             return Some(item);
         }
-        while let Ok(item) = self.subscription.receiver.try_recv() {
+        while let Some(item) = self.subscription.receiver.try_recv() {
             if let Some(item) = self.accept(item) {
                 return Some(item);
             }

@@ -15,13 +15,14 @@ use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 
 use crate::domain::{may_see, Audience, CurrentUser, Role};
 use crate::error::AppError;
 use crate::ssr::auth::credential::Credential;
 
 use super::frame::Frame;
+use super::mailbox::{mailbox, Receiver, Sender, TrySendError};
 use super::public::PublicFeeds;
 use super::schedule::Schedule;
 use crate::domain::tracking::PublicUpdate;
@@ -58,7 +59,7 @@ struct Subscriber {
     user_id: i64,
     role: Role,
     credential: Credential,
-    sender: mpsc::Sender<Arc<StreamItem>>,
+    sender: Sender<Arc<StreamItem>>,
 }
 
 /// Why streams are being closed (for the log line).
@@ -145,7 +146,7 @@ pub struct Hub {
 pub struct Subscription {
     id: u64,
     hub: Arc<Hub>,
-    pub receiver: mpsc::Receiver<Arc<StreamItem>>,
+    pub receiver: Receiver<Arc<StreamItem>>,
     pub shutdown: watch::Receiver<bool>,
 }
 
@@ -196,7 +197,7 @@ impl Hub {
         credential: Credential,
     ) -> Result<Subscription, AppError> {
         let limit = self.max_streams_per_user.load(Ordering::Relaxed);
-        let (sender, receiver) = mpsc::channel(self.buffer);
+        let (sender, receiver) = mailbox(self.buffer);
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let mut subscribers = self.subscribers.write().map_err(|_| AppError::Internal)?;
         // Checked under the lock `shut_down` takes after raising the flag: a
@@ -249,8 +250,8 @@ impl Hub {
                 }
                 match subscriber.sender.try_send(Arc::clone(&item)) {
                     Ok(()) => metrics::counter!("shipwatch_events_sent_total").increment(1),
-                    Err(mpsc::error::TrySendError::Full(_)) => lagged.push(id),
-                    Err(mpsc::error::TrySendError::Closed(_)) => {}
+                    Err(TrySendError::Full) => lagged.push(id),
+                    Err(TrySendError::Closed) => {}
                 }
             }
         }

@@ -9,7 +9,8 @@
 //! each batch visible at once (see the "positions after commit" migration and
 //! `log::sequence`), so "everything after my cursor" is always complete.
 //! `frame` encodes each event once per audience, for every stream to share.
-//! `public` serves the public tracking page's shipment-scoped streams.
+//! `public` serves the public tracking page's shipment-scoped streams;
+//! `mailbox` is the queue between the hub and one stream.
 
 pub mod access;
 pub mod feed;
@@ -17,6 +18,7 @@ pub mod frame;
 pub mod hub;
 pub mod listener;
 pub mod log;
+pub mod mailbox;
 pub mod public;
 pub mod schedule;
 
