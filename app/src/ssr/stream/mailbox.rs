@@ -143,8 +143,8 @@ mod tests {
     #[tokio::test]
     async fn items_arrive_in_order_and_the_end_follows_the_last() {
         let (sender, mut receiver) = mailbox(4);
-        sender.try_send(1).unwrap();
-        sender.try_send(2).unwrap();
+        assert_eq!(sender.try_send(1), Ok(()));
+        assert_eq!(sender.try_send(2), Ok(()));
         drop(sender);
         assert_eq!(receiver.recv().await, Some(1));
         assert_eq!(receiver.recv().await, Some(2));
@@ -156,19 +156,19 @@ mod tests {
         let (sender, mut receiver) = mailbox(4);
         let waiting = tokio::spawn(async move { receiver.recv().await });
         tokio::task::yield_now().await;
-        sender.try_send(7).unwrap();
+        assert_eq!(sender.try_send(7), Ok(()));
         let received = tokio::time::timeout(Duration::from_secs(5), waiting).await;
-        assert_eq!(received.unwrap().unwrap(), Some(7));
+        assert_eq!(received.expect("woken").expect("the task ran"), Some(7));
     }
 
     #[tokio::test]
     async fn a_full_queue_refuses_and_a_dropped_receiver_closes() {
         let (sender, mut receiver) = mailbox(2);
-        sender.try_send(1).unwrap();
-        sender.try_send(2).unwrap();
+        assert_eq!(sender.try_send(1), Ok(()));
+        assert_eq!(sender.try_send(2), Ok(()));
         assert_eq!(sender.try_send(3), Err(TrySendError::Full));
         assert_eq!(receiver.try_recv(), Some(1));
-        sender.try_send(3).unwrap();
+        assert_eq!(sender.try_send(3), Ok(()));
         drop(receiver);
         assert_eq!(sender.try_send(4), Err(TrySendError::Closed));
     }
@@ -186,7 +186,7 @@ mod tests {
                 _ = &mut wait => panic!("nothing was sent yet"),
                 () = std::future::ready(()) => {}
             }
-            sender.try_send(5).unwrap();
+            assert_eq!(sender.try_send(5), Ok(()));
         }
         assert_eq!(receiver.recv().await, Some(5));
     }
