@@ -94,12 +94,6 @@ fn PublicView(tracking: PublicTracking, link: String) -> impl IntoView {
         timeline: RwSignal::new(tracking.timeline),
         live: RwSignal::new(false),
     };
-    let Shown {
-        status,
-        eta,
-        timeline,
-        live,
-    } = shown;
     #[cfg(feature = "hydrate")]
     browser::follow(link.clone(), tracking.stream_token, shown);
     #[cfg(not(feature = "hydrate"))]
@@ -108,15 +102,15 @@ fn PublicView(tracking: PublicTracking, link: String) -> impl IntoView {
         <h1>
             <span class="tracking-number">{number.clone()}</span>
             " "
-            {move || view! { <StatusBadge status=status.get() /> }}
-            <span class="public-live" role="status">{move || if live.get() { "Live" } else { "" }}</span>
+            {move || view! { <StatusBadge status=shown.status.get() /> }}
+            <span class="public-live" role="status">{move || if shown.live.get() { "Live" } else { "" }}</span>
         </h1>
         <p class="eta"><span class="label">"Expected: "</span>
-            <strong>{move || eta.get().map(|d| format_day(d, true)).unwrap_or_else(|| "not known yet".into())}</strong>
+            <strong>{move || shown.eta.get().map(|d| format_day(d, true)).unwrap_or_else(|| "not known yet".into())}</strong>
         </p>
         <h2>"Timeline"</h2>
         <ol class="timeline">
-            <For each=move || timeline.get() key=|e| (e.occurred_at, e.status.as_str()) let:event>
+            <For each=move || shown.timeline.get() key=|e| (e.occurred_at, e.status.as_str()) let:event>
                 <PublicEntry event />
             </For>
         </ol>
