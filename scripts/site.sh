@@ -7,77 +7,112 @@
 #
 #   target/<profile>/server          the server (cargo build -p server)
 #   <site root>/pkg/shipwatch.<hash>.{js,wasm,css}
-#                                    the bundle: wasm-bindgen's output, the
-#                                    stylesheet, precompressed (.br, .gz);
-#                                    in release also wasm-opt'ed
+#                                    the bundles (one per page kind in
+#                                    release, see bundle_names): wasm-bindgen's
+#                                    output, the stylesheet, precompressed
+#                                    (.br, .gz); in release also wasm-opt'ed
 #   <site root>/*                    the files of public/ (the stream worker,
 #                                    the icon)
-#   target/<profile>/hash.txt        the hashes, read by Leptos beside the
-#                                    server binary to name the bundle in pages
+#   target/<profile>/hash.<bundle>.txt  the hashes, read by Leptos beside the
+#                                    server binary to name a page's bundle
+#                                    (hash.txt: the shell's)
 #
 # The names carry a hash of the content so the server can let browsers keep
 # them for a year (server/src/routes/assets.rs).
 
-# Compiles the browser bundle and installs it in $2 (a site root), writing the
-# hash file $3. $1: debug or release.
+# The browser bundles (app/src/bundles.rs): in release one per
+# `bundle-<name>` feature of app/, each with only its pages' islands; in
+# debug one with every island, named for every bundle.
+bundle_names() {
+  sed -n 's/^bundle-\([a-z]*\) = .*/\1/p' app/Cargo.toml
+}
+
+# Compiles the browser bundles and installs them in $2 (a site root), writing
+# the hash files $3 (the shell's) and, beside it, hash.<bundle>.txt for each
+# bundle. $1: debug or release.
 build_bundle() {
   local profile="$1" site_root="$2" hash_file="$3"
-  local cargo_profile=dev out_dir=debug stage=target/front/stage
+  local cargo_profile=dev out_dir=debug stage=target/front/stage compiled=target/front/bundles/$1
+  local names builds
+  names="$(bundle_names)"
+  builds="all"
   if [ "$profile" = release ]; then
-    cargo_profile=wasm-release out_dir=wasm-release
+    cargo_profile=wasm-release out_dir=wasm-release builds="$names"
     ensure_wasm_opt
   fi
-  step "compiling the browser bundle ($profile, wasm32)"
-  # target/front: the wasm build's host-side build scripts and proc macros
-  # differ from the server's; a directory of its own keeps both warm.
-  with_progress "the browser bundle did not compile (see above)" \
-    cargo build -p frontend --lib --target wasm32-unknown-unknown --target-dir target/front \
-    --profile "$cargo_profile"
-  # Unchanged wasm, bundle in place: nothing to redo (wasm-opt alone takes
+  mkdir -p "$compiled"
+  local build features
+  for build in $builds; do
+    features=()
+    [ "$build" = all ] || features=(--features "app/bundle-$build")
+    step "compiling the browser bundle ($profile, wasm32${features:+, $build})"
+    # target/front: the wasm build's host-side build scripts and proc macros
+    # differ from the server's; a directory of its own keeps both warm.
+    with_progress "the browser bundle did not compile (see above)" \
+      cargo build -p frontend --lib --target wasm32-unknown-unknown --target-dir target/front \
+      --profile "$cargo_profile" "${features[@]}"
+    cp "target/front/wasm32-unknown-unknown/$out_dir/frontend.wasm" "$compiled/$build.wasm"
+  done
+  # Unchanged wasm, bundles in place: nothing to redo (wasm-opt alone takes
   # most of a minute).
-  local input="target/front/wasm32-unknown-unknown/$out_dir/frontend.wasm"
   local stamp="${hash_file%.txt}.built-from" built_from
-  built_from="$(find public -type f -print0 | sort -z | xargs -0 md5sum "$input" style/main.css | md5sum | cut -c1-32)"
+  built_from="$(find public -type f -print0 | sort -z | xargs -0 md5sum \
+    $(for build in $builds; do printf '%s ' "$compiled/$build.wasm"; done) style/main.css | md5sum | cut -c1-32)"
   built_from+=" $site_root"
   if [ -f "$hash_file" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$built_from" ]; then
     return 0
   fi
   rm -rf "$stage"
-  mkdir -p "$stage"
-  quietly "wasm-bindgen failed on the bundle" \
-    wasm-bindgen --target web --no-typescript --out-name shipwatch --out-dir "$stage" \
-    "$input"
-  # Leptos's hydration script asks for <name>.wasm, not wasm-bindgen's <name>_bg.wasm.
-  mv "$stage/shipwatch_bg.wasm" "$stage/shipwatch.wasm"
-  if [ "$profile" = release ]; then
-    step "optimising the bundle for size (wasm-opt -Oz, about a minute)"
-    with_progress "wasm-opt failed on the bundle" \
-      wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-      "$stage/shipwatch.wasm" -o "$stage/shipwatch.wasm"
-  fi
-  cp style/main.css "$stage/shipwatch.css"
-
-  local lines="" ext hash
-  for ext in js wasm css; do
-    hash="$(content_hash "$stage/shipwatch.$ext")"
-    mv "$stage/shipwatch.$ext" "$stage/shipwatch.$hash.$ext"
-    lines+="$ext: $hash"$'\n'
+  mkdir -p "$stage/pkg"
+  cp style/main.css "$stage/pkg/shipwatch.css"
+  local css_hash
+  css_hash="$(content_hash "$stage/pkg/shipwatch.css")"
+  mv "$stage/pkg/shipwatch.css" "$stage/pkg/shipwatch.$css_hash.css"
+  local ext hash lines
+  for build in $builds; do
+    mkdir -p "$stage/$build"
+    quietly "wasm-bindgen failed on the bundle" \
+      wasm-bindgen --target web --no-typescript --out-name shipwatch --out-dir "$stage/$build" \
+      "$compiled/$build.wasm"
+    # Leptos's hydration script asks for <name>.wasm, not wasm-bindgen's <name>_bg.wasm.
+    mv "$stage/$build/shipwatch_bg.wasm" "$stage/$build/shipwatch.wasm"
+    if [ "$profile" = release ]; then
+      step "optimising the $build bundle for size (wasm-opt -Oz)"
+      with_progress "wasm-opt failed on the bundle" \
+        wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+        "$stage/$build/shipwatch.wasm" -o "$stage/$build/shipwatch.wasm"
+    fi
+    lines=""
+    for ext in js wasm; do
+      hash="$(content_hash "$stage/$build/shipwatch.$ext")"
+      mv "$stage/$build/shipwatch.$ext" "$stage/pkg/shipwatch.$hash.$ext"
+      lines+="$ext: $hash"$'\n'
+    done
+    lines+="css: $css_hash"$'\n'
+    printf '%s' "$lines" >"$stage/$build.hash"
+    rmdir "$stage/$build"
   done
   # Without node (it comes with npm, which the tests need) a debug bundle is
   # compressed per request by the server instead.
   if [ "$profile" = release ]; then
-    quietly "could not precompress the bundle" node scripts/precompress.mjs "$stage"
+    quietly "could not precompress the bundle" node scripts/precompress.mjs "$stage/pkg"
   elif command -v node >/dev/null; then
-    quietly "could not precompress the bundle" node scripts/precompress.mjs --fast "$stage"
+    quietly "could not precompress the bundle" node scripts/precompress.mjs --fast "$stage/pkg"
   fi
 
   # A clean site root: a stale file left beside the new ones (a .br copy of
   # an old worker script, say) would be served instead of them.
   rm -rf "$site_root"
   mkdir -p "$site_root" "$(dirname "$hash_file")"
-  mv "$stage" "$site_root/pkg"
+  mv "$stage/pkg" "$site_root/pkg"
   cp -R public/. "$site_root/"
-  printf '%s' "$lines" >"$hash_file"
+  local name from
+  for name in $names; do
+    from="$stage/$name.hash"
+    [ "$profile" = release ] || from="$stage/all.hash"
+    cp "$from" "${hash_file%.txt}.$name.txt"
+  done
+  cp "${hash_file%.txt}.shell.txt" "$hash_file"
   printf '%s\n' "$built_from" >"$stamp"
 }
 

@@ -6,6 +6,7 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+pub mod bundles;
 pub mod components;
 pub mod csp;
 pub mod domain;
@@ -61,9 +62,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <AutoReload options=options.clone() />
                 // The bundle's files carry a hash of their content in their
                 // names (cached for a year); these read the names from the
-                // hash file the build wrote beside the server binary.
+                // hash files the build wrote beside the server binary.
                 <HashedStylesheet options=options.clone() id="leptos" />
-                <HydrationScripts options />
+                <HydrationScripts options=with_page_bundle(options) islands=true />
                 <live::EarlyStart />
                 <csp::PagePolicy />
                 <MetaTags />
@@ -73,6 +74,19 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// `options` naming the browser bundle of the page being rendered (see
+/// [`bundles`]).
+fn with_page_bundle(options: LeptosOptions) -> LeptosOptions {
+    #[cfg(feature = "ssr")]
+    if let Some(parts) = use_context::<http::request::Parts>() {
+        let bundle = bundles::for_path(parts.uri.path());
+        let mut options = options;
+        options.hash_file = bundles::hash_file(&options.hash_file, bundle).into();
+        return options;
+    }
+    options
 }
 
 #[component]

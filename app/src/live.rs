@@ -1,5 +1,5 @@
-//! The browser side of the live stream, shared by the page and the connection
-//! indicator through context.
+//! The browser side of the live stream, shared by every island of the page
+//! (the live table, the bell, the connection indicator).
 //!
 //! All tabs of a browser share one stream: each tab talks to a SharedWorker
 //! (`public/live-worker.js`) that holds the only `EventSource`, so eight tabs
@@ -73,18 +73,32 @@ pub struct LiveFeed {
 }
 
 impl LiveFeed {
-    pub fn provide() -> Self {
-        let feed = Self {
+    fn new() -> Self {
+        Self {
             connection: RwSignal::new(Connection::Idle),
             inbox: RwSignal::new((0, VecDeque::new())),
             started: StoredValue::new(false),
             through: StoredValue::new(None),
-        };
+        }
+    }
+
+    /// Gives the page being rendered its feed (server side).
+    pub fn provide() -> Self {
+        let feed = Self::new();
         provide_context(feed);
         feed
     }
 
+    /// The page's feed. In the browser each island is hydrated on its own,
+    /// without its parents' context, so the feed is one value per tab; on
+    /// the server, the request's (see [`LiveFeed::provide`]).
     pub fn expect() -> Self {
+        #[cfg(feature = "hydrate")]
+        {
+            thread_local!(static TAB: LiveFeed = LiveFeed::new());
+            TAB.with(|feed| *feed)
+        }
+        #[cfg(not(feature = "hydrate"))]
         expect_context::<Self>()
     }
 
@@ -381,7 +395,7 @@ pub fn EarlyStart() -> impl IntoView {
 }
 
 /// The Live / Reconnecting… / Offline / Signed out badge in the header.
-#[component]
+#[island]
 pub fn ConnectionIndicator() -> impl IntoView {
     let feed = LiveFeed::expect();
     let state = feed.connection;

@@ -16,7 +16,7 @@ use crate::live::LiveFeed;
 /// How long a burst of changes may take before the count is fetched again.
 const COALESCE: Duration = Duration::from_millis(300);
 
-#[component]
+#[island]
 pub fn Bell(
     /// The count when the page was rendered.
     initial: i64,

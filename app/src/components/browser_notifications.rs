@@ -43,7 +43,9 @@ pub fn notify_if_hidden(title: &str, body: &str, tag: &str) {
 
 /// The opt-in on the settings page. Without JavaScript it cannot work, and
 /// says so.
-#[component]
+// An island in the `settings` browser bundle only (see `crate::bundles`).
+#[cfg_attr(any(not(feature = "bundle"), feature = "bundle-settings"), island)]
+#[cfg_attr(all(feature = "bundle", not(feature = "bundle-settings")), component)]
 pub fn BrowserNotificationsChoice() -> impl IntoView {
     let enabled = RwSignal::new(false);
     let ready = RwSignal::new(false);

@@ -7,43 +7,65 @@ use crate::api::account::current_account;
 use crate::api::admin::{list_tokens, list_users, ChangeRole, EndSessions, IssueToken, RevokeToken};
 use crate::components::form_feedback::{field_error, form_error};
 use crate::domain::{format_timestamp, Role, TokenInfo, UserInfo};
+use crate::error::AppError;
 use crate::pages::forbidden::{Audience, ForbiddenPage};
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
     let account = Resource::new(|| (), |_| current_account());
+    let users = Resource::new(|| (), |_| list_users());
+    let tokens = Resource::new(|| (), |_| list_tokens());
+    view! {
+        <Title text="Admin" />
+        <Suspense fallback=|| view! { <p class="loading" role="status">"Loading accounts…"</p> }>
+            {move || Suspend::new(async move {
+                if let Ok(Some(account)) = account.await {
+                    if !Audience::Admins.admits(account.role) {
+                        return view! { <ForbiddenPage audience=Audience::Admins role=account.role /> }.into_any();
+                    }
+                }
+                let users = users.await;
+                let tokens = tokens.await;
+                view! { <Admin users tokens /> }.into_any()
+            })}
+        </Suspense>
+    }
+}
+
+/// The page's part that lives in the browser (an island). Each list is read
+/// again after a change to it.
+// An island in the `admin` browser bundle only (see `crate::bundles`).
+#[cfg_attr(any(not(feature = "bundle"), feature = "bundle-admin"), island)]
+#[cfg_attr(all(feature = "bundle", not(feature = "bundle-admin")), component)]
+fn Admin(users: Result<Vec<UserInfo>, AppError>, tokens: Result<Vec<TokenInfo>, AppError>) -> impl IntoView {
     let change_role = ServerAction::<ChangeRole>::new();
     let issue = ServerAction::<IssueToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
-    let users = Resource::new(move || change_role.version().get(), |_| list_users());
-    let tokens = Resource::new(
-        move || (issue.version().get(), revoke.version().get()),
-        |_| list_tokens(),
-    );
+    let users = RwSignal::new(users);
+    let tokens = RwSignal::new(tokens);
+    Effect::new(move |first: Option<()>| {
+        change_role.version().track();
+        if first.is_some() {
+            leptos::task::spawn_local(async move { users.set(list_users().await) });
+        }
+    });
+    Effect::new(move |first: Option<()>| {
+        issue.version().track();
+        revoke.version().track();
+        if first.is_some() {
+            leptos::task::spawn_local(async move { tokens.set(list_tokens().await) });
+        }
+    });
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
 
     view! {
-        <Title text="Admin" />
         <section class="admin" data-hydrated=move || hydrated.get().to_string()>
-            <Transition fallback=|| view! { <p class="loading" role="status">"Loading accounts…"</p> }>
-                {move || Suspend::new(async move {
-                    if let Ok(Some(account)) = account.await {
-                        if !Audience::Admins.admits(account.role) {
-                            return view! { <ForbiddenPage audience=Audience::Admins role=account.role /> }.into_any();
-                        }
-                    }
-                    match users.await {
-                        Ok(users) => view! { <h1>"Admin"</h1> <UsersTable users change_role /> }.into_any(),
-                        Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
-                    }
-                })}
-            </Transition>
-            <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    tokens.await.ok().map(|tokens| view! { <TokensSection tokens issue revoke /> })
-                })}
-            </Transition>
+            {move || match users.get() {
+                Ok(users) => view! { <h1>"Admin"</h1> <UsersTable users change_role /> }.into_any(),
+                Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
+            }}
+            {move || tokens.get().ok().map(|tokens| view! { <TokensSection tokens issue revoke /> })}
         </section>
     }
 }

@@ -9,6 +9,7 @@ use crate::api::actions::WatchShipment;
 use crate::components::filters::{follow_counts, shipments_for_url, Pager, ShipmentFilters};
 use crate::components::form_feedback::{echoed, field_error, form_error, refused};
 use crate::components::shipment_table::ShipmentTable;
+use crate::error::AppError;
 use crate::domain::{needs_attention, ShipmentList, ShipmentQuery, ShipmentSummary, Standing};
 use leptos::server_fn::ServerFn as _;
 
@@ -16,39 +17,44 @@ use leptos::server_fn::ServerFn as _;
 pub fn DashboardPage() -> impl IntoView {
     let (query, shipments) = shipments_for_url();
     let account = Resource::new(|| (), |_| current_account());
+    view! {
+        <Title text="Shipments" />
+        <Suspense fallback=|| view! { <p class="loading" role="status">"Loading shipments…"</p> }>
+            {move || Suspend::new(async move {
+                let staff = matches!(account.await, Ok(Some(a)) if a.role.is_staff());
+                let query = query.get_untracked().unwrap_or_default();
+                let list = shipments.await;
+                view! { <Dashboard staff query list /> }
+            })}
+        </Suspense>
+    }
+}
+
+/// The page's part that lives in the browser (an island: the rest of the
+/// page is server-rendered HTML whose code never ships).
+// An island in the `dashboard` browser bundle only (see `crate::bundles`).
+#[cfg_attr(any(not(feature = "bundle"), feature = "bundle-dashboard"), island)]
+#[cfg_attr(all(feature = "bundle", not(feature = "bundle-dashboard")), component)]
+fn Dashboard(staff: bool, query: ShipmentQuery, list: Result<ShipmentList, AppError>) -> impl IntoView {
     // Set once the browser has taken over the server-rendered page; end-to-end
     // tests wait for it, and CSS can hide controls that need JavaScript.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
     // A shipment the user starts watching joins the list at once.
     let watched = RwSignal::new(None::<ShipmentSummary>);
-
     view! {
-        <Title text="Shipments" />
         <section class="dashboard" data-hydrated=move || hydrated.get().to_string()>
-            <Suspense fallback=|| view! { <h1>"Shipments"</h1> }>
-                {move || Suspend::new(async move {
-                    let staff = matches!(account.await, Ok(Some(a)) if a.role.is_staff());
-                    view! {
-                        <div class="page-heading">
-                            <h1>{if staff { "All shipments" } else { "Your shipments" }}</h1>
-                            {(!staff).then(|| view! { <WatchForm watched /> })}
-                        </div>
-                    }
-                })}
-            </Suspense>
-            <Suspense fallback=|| view! { <p class="loading" role="status">"Loading shipments…"</p> }>
-                {move || Suspend::new(async move {
-                    let current = query.get_untracked().unwrap_or_default();
-                    match shipments.await {
-                        Ok(list) => view! { <ShipmentListView base="/" query=current list watched /> }.into_any(),
-                        Err(error) => view! {
-                            <p class="error" role="alert">{format!("Could not load shipments: {error}")}</p>
-                            <p><a href="/">"Show all shipments"</a></p>
-                        }.into_any(),
-                    }
-                })}
-            </Suspense>
+            <div class="page-heading">
+                <h1>{if staff { "All shipments" } else { "Your shipments" }}</h1>
+                {(!staff).then(|| view! { <WatchForm watched /> })}
+            </div>
+            {match list {
+                Ok(list) => view! { <ShipmentListView base="/" query list watched /> }.into_any(),
+                Err(error) => view! {
+                    <p class="error" role="alert">{format!("Could not load shipments: {error}")}</p>
+                    <p><a href="/">"Show all shipments"</a></p>
+                }.into_any(),
+            }}
         </section>
     }
 }

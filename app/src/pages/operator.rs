@@ -14,7 +14,8 @@ use crate::api::actions::{open_problems, ResolveProblem};
 use crate::api::shipments::{CreateShipment, PostStatusBulk};
 use crate::components::filters::shipments_for_url;
 use crate::components::form_feedback::{field_error, form_error, form_success};
-use crate::domain::{format_timestamp, BulkOutcome, EventKind, Problem, ShipmentStatus};
+use crate::domain::{format_timestamp, BulkOutcome, EventKind, Problem, ShipmentList, ShipmentQuery, ShipmentStatus};
+use crate::error::AppError;
 use crate::live::LiveFeed;
 use crate::pages::dashboard::ShipmentListView;
 use crate::pages::forbidden::{Audience, ForbiddenPage};
@@ -23,43 +24,65 @@ use crate::pages::forbidden::{Audience, ForbiddenPage};
 pub fn OperatorPage() -> impl IntoView {
     let account = Resource::new(|| (), |_| current_account());
     let (query, shipments) = shipments_for_url();
+    let problems = Resource::new(|| (), |_| open_problems());
+    view! {
+        <Title text="Operator console" />
+        <Suspense fallback=|| view! { <p class="loading" role="status">"Loading shipments…"</p> }>
+            {move || Suspend::new(async move {
+                if let Ok(Some(account)) = account.await {
+                    if !Audience::Staff.admits(account.role) {
+                        return view! { <ForbiddenPage audience=Audience::Staff role=account.role /> }.into_any();
+                    }
+                }
+                let query = query.get_untracked().unwrap_or_default();
+                let list = shipments.await;
+                let problems = problems.await;
+                view! {
+                    <Console query list problems>
+                        <ImportForm />
+                    </Console>
+                }
+                .into_any()
+            })}
+        </Suspense>
+    }
+}
+
+/// The console's part that lives in the browser (an island); `children` is
+/// the import form, plain server-rendered HTML.
+// An island in the `console` browser bundle only (see `crate::bundles`).
+#[cfg_attr(any(not(feature = "bundle"), feature = "bundle-console"), island)]
+#[cfg_attr(all(feature = "bundle", not(feature = "bundle-console")), component)]
+fn Console(
+    query: ShipmentQuery,
+    list: Result<ShipmentList, AppError>,
+    problems: Result<Vec<Problem>, AppError>,
+    children: Children,
+) -> impl IntoView {
     let selection = RwSignal::new(BTreeSet::<String>::new());
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
-
     view! {
-        <Title text="Operator console" />
         <section class="console" data-hydrated=move || hydrated.get().to_string()>
-            <Suspense fallback=|| view! { <p class="loading" role="status">"Loading shipments…"</p> }>
-                {move || Suspend::new(async move {
-                    if let Ok(Some(account)) = account.await {
-                        if !Audience::Staff.admits(account.role) {
-                            return view! { <ForbiddenPage audience=Audience::Staff role=account.role /> }.into_any();
-                        }
-                    }
-                    let current = query.get_untracked().unwrap_or_default();
-                    match shipments.await {
-                        Ok(list) => view! {
-                            <h1>"Operator console"</h1>
-                            <div class="console-grid">
-                                <div class="console-main">
-                                    <BulkStatusForm selection />
-                                    <ShipmentListView base="/operator" query=current list selection />
-                                </div>
-                                <aside class="console-side">
-                                    <ProblemQueue />
-                                    <CreateShipmentForm />
-                                    <ImportForm />
-                                </aside>
-                            </div>
-                        }.into_any(),
-                        Err(error) => view! {
-                            <h1>"Operator console"</h1>
-                            <p class="error" role="alert">{format!("Could not load shipments: {error}")}</p>
-                        }.into_any(),
-                    }
-                })}
-            </Suspense>
+            <h1>"Operator console"</h1>
+            {match list {
+                Ok(list) => view! {
+                    <div class="console-grid">
+                        <div class="console-main">
+                            <BulkStatusForm selection />
+                            <ShipmentListView base="/operator" query list selection />
+                        </div>
+                        <aside class="console-side">
+                            <ProblemQueue problems />
+                            <CreateShipmentForm />
+                            {children()}
+                        </aside>
+                    </div>
+                }.into_any(),
+                Err(error) => view! {
+                    <p class="error" role="alert">{format!("Could not load shipments: {error}")}</p>
+                }.into_any(),
+            }}
         </section>
     }
 }
@@ -148,18 +171,20 @@ fn BulkStatusForm(selection: RwSignal<BTreeSet<String>>) -> impl IntoView {
     .into_any()
 }
 
-/// Open problems, oldest first; refreshed when one is reported or resolved.
+/// Open problems, oldest first, as the page was rendered; fetched again when
+/// one is reported or resolved.
 #[component]
-fn ProblemQueue() -> impl IntoView {
-    let changes = RwSignal::new(0u32);
+fn ProblemQueue(problems: Result<Vec<Problem>, AppError>) -> impl IntoView {
+    let problems = RwSignal::new(problems);
     let resolve = ServerAction::<ResolveProblem>::new();
-    let problems = Resource::new(
-        move || (changes.get(), resolve.version().get()),
-        |_| open_problems(),
-    );
     let feed = LiveFeed::expect();
     feed.connect();
     let seen = StoredValue::new(0usize);
+    let refetch = move || {
+        leptos::task::spawn_local(async move {
+            problems.set(open_problems().await);
+        })
+    };
     Effect::new(move |_| {
         let mut problem_events = 0;
         let now_seen = feed.drain(seen.get_value(), |frame| {
@@ -172,26 +197,28 @@ fn ProblemQueue() -> impl IntoView {
         });
         seen.set_value(now_seen);
         if problem_events > 0 {
-            changes.update(|n| *n += 1);
+            refetch();
+        }
+    });
+    Effect::new(move |first: Option<()>| {
+        resolve.version().track();
+        if first.is_some() {
+            refetch();
         }
     });
     view! {
         <section class="problem-queue" aria-labelledby="problems-heading">
             <h2 id="problems-heading">"Open problems"</h2>
             {form_error(resolve.value(), &[])}
-            <Transition fallback=|| view! { <p class="loading" role="status">"Loading problems…"</p> }>
-                {move || Suspend::new(async move {
-                    match problems.await {
-                        Ok(list) if list.is_empty() => view! { <p class="aside">"No open problems."</p> }.into_any(),
-                        Ok(list) => view! {
-                            <ul class="problem-list">
-                                {list.into_iter().map(|p| view! { <ProblemItem problem=p resolve /> }).collect_view()}
-                            </ul>
-                        }.into_any(),
-                        Err(error) => view! { <p class="error" role="alert">{format!("Could not load problems: {error}")}</p> }.into_any(),
-                    }
-                })}
-            </Transition>
+            {move || match problems.get() {
+                Ok(list) if list.is_empty() => view! { <p class="aside">"No open problems."</p> }.into_any(),
+                Ok(list) => view! {
+                    <ul class="problem-list">
+                        {list.into_iter().map(|p| view! { <ProblemItem problem=p resolve /> }).collect_view()}
+                    </ul>
+                }.into_any(),
+                Err(error) => view! { <p class="error" role="alert">{format!("Could not load problems: {error}")}</p> }.into_any(),
+            }}
         </section>
     }
     .into_any()

@@ -57,7 +57,9 @@ pub fn ShipmentPage() -> impl IntoView {
 
 /// The shipment and one page of its timeline. Live events update the summary
 /// and, on the newest page, join the top of the timeline.
-#[component]
+// An island in the `shipment` browser bundle only (see `crate::bundles`).
+#[cfg_attr(any(not(feature = "bundle"), feature = "bundle-shipment"), island)]
+#[cfg_attr(all(feature = "bundle", not(feature = "bundle-shipment")), component)]
 fn ShipmentView(detail: ShipmentDetail, newest_page: bool) -> impl IntoView {
     let rights = detail.rights;
     let is_staff = rights.is_staff;

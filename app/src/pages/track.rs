@@ -85,7 +85,9 @@ struct Shown {
     live: RwSignal<bool>,
 }
 
-#[component]
+// An island in the `tracking` browser bundle only (see `crate::bundles`).
+#[cfg_attr(any(not(feature = "bundle"), feature = "bundle-tracking"), island)]
+#[cfg_attr(all(feature = "bundle", not(feature = "bundle-tracking")), component)]
 fn PublicView(tracking: PublicTracking, link: String) -> impl IntoView {
     let number = tracking.tracking_number.to_string();
     let shown = Shown {
