@@ -4,8 +4,10 @@ export { expect };
 
 /**
  * Every test, with a guard: if the app panics in any page of the test (a
- * hydration mismatch is a panic in Leptos), the test fails with the message,
- * even when what it asserts still happens to pass.
+ * hydration mismatch is a panic in Leptos), or a page's bundle lacks one of
+ * its islands (Leptos warns, and that part of the page never comes alive;
+ * see app/src/bundles.rs), the test fails with the message, even when what
+ * it asserts still happens to pass.
  */
 export const test = base.extend<{ noPanics: void }>({
   noPanics: [
@@ -15,6 +17,7 @@ export const test = base.extend<{ noPanics: void }>({
         watched.on("console", (message) => {
           const text = message.text();
           if (message.type() === "error" && /panicked at|hydration error/i.test(text)) panics.push(text.slice(0, 400));
+          if (/Could not find WASM function for the island/.test(text)) panics.push(text.slice(0, 400));
         });
       watch(context);
       const newContext = browser.newContext.bind(browser);
