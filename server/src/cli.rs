@@ -349,6 +349,7 @@ Environment only:
   LEPTOS_SITE_ROOT                 Where the browser bundle and static files are (default: target/site;
                                    target/site-release for the release build)
   LEPTOS_HASH_FILE_NAME            The file naming the bundle's hashed file names, relative to the
-                                   binary's directory (default: hash.txt)
+                                   binary's directory (default: hash.txt); a page's bundle is named
+                                   in the one beside it with the bundle's name (hash.dashboard.txt)
   RUST_LOG                         Log filter (default: info,sqlx=warn,tower_http=info); logs go to
                                    standard error";
