@@ -271,8 +271,8 @@ mod browser {
     /// Takes this tab's messages from the browser's shared stream, which the
     /// page's own script (`live-start.js`, `window.shipwatchLive`) joins: on
     /// a signed-in page it has already, from the page's render position;
-    /// otherwise (a page reached by navigating inside the app) it joins now,
-    /// for whoever is signed in.
+    /// otherwise (a page rendered without a session, whose islands still ask
+    /// for the stream) it joins now, for whoever is signed in.
     pub fn open(feed: LiveFeed) {
         feed.connection.set(Connection::Reconnecting);
         let Ok(live) = js_sys::Reflect::get(&window(), &JsValue::from_str("shipwatchLive")) else {
