@@ -67,6 +67,9 @@ mod tests {
     #[test]
     fn a_bundle_has_its_own_hash_file() {
         assert_eq!(hash_file("hash.txt", "dashboard"), "hash.dashboard.txt");
-        assert_eq!(hash_file("../release/hash.txt", "shell"), "../release/hash.shell.txt");
+        assert_eq!(
+            hash_file("../release/hash.txt", "shell"),
+            "../release/hash.shell.txt"
+        );
     }
 }

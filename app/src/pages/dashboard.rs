@@ -9,8 +9,8 @@ use crate::api::actions::WatchShipment;
 use crate::components::filters::{follow_counts, shipments_for_url, Pager, ShipmentFilters};
 use crate::components::form_feedback::{echoed, field_error, form_error, refused};
 use crate::components::shipment_table::ShipmentTable;
-use crate::error::AppError;
 use crate::domain::{needs_attention, ShipmentList, ShipmentQuery, ShipmentSummary, Standing};
+use crate::error::AppError;
 use leptos::server_fn::ServerFn as _;
 
 #[component]

@@ -14,7 +14,9 @@ use crate::api::actions::{open_problems, ResolveProblem};
 use crate::api::shipments::{CreateShipment, PostStatusBulk};
 use crate::components::filters::shipments_for_url;
 use crate::components::form_feedback::{field_error, form_error, form_success};
-use crate::domain::{format_timestamp, BulkOutcome, EventKind, Problem, ShipmentList, ShipmentQuery, ShipmentStatus};
+use crate::domain::{
+    format_timestamp, BulkOutcome, EventKind, Problem, ShipmentList, ShipmentQuery, ShipmentStatus,
+};
 use crate::error::AppError;
 use crate::live::LiveFeed;
 use crate::pages::dashboard::ShipmentListView;
