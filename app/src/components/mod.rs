@@ -5,5 +5,6 @@ pub mod browser_notifications;
 pub mod filters;
 pub mod form_feedback;
 pub mod header;
+pub mod reload;
 pub mod shipment_table;
 pub mod status_badge;

@@ -6,9 +6,10 @@ use leptos_meta::Title;
 use crate::api::account::current_account;
 use crate::api::admin::{list_tokens, list_users, ChangeRole, EndSessions, IssueToken, RevokeToken};
 use crate::components::form_feedback::{field_error, form_error};
+use crate::components::reload::reload_when;
 use crate::domain::{format_timestamp, Role, TokenInfo, UserInfo};
 use crate::error::AppError;
-use crate::pages::forbidden::{Audience, ForbiddenPage};
+use crate::pages::forbidden::{refusal, Audience};
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
@@ -19,10 +20,8 @@ pub fn AdminPage() -> impl IntoView {
         <Title text="Admin" />
         <Suspense fallback=|| view! { <p class="loading" role="status">"Loading accounts…"</p> }>
             {move || Suspend::new(async move {
-                if let Ok(Some(account)) = account.await {
-                    if !Audience::Admins.admits(account.role) {
-                        return view! { <ForbiddenPage audience=Audience::Admins role=account.role /> }.into_any();
-                    }
+                if let Some(refusal) = refusal(Audience::Admins, account).await {
+                    return refusal;
                 }
                 let users = users.await;
                 let tokens = tokens.await;
@@ -43,19 +42,15 @@ fn Admin(users: Result<Vec<UserInfo>, AppError>, tokens: Result<Vec<TokenInfo>, 
     let revoke = ServerAction::<RevokeToken>::new();
     let users = RwSignal::new(users);
     let tokens = RwSignal::new(tokens);
-    Effect::new(move |first: Option<()>| {
-        change_role.version().track();
-        if first.is_some() {
-            leptos::task::spawn_local(async move { users.set(list_users().await) });
-        }
-    });
-    Effect::new(move |first: Option<()>| {
-        issue.version().track();
-        revoke.version().track();
-        if first.is_some() {
-            leptos::task::spawn_local(async move { tokens.set(list_tokens().await) });
-        }
-    });
+    reload_when(users, move || change_role.version().track(), list_users);
+    reload_when(
+        tokens,
+        move || {
+            issue.version().track();
+            revoke.version().track();
+        },
+        list_tokens,
+    );
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
 

@@ -10,7 +10,8 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::domain::Role;
+use crate::domain::{Account, Role};
+use crate::error::AppError;
 
 /// Who a page is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +33,21 @@ impl Audience {
             Audience::Staff => "operators and admins",
             Audience::Admins => "admins",
         }
+    }
+}
+
+/// The 403 page if the signed-in visitor is not in `audience`; `None` lets
+/// the page render (a signed-out visitor never gets here: the server sends
+/// them to the login page first). Await it first in the page's `Suspense`.
+pub async fn refusal(
+    audience: Audience,
+    account: Resource<Result<Option<Account>, AppError>>,
+) -> Option<AnyView> {
+    match account.await {
+        Ok(Some(account)) if !audience.admits(account.role) => {
+            Some(view! { <ForbiddenPage audience role=account.role /> }.into_any())
+        }
+        _ => None,
     }
 }
 

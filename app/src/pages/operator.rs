@@ -14,13 +14,14 @@ use crate::api::actions::{open_problems, ResolveProblem};
 use crate::api::shipments::{CreateShipment, PostStatusBulk};
 use crate::components::filters::shipments_for_url;
 use crate::components::form_feedback::{field_error, form_error, form_success};
+use crate::components::reload::reload_when;
 use crate::domain::{
     format_timestamp, BulkOutcome, EventKind, Problem, ShipmentList, ShipmentQuery, ShipmentStatus,
 };
 use crate::error::AppError;
 use crate::live::LiveFeed;
 use crate::pages::dashboard::ShipmentListView;
-use crate::pages::forbidden::{Audience, ForbiddenPage};
+use crate::pages::forbidden::{refusal, Audience};
 
 #[component]
 pub fn OperatorPage() -> impl IntoView {
@@ -31,10 +32,8 @@ pub fn OperatorPage() -> impl IntoView {
         <Title text="Operator console" />
         <Suspense fallback=|| view! { <p class="loading" role="status">"Loading shipments…"</p> }>
             {move || Suspend::new(async move {
-                if let Ok(Some(account)) = account.await {
-                    if !Audience::Staff.admits(account.role) {
-                        return view! { <ForbiddenPage audience=Audience::Staff role=account.role /> }.into_any();
-                    }
+                if let Some(refusal) = refusal(Audience::Staff, account).await {
+                    return refusal;
                 }
                 let query = query.get_untracked().unwrap_or_default();
                 let list = shipments.await;
@@ -182,11 +181,7 @@ fn ProblemQueue(problems: Result<Vec<Problem>, AppError>) -> impl IntoView {
     let feed = LiveFeed::expect();
     feed.connect();
     let seen = StoredValue::new(0usize);
-    let refetch = move || {
-        leptos::task::spawn_local(async move {
-            problems.set(open_problems().await);
-        })
-    };
+    let changes = RwSignal::new(0u32);
     Effect::new(move |_| {
         let mut problem_events = 0;
         let now_seen = feed.drain(seen.get_value(), |frame| {
@@ -199,15 +194,17 @@ fn ProblemQueue(problems: Result<Vec<Problem>, AppError>) -> impl IntoView {
         });
         seen.set_value(now_seen);
         if problem_events > 0 {
-            refetch();
+            changes.update(|n| *n += 1);
         }
     });
-    Effect::new(move |first: Option<()>| {
-        resolve.version().track();
-        if first.is_some() {
-            refetch();
-        }
-    });
+    reload_when(
+        problems,
+        move || {
+            changes.track();
+            resolve.version().track();
+        },
+        open_problems,
+    );
     view! {
         <section class="problem-queue" aria-labelledby="problems-heading">
             <h2 id="problems-heading">"Open problems"</h2>
