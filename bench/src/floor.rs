@@ -12,8 +12,8 @@ use std::time::Instant;
 
 use sqlx::postgres::PgListener;
 
-/// When each event's commit NOTIFY (its payload is the event id) reached a
-/// bare listener.
+/// When each event's announcement (sent by its writer right after the commit;
+/// the payload is the event ids, comma-separated) reached a bare listener.
 pub type NotifyTimes = Arc<Mutex<HashMap<i64, Instant>>>;
 
 /// Listens on the app's channel and records arrivals until aborted.
@@ -25,9 +25,10 @@ pub async fn listen(database_url: &str) -> anyhow::Result<(NotifyTimes, tokio::t
     let task = tokio::spawn(async move {
         while let Ok(notification) = listener.recv().await {
             let now = Instant::now();
-            let event_id = notification.payload().parse::<i64>().ok();
-            if let (Some(event_id), Ok(mut times)) = (event_id, record.lock()) {
-                times.insert(event_id, now);
+            if let Ok(mut times) = record.lock() {
+                for event_id in notification.payload().split(',').filter_map(|id| id.parse::<i64>().ok()) {
+                    times.insert(event_id, now);
+                }
             }
         }
     });
@@ -69,8 +70,9 @@ pub async fn pgbench(database_url: &str, pool: &sqlx::PgPool, clients: usize) ->
 /// seeded shipments: what the write path would reach with no HTTP, no
 /// authentication, no numbering and no stream, i.e. the ceiling the schema
 /// itself (the shipment update with its triggers, the event row with its
-/// indexes and NOTIFY) sets below the bare INSERT floor. The statement is the
-/// one of `app::ssr::events::append_status_move`, with literal values.
+/// indexes) sets below the bare INSERT floor. The statement is the one of
+/// `app::ssr::db::events::append_status_move`, with literal values, followed
+/// (as in the app) by its announcement after the commit.
 pub async fn pgbench_status_change(
     database_url: &str,
     pool: &sqlx::PgPool,
@@ -89,7 +91,8 @@ pub async fn pgbench_status_change(
          updated_at = GREATEST(updated_at, now()) WHERE id = :n AND status = ANY('{{in_transit}}'::shipment_status[]) RETURNING id) \
          INSERT INTO shipment_events (shipment_id, kind, status, location, note, occurred_at, recorded_at, actor_id) \
          SELECT moved.id, 'status', 'in_transit', 'Hub 3', NULL, now(), now(), {actor} FROM moved \
-         RETURNING id, occurred_at, COALESCE((SELECT email FROM users WHERE id = {actor}), 'someone');\n"
+         RETURNING id, occurred_at, COALESCE((SELECT email FROM users WHERE id = {actor}), 'someone');\n\
+         SELECT pg_notify('shipment_events', '');\n"
     );
     run_pgbench(database_url, clients, &script)
 }

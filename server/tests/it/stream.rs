@@ -245,7 +245,9 @@ async fn a_transaction_that_commits_late_is_streamed_once_and_never_skipped(pool
         assert_eq!(position, *expected);
     }
     let resume_from = *later.last().expect("later writes");
-    slow.commit().await.expect("commit");
+    app::ssr::db::events::commit(slow, &pool, &[slow_event.id])
+        .await
+        .expect("commit");
     let slow_position = numbered(&pool, slow_event.id).await;
     assert!(
         slow_position > resume_from,
@@ -257,6 +259,40 @@ async fn a_transaction_that_commits_late_is_streamed_once_and_never_skipped(pool
     // still handed the late one.
     let mut resumed = Sse::open(&app, &ops, Some(resume_from)).await;
     handed_once(&mut resumed, (slow_position, slow_event.id)).await;
+}
+
+/// A transaction that appends an event sends no NOTIFY of its own: a NOTIFY
+/// makes PostgreSQL take one database-wide lock at commit and hold it through
+/// the commit's disk flush, so every writer would wait for the one before it
+/// (BENCHMARKS.md, issue 14). The announcement comes after the commit, on its
+/// own. Seen from a listener: after a committed write and then a marker
+/// notification, the marker is the first thing it hears.
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn a_write_sends_no_notification_inside_its_transaction(pool: PgPool) {
+    app::ssr::demo::seed_demo(&pool).await.expect("seed");
+    let numbers = shipments_of(&pool, "alice@example.com", "in_transit").await;
+    let mut listener = sqlx::postgres::PgListener::connect_with(&pool).await.expect("listen");
+    listener
+        .listen(app::ssr::stream::listener::CHANNEL)
+        .await
+        .expect("listen");
+
+    let mut tx = pool.begin().await.expect("begin");
+    app::ssr::db::status::record_status_change_in(&mut tx, &numbers[0], &a_scan("in a transaction"), None, Rule::Ordinary)
+        .await
+        .expect("write");
+    tx.commit().await.expect("commit");
+    sqlx::query("SELECT pg_notify($1, 'marker')")
+        .bind(app::ssr::stream::listener::CHANNEL)
+        .execute(&pool)
+        .await
+        .expect("marker");
+
+    let first = tokio::time::timeout(Duration::from_secs(10), listener.recv())
+        .await
+        .expect("a notification")
+        .expect("listening");
+    assert_eq!(first.payload(), "marker", "the write's commit sent a notification");
 }
 
 /// The stream's next event is this one (position, event id), and no other follows.

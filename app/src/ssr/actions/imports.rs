@@ -15,6 +15,7 @@ use crate::domain::input::StatusPost;
 use crate::domain::{NewStatusEvent, ShipmentStatus, Viewer};
 use crate::error::AppError;
 use crate::ssr::auth::policy;
+use crate::ssr::db::events;
 use crate::ssr::db::status::{record_status_change_in, Rule};
 
 fn invalid(message: impl ToString) -> AppError {
@@ -144,6 +145,7 @@ pub async fn import_status_csv(
 
     let now = Utc::now();
     let mut rows = Vec::new();
+    let mut appended = Vec::new();
     for (index, record) in reader.records().enumerate() {
         if index >= MAX_IMPORT_ROWS {
             return Err(invalid(format!(
@@ -173,7 +175,10 @@ pub async fn import_status_csv(
             Ok((number, post)) => {
                 match record_status_change_in(&mut tx, &number, &post, viewer.user_id(), Rule::Ordinary).await
                 {
-                    Ok(_) => outcome.applied = true,
+                    Ok(event) => {
+                        outcome.applied = true;
+                        appended.push(event.id);
+                    }
                     Err(error @ (AppError::Internal | AppError::Unavailable)) => return Err(error),
                     Err(error) => outcome.reason = Some(error.to_string()),
                 }
@@ -195,7 +200,7 @@ pub async fn import_status_csv(
     )
     .fetch_one(&mut *tx)
     .await?;
-    tx.commit().await?;
+    events::commit(tx, pool, &appended).await?;
     Ok(ImportReport {
         id,
         file_name,

@@ -118,10 +118,16 @@ pub async fn post_status_once(
 ) -> Result<Reply, AppError> {
     policy::require_staff(viewer)?;
     let fingerprint = idempotency::fingerprint(&"post_status", &(tracking_number, post))?;
-    idempotency::once(pool, viewer, key, &fingerprint, 201, async |tx| {
+    let reply = idempotency::once(pool, viewer, key, &fingerprint, 201, async |tx| {
         db::status::record_status_change_in(tx, tracking_number, post, viewer.user_id(), Rule::Ordinary).await
     })
-    .await
+    .await?;
+    // After the commit (`once` committed the event with its key). A repeat
+    // announces again, which costs the sequencer a glance: if the first
+    // request's server died between its commit and its announcement, this
+    // is what numbers the event.
+    db::events::announce(pool, &[]).await;
+    Ok(reply)
 }
 
 /// One status for many shipments (staff). Each row is its own transaction and

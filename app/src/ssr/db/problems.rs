@@ -27,12 +27,12 @@ pub async fn report(
     )
     .fetch_one(&mut *tx)
     .await?;
-    events::append(
+    let appended = events::append(
         &mut tx,
         NewEvent::note(shipment_id, EventKind::ProblemReported, description, reporter_id),
     )
     .await?;
-    tx.commit().await?;
+    events::commit(tx, pool, &[appended.id]).await?;
     Ok((row.id, row.reported_at))
 }
 
@@ -55,12 +55,12 @@ pub async fn resolve(
     .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(|| AppError::NotFound(format!("open problem {problem_id}")))?;
-    events::append(
+    let appended = events::append(
         &mut tx,
         NewEvent::note(shipment_id, EventKind::ProblemResolved, resolution, resolver_id),
     )
     .await?;
-    tx.commit().await?;
+    events::commit(tx, pool, &[appended.id]).await?;
     Ok(())
 }
 

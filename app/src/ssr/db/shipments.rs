@@ -316,7 +316,7 @@ pub async fn create(
             error.into()
         }
     })?;
-    events::append(
+    let appended = events::append(
         &mut tx,
         NewEvent {
             shipment_id,
@@ -331,7 +331,7 @@ pub async fn create(
     )
     .await?;
     let created = summary_of(&mut *tx, shipment_id).await?;
-    tx.commit().await?;
+    events::commit(tx, pool, &[appended.id]).await?;
     Ok(created)
 }
 

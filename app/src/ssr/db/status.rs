@@ -47,12 +47,13 @@ pub async fn record_status_change(
 ) -> Result<ShipmentEvent, AppError> {
     if let Rule::Ordinary = rule {
         if let Some(event) = record_in_one_statement(pool, tracking_number, post, actor_id).await? {
+            events::announce(pool, &[event.id]).await;
             return Ok(event);
         }
     }
     let mut tx = pool.begin().await?;
     let event = record_status_change_in(&mut tx, tracking_number, post, actor_id, rule).await?;
-    tx.commit().await?;
+    events::commit(tx, pool, &[event.id]).await?;
     Ok(event)
 }
 
@@ -98,7 +99,8 @@ async fn record_in_one_statement(
 }
 
 /// [`record_status_change`] inside the caller's transaction, which commits it
-/// (the idempotency store commits its key with it). Nothing is written until
+/// (the idempotency store commits its key with it) and then announces it
+/// (`events::announce`). Nothing is written until
 /// the compare-and-set has won, so a lost one is simply re-checked in the same
 /// transaction: each statement sees what others have committed since.
 #[tracing::instrument(skip_all, fields(tracking_number = %tracking_number, to = %post.status))]

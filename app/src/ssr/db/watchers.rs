@@ -74,7 +74,7 @@ pub async fn set_instructions(
     if updated.is_none() {
         return Ok(false);
     }
-    events::append(
+    let appended = events::append(
         &mut tx,
         NewEvent::note(
             shipment_id,
@@ -84,7 +84,7 @@ pub async fn set_instructions(
         ),
     )
     .await?;
-    tx.commit().await?;
+    events::commit(tx, pool, &[appended.id]).await?;
     Ok(true)
 }
 

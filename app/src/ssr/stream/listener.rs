@@ -1,9 +1,10 @@
 //! The one LISTEN connection of this process.
 //!
-//! A notification is only a wake-up call. A commit of new events
-//! (`shipment_events`) asks this process to number them (`log::sequence`: one
-//! short transaction, whichever server gets there first, the others find
-//! nothing left); a numbering (`shipment_events_numbered`, from any server)
+//! A notification is only a wake-up call. An announcement of committed
+//! events (`shipment_events`, sent by their writer after its commit:
+//! `db::events::announce`) asks this process to number them
+//! (`log::sequence`: one short transaction, whichever server gets there
+//! first, the others find nothing left); a numbering (`shipment_events_numbered`, from any server)
 //! asks it to read the log after the last position it dispatched. Both read
 //! from the database what is there, so a missed or coalesced notification
 //! loses nothing. When the connection drops (PostgreSQL restart,
@@ -24,8 +25,9 @@ use sqlx::PgPool;
 use super::hub::Hub;
 use super::{access, log};
 
-/// Events were committed (not yet numbered); the payload is an event id.
-pub const CHANNEL: &str = "shipment_events";
+/// Events were committed (not yet numbered): their writer's announcement
+/// (`db::events::announce`) after its commit; the payload is their ids.
+pub const CHANNEL: &str = crate::ssr::db::events::COMMITTED;
 /// Events were numbered; the payload is the newest position.
 pub const NUMBERED: &str = "shipment_events_numbered";
 
