@@ -26,7 +26,11 @@ pub async fn listen(database_url: &str) -> anyhow::Result<(NotifyTimes, tokio::t
         while let Ok(notification) = listener.recv().await {
             let now = Instant::now();
             if let Ok(mut times) = record.lock() {
-                for event_id in notification.payload().split(',').filter_map(|id| id.parse::<i64>().ok()) {
+                for event_id in notification
+                    .payload()
+                    .split(',')
+                    .filter_map(|id| id.parse::<i64>().ok())
+                {
                     times.insert(event_id, now);
                 }
             }

@@ -69,6 +69,10 @@ fn describe() {
         "shipwatch_notify_to_send_seconds",
         "From a NOTIFY arriving to its event being queued on every stream"
     );
+    metrics::describe_counter!(
+        "shipwatch_event_announcements_failed_total",
+        "Committed events whose announcement (NOTIFY after the commit) failed; numbered at the next announcement or listener reconnect"
+    );
     metrics::describe_counter!("shipwatch_login_failures_total", "Failed sign-in attempts");
     metrics::describe_histogram!(
         "shipwatch_http_request_duration_seconds",

@@ -271,16 +271,24 @@ async fn a_transaction_that_commits_late_is_streamed_once_and_never_skipped(pool
 async fn a_write_sends_no_notification_inside_its_transaction(pool: PgPool) {
     app::ssr::demo::seed_demo(&pool).await.expect("seed");
     let numbers = shipments_of(&pool, "alice@example.com", "in_transit").await;
-    let mut listener = sqlx::postgres::PgListener::connect_with(&pool).await.expect("listen");
+    let mut listener = sqlx::postgres::PgListener::connect_with(&pool)
+        .await
+        .expect("listen");
     listener
         .listen(app::ssr::stream::listener::CHANNEL)
         .await
         .expect("listen");
 
     let mut tx = pool.begin().await.expect("begin");
-    app::ssr::db::status::record_status_change_in(&mut tx, &numbers[0], &a_scan("in a transaction"), None, Rule::Ordinary)
-        .await
-        .expect("write");
+    app::ssr::db::status::record_status_change_in(
+        &mut tx,
+        &numbers[0],
+        &a_scan("in a transaction"),
+        None,
+        Rule::Ordinary,
+    )
+    .await
+    .expect("write");
     tx.commit().await.expect("commit");
     sqlx::query("SELECT pg_notify($1, 'marker')")
         .bind(app::ssr::stream::listener::CHANNEL)
@@ -292,7 +300,11 @@ async fn a_write_sends_no_notification_inside_its_transaction(pool: PgPool) {
         .await
         .expect("a notification")
         .expect("listening");
-    assert_eq!(first.payload(), "marker", "the write's commit sent a notification");
+    assert_eq!(
+        first.payload(),
+        "marker",
+        "the write's commit sent a notification"
+    );
 }
 
 /// The stream's next event is this one (position, event id), and no other follows.
