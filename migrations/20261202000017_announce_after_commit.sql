@@ -11,7 +11,7 @@
 -- for microseconds.
 --
 -- So the writer announces: after committing, it sends
--- `pg_notify('shipment_events', <event ids>)` (`events::announce` in the
+-- `pg_notify('shipment_events', <event ids>)` (`db::announcer` in the
 -- app). An event whose announcement is lost (its writer died between the two)
 -- is numbered by the next announcement from anyone, or when a server's
 -- listener (re)connects, which always sequences first.

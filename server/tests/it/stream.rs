@@ -307,6 +307,56 @@ async fn a_write_sends_no_notification_inside_its_transaction(pool: PgPool) {
     );
 }
 
+/// Writers that commit at the same moment share one announcement (as
+/// PostgreSQL's commits share one flush): twenty at once are one NOTIFY that
+/// names all twenty, and each of them returns only once it has been sent.
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn concurrent_announcements_go_out_as_one_notification(pool: PgPool) {
+    let mut listener = sqlx::postgres::PgListener::connect_with(&pool)
+        .await
+        .expect("listen");
+    listener
+        .listen(app::ssr::stream::listener::CHANNEL)
+        .await
+        .expect("listen");
+    let ids: Vec<i64> = (1..=20).collect();
+    futures::future::join_all(
+        ids.iter()
+            .map(|id| app::ssr::db::announcer::announce(&pool, std::slice::from_ref(id))),
+    )
+    .await;
+    sqlx::query("SELECT pg_notify($1, 'marker')")
+        .bind(app::ssr::stream::listener::CHANNEL)
+        .execute(&pool)
+        .await
+        .expect("marker");
+
+    let mut announced = Vec::new();
+    let mut notifications = 0;
+    loop {
+        let notification = tokio::time::timeout(Duration::from_secs(10), listener.recv())
+            .await
+            .expect("a notification")
+            .expect("listening");
+        if notification.payload() == "marker" {
+            break;
+        }
+        notifications += 1;
+        announced.extend(
+            notification
+                .payload()
+                .split(',')
+                .map(|id| id.parse::<i64>().expect("an id")),
+        );
+    }
+    announced.sort_unstable();
+    assert_eq!(announced, ids, "every id announced once");
+    assert_eq!(
+        notifications, 1,
+        "one notification for writers that announced together"
+    );
+}
+
 /// The stream's next event is this one (position, event id), and no other follows.
 async fn handed_once(stream: &mut Sse, (position, id): (i64, i64)) {
     let (got, frame) = stream

@@ -126,7 +126,7 @@ pub async fn post_status_once(
     // announces again, which costs the sequencer a glance: if the first
     // request's server died between its commit and its announcement, this
     // is what numbers the event.
-    db::events::announce(pool, &[]).await;
+    db::announcer::announce(pool, &[]).await;
     Ok(reply)
 }
 

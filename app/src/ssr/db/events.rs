@@ -2,12 +2,13 @@
 //! `shipment_events`. Status changes, problems, instructions, registration,
 //! reopening and the demo seed all come through here, so the actor is applied
 //! identically, and so is the rule for telling the live stream: commit, then
-//! announce ([`commit`], [`announce`]); the stream position is numbered after
-//! that, by the stream's sequencer.
+//! announce ([`commit`], `announcer::announce`); the stream position is
+//! numbered after that, by the stream's sequencer.
 
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 
+use super::announcer;
 use crate::domain::{EventKind, ShipmentStatus};
 use crate::error::AppError;
 
@@ -139,47 +140,6 @@ pub async fn append_status_move(
 /// Commits a transaction that appended the events `ids`, then announces them.
 pub async fn commit(tx: Transaction<'_, Postgres>, pool: &PgPool, ids: &[i64]) -> Result<(), AppError> {
     tx.commit().await?;
-    announce(pool, ids).await;
+    announcer::announce(pool, ids).await;
     Ok(())
-}
-
-/// The NOTIFY channel that asks the servers to number committed events; the
-/// payload is their ids, comma-separated (possibly none).
-pub const COMMITTED: &str = "shipment_events";
-
-/// At most this many ids per notification (PostgreSQL's payload limit is
-/// 8,000 bytes; an id is at most 19 digits and a comma).
-const IDS_PER_NOTIFICATION: usize = 256;
-
-/// Tells every server that events were committed, so that one of them numbers
-/// them for the stream. Call it after the commit, never inside the
-/// transaction: a NOTIFY inside a transaction makes its commit take
-/// PostgreSQL's database-wide notification lock and hold it through the
-/// commit's disk flush, so every writer would wait for the previous one's
-/// (see the "announce after commit" migration). Sent on its own, a NOTIFY
-/// writes nothing to the WAL and its commit does not wait for the disk.
-///
-/// Best effort: the write it follows has committed whatever happens here. If
-/// the announcement fails (the database went away just after the commit),
-/// the events are numbered by the next announcement, or when a server's
-/// listener reconnects, which always numbers what is pending first.
-pub async fn announce(pool: &PgPool, ids: &[i64]) {
-    let chunks: Vec<&[i64]> = if ids.is_empty() {
-        vec![&[]]
-    } else {
-        ids.chunks(IDS_PER_NOTIFICATION).collect()
-    };
-    for chunk in chunks {
-        let payload = chunk.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-        let sent = sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(COMMITTED)
-            .bind(&payload)
-            .execute(pool)
-            .await;
-        if let Err(error) = sent {
-            metrics::counter!("shipwatch_event_announcements_failed_total").increment(1);
-            tracing::warn!(%error, "announcing committed events failed; they are numbered at the next announcement or listener reconnect");
-            return;
-        }
-    }
 }

@@ -6,6 +6,7 @@
 //! access checks by `stream`, idempotency keys by `actions::idempotency`. Every query
 //! is checked at compile time against the committed `.sqlx/` cache.
 
+pub mod announcer;
 pub mod events;
 pub mod problems;
 pub mod shipments;

@@ -16,6 +16,7 @@ use crate::domain::input::StatusPost;
 use crate::domain::{EventKind, ShipmentEvent, ShipmentStatus, TrackingNumber};
 use crate::error::AppError;
 
+use super::announcer;
 use super::events::{self, NewEvent, StatusMove};
 
 /// Which rule a change follows.
@@ -47,7 +48,7 @@ pub async fn record_status_change(
 ) -> Result<ShipmentEvent, AppError> {
     if let Rule::Ordinary = rule {
         if let Some(event) = record_in_one_statement(pool, tracking_number, post, actor_id).await? {
-            events::announce(pool, &[event.id]).await;
+            announcer::announce(pool, &[event.id]).await;
             return Ok(event);
         }
     }
@@ -100,7 +101,7 @@ async fn record_in_one_statement(
 
 /// [`record_status_change`] inside the caller's transaction, which commits it
 /// (the idempotency store commits its key with it) and then announces it
-/// (`events::announce`). Nothing is written until
+/// (`announcer::announce`). Nothing is written until
 /// the compare-and-set has won, so a lost one is simply re-checked in the same
 /// transaction: each statement sees what others have committed since.
 #[tracing::instrument(skip_all, fields(tracking_number = %tracking_number, to = %post.status))]

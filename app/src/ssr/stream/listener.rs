@@ -2,7 +2,7 @@
 //!
 //! A notification is only a wake-up call. An announcement of committed
 //! events (`shipment_events`, sent by their writer after its commit:
-//! `db::events::announce`) asks this process to number them
+//! `db::announcer`) asks this process to number them
 //! (`log::sequence`: one short transaction, whichever server gets there
 //! first, the others find nothing left); a numbering (`shipment_events_numbered`, from any server)
 //! asks it to read the log after the last position it dispatched. Both read
@@ -26,8 +26,8 @@ use super::hub::Hub;
 use super::{access, log};
 
 /// Events were committed (not yet numbered): their writer's announcement
-/// (`db::events::announce`) after its commit; the payload is their ids.
-pub const CHANNEL: &str = crate::ssr::db::events::COMMITTED;
+/// (`db::announcer`) after its commit; the payload is their ids.
+pub const CHANNEL: &str = crate::ssr::db::announcer::CHANNEL;
 /// Events were numbered; the payload is the newest position.
 pub const NUMBERED: &str = "shipment_events_numbered";
 
