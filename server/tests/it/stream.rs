@@ -261,23 +261,56 @@ async fn a_transaction_that_commits_late_is_streamed_once_and_never_skipped(pool
     handed_once(&mut resumed, (slow_position, slow_event.id)).await;
 }
 
+/// What a listener on the announcement channel hears.
+struct Announcements {
+    listener: sqlx::postgres::PgListener,
+}
+
+impl Announcements {
+    async fn listen(pool: &PgPool) -> Self {
+        let mut listener = sqlx::postgres::PgListener::connect_with(pool)
+            .await
+            .expect("listen");
+        listener
+            .listen(app::ssr::stream::listener::CHANNEL)
+            .await
+            .expect("listen");
+        Self { listener }
+    }
+
+    /// Sends a marker, then returns the payloads heard before it: everything
+    /// committed before the marker was sent (notifications arrive in commit
+    /// order).
+    async fn heard_until_now(&mut self, pool: &PgPool) -> Vec<String> {
+        sqlx::query("SELECT pg_notify($1, 'marker')")
+            .bind(app::ssr::stream::listener::CHANNEL)
+            .execute(pool)
+            .await
+            .expect("marker");
+        let mut heard = Vec::new();
+        loop {
+            let notification = tokio::time::timeout(Duration::from_secs(10), self.listener.recv())
+                .await
+                .expect("a notification")
+                .expect("listening");
+            if notification.payload() == "marker" {
+                return heard;
+            }
+            heard.push(notification.payload().to_owned());
+        }
+    }
+}
+
 /// A transaction that appends an event sends no NOTIFY of its own: a NOTIFY
 /// makes PostgreSQL take one database-wide lock at commit and hold it through
 /// the commit's disk flush, so every writer would wait for the one before it
 /// (BENCHMARKS.md, issue 14). The announcement comes after the commit, on its
-/// own. Seen from a listener: after a committed write and then a marker
-/// notification, the marker is the first thing it hears.
+/// own: a listener hears nothing from the commit itself.
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn a_write_sends_no_notification_inside_its_transaction(pool: PgPool) {
     app::ssr::demo::seed_demo(&pool).await.expect("seed");
     let numbers = shipments_of(&pool, "alice@example.com", "in_transit").await;
-    let mut listener = sqlx::postgres::PgListener::connect_with(&pool)
-        .await
-        .expect("listen");
-    listener
-        .listen(app::ssr::stream::listener::CHANNEL)
-        .await
-        .expect("listen");
+    let mut announcements = Announcements::listen(&pool).await;
 
     let mut tx = pool.begin().await.expect("begin");
     app::ssr::db::status::record_status_change_in(
@@ -290,19 +323,10 @@ async fn a_write_sends_no_notification_inside_its_transaction(pool: PgPool) {
     .await
     .expect("write");
     tx.commit().await.expect("commit");
-    sqlx::query("SELECT pg_notify($1, 'marker')")
-        .bind(app::ssr::stream::listener::CHANNEL)
-        .execute(&pool)
-        .await
-        .expect("marker");
 
-    let first = tokio::time::timeout(Duration::from_secs(10), listener.recv())
-        .await
-        .expect("a notification")
-        .expect("listening");
     assert_eq!(
-        first.payload(),
-        "marker",
+        announcements.heard_until_now(&pool).await,
+        Vec::<String>::new(),
         "the write's commit sent a notification"
     );
 }
@@ -312,47 +336,24 @@ async fn a_write_sends_no_notification_inside_its_transaction(pool: PgPool) {
 /// names all twenty, and each of them returns only once it has been sent.
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn concurrent_announcements_go_out_as_one_notification(pool: PgPool) {
-    let mut listener = sqlx::postgres::PgListener::connect_with(&pool)
-        .await
-        .expect("listen");
-    listener
-        .listen(app::ssr::stream::listener::CHANNEL)
-        .await
-        .expect("listen");
+    let mut announcements = Announcements::listen(&pool).await;
     let ids: Vec<i64> = (1..=20).collect();
     futures::future::join_all(
         ids.iter()
             .map(|id| app::ssr::db::announcer::announce(&pool, std::slice::from_ref(id))),
     )
     .await;
-    sqlx::query("SELECT pg_notify($1, 'marker')")
-        .bind(app::ssr::stream::listener::CHANNEL)
-        .execute(&pool)
-        .await
-        .expect("marker");
 
-    let mut announced = Vec::new();
-    let mut notifications = 0;
-    loop {
-        let notification = tokio::time::timeout(Duration::from_secs(10), listener.recv())
-            .await
-            .expect("a notification")
-            .expect("listening");
-        if notification.payload() == "marker" {
-            break;
-        }
-        notifications += 1;
-        announced.extend(
-            notification
-                .payload()
-                .split(',')
-                .map(|id| id.parse::<i64>().expect("an id")),
-        );
-    }
+    let heard = announcements.heard_until_now(&pool).await;
+    let mut announced: Vec<i64> = heard
+        .iter()
+        .flat_map(|payload| payload.split(',').map(|id| id.parse::<i64>().expect("an id")))
+        .collect();
     announced.sort_unstable();
     assert_eq!(announced, ids, "every id announced once");
     assert_eq!(
-        notifications, 1,
+        heard.len(),
+        1,
         "one notification for writers that announced together"
     );
 }
