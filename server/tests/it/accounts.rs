@@ -390,3 +390,39 @@ async fn a_bearer_token_works_until_it_is_revoked(pool: PgPool) {
         .expect("request");
     assert_eq!(garbage.status(), 401);
 }
+
+/// A token's `last_used_at` is refreshed at most once a minute, and the
+/// refresh never makes a request wait: when many requests with one token
+/// find it due at once, one of them writes it and the others go on. (They
+/// used to queue on the token's row, each behind the previous one's commit:
+/// 19 refreshes of 15.7 ms each within 10 s under 32 writers, BENCHMARKS.md
+/// issue 14.) Here another transaction holds the row while a request comes in.
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn a_request_does_not_wait_for_another_to_refresh_its_tokens_last_use(pool: PgPool) {
+    app::ssr::demo::seed_demo(&pool).await.expect("seed");
+    let app = TestApp::spawn(pool).await;
+    let email = app::domain::Email::parse("ops@example.com").expect("email");
+    let (id, token) = app::ssr::auth::tokens::create_token(&app.pool, &email, "depot scanner", None)
+        .await
+        .expect("token");
+    // Due for a refresh, and held by someone refreshing it right now.
+    let mut refreshing = app.pool.begin().await.expect("begin");
+    sqlx::query("UPDATE api_tokens SET last_used_at = now() - interval '1 hour' WHERE id = $1")
+        .bind(id)
+        .execute(&mut *refreshing)
+        .await
+        .expect("hold the token's row");
+
+    let answered = tokio::time::timeout(
+        Duration::from_secs(5),
+        reqwest::Client::new()
+            .get(app.url("/api/v1/shipments"))
+            .header(AUTHORIZATION, format!("Bearer {token}"))
+            .send(),
+    )
+    .await
+    .expect("the request waited for the other refresh")
+    .expect("request");
+    assert_eq!(answered.status(), 200);
+    refreshing.rollback().await.expect("rollback");
+}

@@ -60,7 +60,10 @@ pub async fn create_token(
 
 /// The user a bearer token belongs to and the token's id, if it is valid and
 /// not revoked. `last_used_at` is refreshed at most once a minute: writing it on
-/// every request would add a committed write (an fsync) to every API call.
+/// every request would add a committed write (an fsync) to every API call. The
+/// refresh skips a row that is locked: when concurrent requests find it due at
+/// once, one writes it and the others go on, instead of queueing behind each
+/// other's commits.
 pub async fn authenticate(pool: &PgPool, token: &str) -> Result<Option<(CurrentUser, i64)>, AppError> {
     if !token.starts_with(PREFIX) {
         return Ok(None);
@@ -80,7 +83,8 @@ pub async fn authenticate(pool: &PgPool, token: &str) -> Result<Option<(CurrentU
     };
     if row.stale {
         sqlx::query!(
-            "UPDATE api_tokens SET last_used_at = now() WHERE id = $1",
+            "UPDATE api_tokens SET last_used_at = now()
+             WHERE id = (SELECT id FROM api_tokens WHERE id = $1 FOR UPDATE SKIP LOCKED)",
             row.token_id
         )
         .execute(pool)
