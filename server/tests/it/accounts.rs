@@ -337,14 +337,21 @@ async fn a_cross_origin_cookie_post_is_refused_but_bearer_requests_are_not(pool:
     assert_eq!(with_token.status(), 200);
 }
 
-#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
-async fn a_bearer_token_works_until_it_is_revoked(pool: PgPool) {
+/// The demo on a running app, and a new API token of the demo operator's
+/// (its id and its secret).
+async fn with_an_operators_token(pool: PgPool) -> (TestApp, i64, String) {
     app::ssr::demo::seed_demo(&pool).await.expect("seed");
     let app = TestApp::spawn(pool).await;
     let email = app::domain::Email::parse("ops@example.com").expect("email");
     let (id, token) = app::ssr::auth::tokens::create_token(&app.pool, &email, "depot scanner", None)
         .await
         .expect("token");
+    (app, id, token)
+}
+
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn a_bearer_token_works_until_it_is_revoked(pool: PgPool) {
+    let (app, id, token) = with_an_operators_token(pool).await;
     let number: String = sqlx::query_scalar(
         "SELECT s.tracking_number FROM shipments s JOIN users u ON u.id = s.owner_id
          WHERE u.email = 'bob@example.com' AND s.status = 'in_transit' LIMIT 1",
@@ -399,12 +406,7 @@ async fn a_bearer_token_works_until_it_is_revoked(pool: PgPool) {
 /// issue 14.) Here another transaction holds the row while a request comes in.
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn a_request_does_not_wait_for_another_to_refresh_its_tokens_last_use(pool: PgPool) {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    let app = TestApp::spawn(pool).await;
-    let email = app::domain::Email::parse("ops@example.com").expect("email");
-    let (id, token) = app::ssr::auth::tokens::create_token(&app.pool, &email, "depot scanner", None)
-        .await
-        .expect("token");
+    let (app, id, token) = with_an_operators_token(pool).await;
     // Due for a refresh, and held by someone refreshing it right now.
     let mut refreshing = app.pool.begin().await.expect("begin");
     sqlx::query("UPDATE api_tokens SET last_used_at = now() - interval '1 hour' WHERE id = $1")
