@@ -19,7 +19,7 @@ pub type NotifyTimes = Arc<Mutex<HashMap<i64, Instant>>>;
 /// Listens on the app's channel and records arrivals until aborted.
 pub async fn listen(database_url: &str) -> anyhow::Result<(NotifyTimes, tokio::task::JoinHandle<()>)> {
     let mut listener = PgListener::connect(database_url).await?;
-    listener.listen("shipment_events").await?;
+    listener.listen(app::ssr::db::announcer::CHANNEL).await?;
     let times: NotifyTimes = Arc::default();
     let record = times.clone();
     let task = tokio::spawn(async move {
@@ -96,7 +96,8 @@ pub async fn pgbench_status_change(
          INSERT INTO shipment_events (shipment_id, kind, status, location, note, occurred_at, recorded_at, actor_id) \
          SELECT moved.id, 'status', 'in_transit', 'Hub 3', NULL, now(), now(), {actor} FROM moved \
          RETURNING id, occurred_at, COALESCE((SELECT email FROM users WHERE id = {actor}), 'someone');\n\
-         SELECT pg_notify('shipment_events', '');\n"
+         SELECT pg_notify('{channel}', '');\n",
+        channel = app::ssr::db::announcer::CHANNEL,
     );
     run_pgbench(database_url, clients, &script)
 }

@@ -2,15 +2,15 @@
 //!
 //! A notification is only a wake-up call. An announcement of committed
 //! events (`shipment_events`, sent by their writer after its commit:
-//! `db::announcer`) asks this process to number them
-//! (`log::sequence`: one short transaction, whichever server gets there
-//! first, the others find nothing left); a numbering (`shipment_events_numbered`, from any server)
-//! asks it to read the log after the last position it dispatched. Both read
-//! from the database what is there, so a missed or coalesced notification
-//! loses nothing. When the connection drops (PostgreSQL restart,
-//! `pg_terminate_backend`, network) sqlx's listener silently misses what was
-//! sent meanwhile, so we reconnect with backoff, then number and backfill
-//! before listening again. No loop here polls the database on a timer.
+//! `db::announcer`) asks this process to number them (`log::sequence`: one
+//! short transaction, whichever server gets there first; the others only
+//! glance at the index of unnumbered events); a numbering
+//! (`shipment_events_numbered`, from any server) asks it to read the log
+//! after the last position it dispatched. Both read from the database what
+//! is there, so a missed or coalesced notification loses nothing. When the
+//! connection drops (PostgreSQL restart, `pg_terminate_backend`, network)
+//! sqlx's listener silently misses what was sent meanwhile, so we reconnect
+//! with backoff, then number and backfill before listening again. No loop here polls the database on a timer.
 //!
 //! The same connection hears access changes (`access::CHANNEL`: an account
 //! signed out, lost a token or changed role) and asks the hub to re-check
