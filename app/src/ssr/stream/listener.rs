@@ -10,7 +10,8 @@
 //! is there, so a missed or coalesced notification loses nothing. When the
 //! connection drops (PostgreSQL restart, `pg_terminate_backend`, network)
 //! sqlx's listener silently misses what was sent meanwhile, so we reconnect
-//! with backoff, then number and backfill before listening again. No loop here polls the database on a timer.
+//! with backoff, then number and backfill before listening again. No loop
+//! here polls the database on a timer.
 //!
 //! The same connection hears access changes (`access::CHANNEL`: an account
 //! signed out, lost a token or changed role) and asks the hub to re-check
