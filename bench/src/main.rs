@@ -271,7 +271,11 @@ async fn run(
         writers: args.writers,
         seconds: args.seconds,
     };
-    let writes = load::run(&client, load).await?;
+    // The writers keep their connections open between writes, as any HTTP
+    // client posting status changes at a rate does (the streams' client
+    // above keeps none idle: each stream holds its own connection).
+    let writers = reqwest::Client::new();
+    let writes = load::run(&writers, load).await?;
     let expected = tally::expected(pool, start_position, head(pool).await?).await?;
     tally::wait_for(&arrivals, tally::owed(&seeded.viewers, &expected)).await;
     let cpu_us_per_write = match (cpu_before, cpu()) {

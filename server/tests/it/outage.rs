@@ -14,7 +14,6 @@ use eventsource_stream::Eventsource as _;
 use futures::StreamExt as _;
 use reqwest::header::ORIGIN;
 use server::embedded_postgres::EmbeddedPostgres;
-use sqlx::postgres::PgPoolOptions;
 
 use crate::helpers::{shipments_of, TestApp, DEMO_PASSWORD};
 
@@ -60,12 +59,8 @@ fn note(answers: &Answers, who: &'static str, response: &reqwest::Response) {
 async fn a_database_crash_answers_503_not_500_and_loses_no_acknowledged_write() {
     let (url, throwaway) = throwaway_cluster("outage-test").await;
     let cluster = throwaway.0.clone();
-    let pool = PgPoolOptions::new()
-        .max_connections(20)
-        .acquire_timeout(Duration::from_secs(2))
-        .connect(&url)
-        .await
-        .expect("pool");
+    // The server's own pool, as it is configured in production.
+    let pool = app::ssr::db::connect(&url).await.expect("pool");
     app::ssr::db::MIGRATOR.run(&pool).await.expect("migrate");
     app::ssr::demo::seed_demo(&pool).await.expect("seed");
     let app = TestApp::spawn(pool.clone()).await;
@@ -282,5 +277,62 @@ async fn a_database_crash_answers_503_not_500_and_loses_no_acknowledged_write() 
     let twice: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
     assert!(twice.is_empty(), "delivered twice: {twice:?}");
     drop(frames);
+    pool.close().await;
+}
+
+/// The pool hands out its idle connections without a round trip to test them
+/// first (`db::connect`): a connection from before a restart must not reach a
+/// request once the database is back, or that request would answer 503
+/// although nothing is wrong any more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn once_the_database_is_back_no_request_gets_a_connection_from_before_it_went() {
+    let (url, throwaway) = throwaway_cluster("restart-test").await;
+    let cluster = throwaway.0.clone();
+    let pool = app::ssr::db::connect(&url).await.expect("pool");
+    app::ssr::db::MIGRATOR.run(&pool).await.expect("migrate");
+    app::ssr::demo::seed_demo(&pool).await.expect("seed");
+    let app = TestApp::spawn(pool.clone()).await.as_user("ops@example.com").await;
+
+    // Many requests at once, so the pool holds many connections.
+    let lists = (0..30).map(|_| app.get("/api/v1/shipments"));
+    for response in futures::future::join_all(lists).await {
+        assert_eq!(response.status(), 200, "a list before the restart");
+    }
+    let pooled = pool.size();
+    assert!(pooled >= 5, "the pool holds several connections ({pooled})");
+
+    let wait_until = |connected: bool| {
+        let hub = app.hub.clone();
+        async move {
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+            while hub.listener_connected() != connected {
+                assert!(tokio::time::Instant::now() < deadline, "listener connected: {connected}");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    };
+    let crashed = tokio::task::spawn_blocking({
+        let cluster = cluster.clone();
+        move || cluster.crash()
+    })
+    .await
+    .expect("join")
+    .expect("crash");
+    assert!(crashed);
+    wait_until(false).await;
+    tokio::task::spawn_blocking({
+        let cluster = cluster.clone();
+        move || cluster.ensure_running()
+    })
+    .await
+    .expect("join")
+    .expect("start again");
+    wait_until(true).await;
+
+    // One after another, so every pooled connection is handed out in turn.
+    for request in 0..pooled + 5 {
+        let response = app.get("/api/v1/shipments").await;
+        assert_eq!(response.status(), 200, "request {request} after the database came back");
+    }
     pool.close().await;
 }

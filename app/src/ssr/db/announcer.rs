@@ -75,13 +75,7 @@ struct NextBatch {
 static ANNOUNCERS: LazyLock<Mutex<HashMap<String, Announcer>>> = LazyLock::new(Mutex::default);
 
 fn announcer_for(pool: &PgPool) -> Announcer {
-    let options = pool.connect_options();
-    let database = format!(
-        "{}:{}/{}",
-        options.get_host(),
-        options.get_port(),
-        options.get_database().unwrap_or_default()
-    );
+    let database = super::database_key(&pool.connect_options());
     let mut announcers = lock(&ANNOUNCERS);
     if let Some(announcer) = announcers.get(&database) {
         // A task whose runtime has shut down has dropped its sender.

@@ -8,6 +8,7 @@
 
 pub mod announcer;
 pub mod events;
+pub mod freshness;
 pub mod problems;
 pub mod shipments;
 pub mod status;
@@ -37,7 +38,8 @@ pub fn acquire_timeout() -> Duration {
         .map_or(Duration::from_secs(3), Duration::from_millis)
 }
 
-/// Opens a connection pool (see [`acquire_timeout`]).
+/// Opens a connection pool (see [`acquire_timeout`]). Its connections are
+/// tested before use only when they may have died while idle (`freshness`).
 ///
 /// JIT compilation is off (`jit = off`): it starts when a plan's estimated
 /// cost is high, which a replay over many shipments reaches, and it costs
@@ -46,12 +48,27 @@ pub async fn connect(database_url: &str) -> anyhow::Result<PgPool> {
     let options = PgConnectOptions::from_str(database_url)
         .context("DATABASE_URL is not a valid PostgreSQL connection URL")?
         .options([("jit", "off")]);
+    let database = database_key(&options);
     PgPoolOptions::new()
         .max_connections(20)
+        .test_before_acquire(false)
+        .before_acquire(freshness::before_acquire(&database))
         .acquire_timeout(acquire_timeout())
         .connect_with(options)
         .await
         .context("could not connect to the database (check DATABASE_URL and that PostgreSQL is running)")
+}
+
+/// Which database a pool talks to (`host:port/name`), for what is kept per
+/// database rather than per pool: tests run many pools and databases in one
+/// process.
+pub(crate) fn database_key(options: &PgConnectOptions) -> String {
+    format!(
+        "{}:{}/{}",
+        options.get_host(),
+        options.get_port(),
+        options.get_database().unwrap_or_default()
+    )
 }
 
 /// Applies every migration that has not run yet.

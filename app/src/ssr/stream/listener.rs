@@ -23,6 +23,8 @@ use std::time::{Duration, Instant};
 use sqlx::postgres::PgListener;
 use sqlx::PgPool;
 
+use crate::ssr::db;
+
 use super::hub::Hub;
 use super::{access, log};
 
@@ -45,6 +47,9 @@ pub async fn run(pool: PgPool, hub: Arc<Hub>) {
             // Shutting down: the pool closing under us is expected, not news.
             Err(_) if hub.is_shutting_down() || pool.is_closed() => return,
             Err(error) => {
+                // The database may have gone away: the pool tests what it
+                // kept idle meanwhile before handing it out.
+                db::freshness::lost(&pool);
                 hub.set_listener_connected(false);
                 metrics::counter!("shipwatch_listener_reconnects_total").increment(1);
                 tracing::warn!(error = format!("{error:#}"), retry_in = ?backoff, "live stream listener lost its connection");
