@@ -42,6 +42,35 @@ pub async fn throwaway_cluster(name: &str) -> (String, Throwaway) {
     (url, Throwaway(cluster))
 }
 
+/// The demo data on a throwaway cluster, behind the server's own pool (as
+/// it is configured in production).
+async fn demo_on_a_cluster_of_its_own(name: &str) -> (sqlx::PgPool, Throwaway) {
+    let (url, throwaway) = throwaway_cluster(name).await;
+    let pool = app::ssr::db::connect(&url).await.expect("pool");
+    app::ssr::db::MIGRATOR.run(&pool).await.expect("migrate");
+    app::ssr::demo::seed_demo(&pool).await.expect("seed");
+    (pool, throwaway)
+}
+
+/// Stops PostgreSQL the way a crash would.
+async fn crash(cluster: &EmbeddedPostgres) {
+    let cluster = cluster.clone();
+    let crashed = tokio::task::spawn_blocking(move || cluster.crash())
+        .await
+        .expect("join")
+        .expect("crash");
+    assert!(crashed, "the cluster was running");
+}
+
+/// Starts PostgreSQL again after [`crash`].
+async fn start_again(cluster: &EmbeddedPostgres) {
+    let cluster = cluster.clone();
+    tokio::task::spawn_blocking(move || cluster.ensure_running())
+        .await
+        .expect("join")
+        .expect("start again");
+}
+
 /// Every non-2xx answer seen: (who, status, had Retry-After).
 type Answers = Arc<Mutex<Vec<(&'static str, u16, bool)>>>;
 
@@ -57,12 +86,8 @@ fn note(answers: &Answers, who: &'static str, response: &reqwest::Response) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_crash_answers_503_not_500_and_loses_no_acknowledged_write() {
-    let (url, throwaway) = throwaway_cluster("outage-test").await;
+    let (pool, throwaway) = demo_on_a_cluster_of_its_own("outage-test").await;
     let cluster = throwaway.0.clone();
-    // The server's own pool, as it is configured in production.
-    let pool = app::ssr::db::connect(&url).await.expect("pool");
-    app::ssr::db::MIGRATOR.run(&pool).await.expect("migrate");
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
     let app = TestApp::spawn(pool.clone()).await;
     let numbers: Vec<String> = shipments_of(&pool, "%", "in_transit")
         .await
@@ -197,14 +222,7 @@ async fn a_database_crash_answers_503_not_500_and_loses_no_acknowledged_write() 
     wait_for_acks(20).await;
     // Down until every kind of request has been answered during the outage
     // (a restart alone can be over before a poll lands in it), then back.
-    let crashed = tokio::task::spawn_blocking({
-        let cluster = cluster.clone();
-        move || cluster.crash()
-    })
-    .await
-    .expect("join")
-    .expect("crash");
-    assert!(crashed);
+    crash(&cluster).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
         let refused: Vec<&str> = answers
@@ -226,13 +244,7 @@ async fn a_database_crash_answers_503_not_500_and_loses_no_acknowledged_write() 
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    tokio::task::spawn_blocking({
-        let cluster = cluster.clone();
-        move || cluster.ensure_running()
-    })
-    .await
-    .expect("join")
-    .expect("start again");
+    start_again(&cluster).await;
     let before = acks.load(Ordering::Relaxed);
     wait_for_acks(before + 40).await;
     stop.store(true, Ordering::Relaxed);
@@ -286,11 +298,8 @@ async fn a_database_crash_answers_503_not_500_and_loses_no_acknowledged_write() 
 /// although nothing is wrong any more.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn once_the_database_is_back_no_request_gets_a_connection_from_before_it_went() {
-    let (url, throwaway) = throwaway_cluster("restart-test").await;
+    let (pool, throwaway) = demo_on_a_cluster_of_its_own("restart-test").await;
     let cluster = throwaway.0.clone();
-    let pool = app::ssr::db::connect(&url).await.expect("pool");
-    app::ssr::db::MIGRATOR.run(&pool).await.expect("migrate");
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
     let app = TestApp::spawn(pool.clone()).await.as_user("ops@example.com").await;
 
     // Many requests at once, so the pool holds many connections.
@@ -311,22 +320,9 @@ async fn once_the_database_is_back_no_request_gets_a_connection_from_before_it_w
             }
         }
     };
-    let crashed = tokio::task::spawn_blocking({
-        let cluster = cluster.clone();
-        move || cluster.crash()
-    })
-    .await
-    .expect("join")
-    .expect("crash");
-    assert!(crashed);
+    crash(&cluster).await;
     wait_until(false).await;
-    tokio::task::spawn_blocking({
-        let cluster = cluster.clone();
-        move || cluster.ensure_running()
-    })
-    .await
-    .expect("join")
-    .expect("start again");
+    start_again(&cluster).await;
     wait_until(true).await;
 
     // One after another, so every pooled connection is handed out in turn.
