@@ -300,7 +300,10 @@ async fn a_database_crash_answers_503_not_500_and_loses_no_acknowledged_write() 
 async fn once_the_database_is_back_no_request_gets_a_connection_from_before_it_went() {
     let (pool, throwaway) = demo_on_a_cluster_of_its_own("restart-test").await;
     let cluster = throwaway.0.clone();
-    let app = TestApp::spawn(pool.clone()).await.as_user("ops@example.com").await;
+    let app = TestApp::spawn(pool.clone())
+        .await
+        .as_user("ops@example.com")
+        .await;
 
     // Many requests at once, so the pool holds many connections.
     let lists = (0..30).map(|_| app.get("/api/v1/shipments"));
@@ -315,7 +318,10 @@ async fn once_the_database_is_back_no_request_gets_a_connection_from_before_it_w
         async move {
             let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
             while hub.listener_connected() != connected {
-                assert!(tokio::time::Instant::now() < deadline, "listener connected: {connected}");
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "listener connected: {connected}"
+                );
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
         }
@@ -328,7 +334,11 @@ async fn once_the_database_is_back_no_request_gets_a_connection_from_before_it_w
     // One after another, so every pooled connection is handed out in turn.
     for request in 0..pooled + 5 {
         let response = app.get("/api/v1/shipments").await;
-        assert_eq!(response.status(), 200, "request {request} after the database came back");
+        assert_eq!(
+            response.status(),
+            200,
+            "request {request} after the database came back"
+        );
     }
     pool.close().await;
 }
