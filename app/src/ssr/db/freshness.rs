@@ -2,10 +2,10 @@
 //!
 //! sqlx tests every idle connection with a round trip before handing it out
 //! (`test_before_acquire`), and again whenever one comes back to the pool
-//! (always, on release). The first of those was most of the server's CPU per
-//! write under load (BENCHMARKS.md, "Pool round trips"): every request paid a
-//! round trip to PostgreSQL, and a wake-up of its backend, per connection it
-//! took. A connection that came back tested can only have died since if the
+//! (always, on release). The first of those cost about a fifth of the
+//! server's CPU per write under load, and more of PostgreSQL's (BENCHMARKS.md,
+//! "Pool round trips"): every request paid a round trip to PostgreSQL, and a
+//! wake-up of its backend, per connection it took. A connection that came back tested can only have died since if the
 //! database went away meanwhile, so it is tested again only then:
 //!
 //! * it has been idle since before this process last saw its database go
