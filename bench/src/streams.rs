@@ -1,5 +1,6 @@
 //! The clients: SSE streams parsed with a real SSE parser, recording when each
-//! stream position (the frame's `id:`) arrives (and how often: twice would be a duplicate).
+//! stream position (the frame's `id:`) arrives, and how often (twice would be
+//! a duplicate).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

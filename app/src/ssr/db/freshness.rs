@@ -5,8 +5,9 @@
 //! (always, on release). The first of those cost about a fifth of the
 //! server's CPU per write under load, and more of PostgreSQL's (BENCHMARKS.md,
 //! "Pool round trips"): every request paid a round trip to PostgreSQL, and a
-//! wake-up of its backend, per connection it took. A connection that came back tested can only have died since if the
-//! database went away meanwhile, so it is tested again only then:
+//! wake-up of its backend, per connection it took. A connection that came
+//! back tested can only have died since if the database went away meanwhile,
+//! so it is tested again only then:
 //!
 //! * it has been idle since before this process last saw its database go
 //!   away ([`lost`], called when the live stream's LISTEN connection drops,
