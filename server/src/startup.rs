@@ -11,11 +11,11 @@ use axum::routing::{get, post};
 use axum::Router;
 use clap::Args;
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use tower_http::trace::TraceLayer;
 use tower_sessions::ExpiredDeletion as _;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use sqlx::PgPool;
 
@@ -225,6 +225,18 @@ pub struct RunningApp {
     pub hub: Arc<Hub>,
 }
 
+/// The app's page routes, listed once per process.
+///
+/// Listing them renders every page once with its data held back, and Leptos
+/// holds resources back process-wide while it does (`SuppressResourceLoad`):
+/// a page another app in this process began rendering meanwhile would wait
+/// for its data forever (leptos-rs/leptos#4773). Listing once, before the
+/// first app can serve, closes that window for every later app.
+fn page_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// Starts the live stream's listener and access checks and builds the whole HTTP
 /// surface of Shipwatch. Creates the session table if needed.
 pub async fn build_app(pool: PgPool, config: AppConfig) -> anyhow::Result<RunningApp> {
@@ -287,7 +299,7 @@ pub async fn build_app(pool: PgPool, config: AppConfig) -> anyhow::Result<Runnin
         stream: config.stream,
     };
     let pages = Router::new()
-        .leptos_routes(&state, generate_route_list(App), {
+        .leptos_routes(&state, page_routes(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })

@@ -61,32 +61,7 @@ impl TestApp {
     ) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let leptos_options = LeptosOptions::builder()
-            .output_name("shipwatch")
-            .site_root(site_root)
-            .site_addr(addr)
-            .build();
-        let mut config = AppConfig {
-            leptos_options,
-            login_limits,
-            trusted_proxies: Default::default(),
-            metrics_token: Some(METRICS_TOKEN.to_owned()),
-            public_origin: format!("http://{addr}"),
-            session: SessionConfig {
-                secure: false,
-                idle_timeout: Duration::from_secs(3600),
-                lifetime: app::ssr::auth::session::DEFAULT_LIFETIME,
-            },
-            stream: StreamSettings {
-                heartbeat: Duration::from_millis(500),
-                ..StreamSettings::default()
-            },
-            stream_buffer: 64,
-            // Only the safety net: far away, so the tests show that access
-            // changes reach open streams as events, not by periodic checks.
-            auth_recheck: Duration::from_secs(3600),
-            email: None,
-        };
+        let mut config = Self::config(addr, login_limits, site_root);
         change(&mut config);
         let running = server::startup::build_app(pool.clone(), config)
             .await
@@ -110,6 +85,36 @@ impl TestApp {
             pool,
             client: Self::browser(),
             hub,
+        }
+    }
+
+    /// The settings the tests serve the app on `addr` with.
+    pub fn config(addr: SocketAddr, login_limits: LoginLimits, site_root: &str) -> AppConfig {
+        let leptos_options = LeptosOptions::builder()
+            .output_name("shipwatch")
+            .site_root(site_root)
+            .site_addr(addr)
+            .build();
+        AppConfig {
+            leptos_options,
+            login_limits,
+            trusted_proxies: Default::default(),
+            metrics_token: Some(METRICS_TOKEN.to_owned()),
+            public_origin: format!("http://{addr}"),
+            session: SessionConfig {
+                secure: false,
+                idle_timeout: Duration::from_secs(3600),
+                lifetime: app::ssr::auth::session::DEFAULT_LIFETIME,
+            },
+            stream: StreamSettings {
+                heartbeat: Duration::from_millis(500),
+                ..StreamSettings::default()
+            },
+            stream_buffer: 64,
+            // Only the safety net: far away, so the tests show that access
+            // changes reach open streams as events, not by periodic checks.
+            auth_recheck: Duration::from_secs(3600),
+            email: None,
         }
     }
 

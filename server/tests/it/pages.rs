@@ -1,5 +1,13 @@
-use crate::helpers::TestApp;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::ssr::auth::throttle::LoginLimits;
+use reqwest::StatusCode;
+use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
+
+use crate::helpers::TestApp;
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn the_operator_dashboard_is_rendered_on_the_server_with_every_demo_shipment(pool: PgPool) {
@@ -196,4 +204,68 @@ async fn a_long_history_is_paged_on_the_page_and_in_the_api(pool: PgPool) {
         .get(&format!("/api/v1/shipments/{number}?before=yesterday"))
         .await;
     assert_eq!(bad.status(), 422);
+}
+
+/// Starting an app runs every page once without its data, to list the routes;
+/// Leptos holds resources back process-wide meanwhile. A page that began
+/// loading in that moment used to wait forever (the tests start many apps in
+/// one process; a rare page in them never answered).
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn pages_keep_answering_while_another_app_starts_in_the_same_process(pool: PgPool) {
+    app::ssr::demo::seed_demo(&pool).await.expect("seed");
+    let app = TestApp::spawn(pool).await;
+    let ops = app.as_user("ops@example.com").await;
+    let options = (*app.pool.connect_options()).clone();
+    let stop = Arc::new(AtomicBool::new(false));
+    let starts = std::thread::spawn({
+        let stop = Arc::clone(&stop);
+        move || {
+            let mut starts = 0;
+            while !stop.load(Ordering::Relaxed) {
+                // A runtime per start: dropping it ends that app's tasks.
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                runtime.block_on(async {
+                    let pool = PgPoolOptions::new()
+                        .max_connections(4)
+                        .connect_with(options.clone())
+                        .await
+                        .expect("pool");
+                    let addr = "127.0.0.1:0".parse().expect("addr");
+                    let config = TestApp::config(addr, LoginLimits::default(), "target/site");
+                    server::startup::build_app(pool, config).await.expect("app");
+                });
+                starts += 1;
+            }
+            starts
+        }
+    });
+
+    let pages = [
+        ("/", StatusCode::OK, "shipments on this page"),
+        (
+            "/admin",
+            StatusCode::FORBIDDEN,
+            "This page is not for your account",
+        ),
+    ];
+    for round in 0..100 {
+        for (path, expected, shown) in pages {
+            let page = tokio::time::timeout(Duration::from_secs(10), async {
+                let page = ops.get(path).await;
+                (page.status(), page.text().await.expect("html"))
+            })
+            .await;
+            let Ok((status, html)) = page else {
+                panic!("request {round}: {path} did not answer within 10 s while apps were starting");
+            };
+            assert_eq!(status, expected, "request {round}: {path}");
+            assert!(html.contains(shown), "request {round}: {path} shows {shown:?}");
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    let starts = starts.join().expect("starts");
+    assert!(starts > 0, "another app started meanwhile");
 }
