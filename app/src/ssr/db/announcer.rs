@@ -21,6 +21,8 @@ use std::sync::{Arc, LazyLock, Mutex};
 use sqlx::PgPool;
 use tokio::sync::{watch, Notify};
 
+use super::lock;
+
 /// The NOTIFY channel that asks the servers to number committed events; the
 /// payload is their ids, comma-separated (possibly none).
 pub const CHANNEL: &str = "shipment_events";
@@ -138,10 +140,4 @@ async fn send(pool: &PgPool, ids: &[i64]) {
             return;
         }
     }
-}
-
-/// A poisoned lock only means a panic elsewhere while holding it; the data
-/// (ids to announce) is still what it was.
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }

@@ -30,6 +30,8 @@ use std::time::{Duration, Instant};
 use sqlx::pool::PoolConnectionMetadata;
 use sqlx::{Connection as _, PgConnection, PgPool};
 
+use super::lock;
+
 /// An idle connection older than this is tested before use.
 pub const RETEST_AFTER_IDLE: Duration = Duration::from_secs(5);
 
@@ -40,7 +42,7 @@ type LastLoss = Arc<Mutex<Option<Instant>>>;
 static LOST_AT: LazyLock<Mutex<HashMap<String, LastLoss>>> = LazyLock::new(Mutex::default);
 
 fn lost_at(database: &str) -> LastLoss {
-    let mut lost = LOST_AT.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut lost = lock(&LOST_AT);
     Arc::clone(lost.entry(database.to_owned()).or_default())
 }
 
@@ -48,7 +50,7 @@ fn lost_at(database: &str) -> LastLoss {
 /// connections idle since then are tested before they are handed out.
 pub fn lost(pool: &PgPool) {
     let at = lost_at(&super::database_key(&pool.connect_options()));
-    *at.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Instant::now());
+    *lock(&at) = Some(Instant::now());
 }
 
 /// What sqlx's `before_acquire` hook returns: keep the connection or not.
@@ -61,7 +63,7 @@ pub fn before_acquire(
 ) -> impl for<'c> Fn(&'c mut PgConnection, PoolConnectionMetadata) -> Verdict<'c> + Send + Sync + 'static {
     let lost_at = lost_at(database);
     move |connection, meta| {
-        let last_loss = *lost_at.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let last_loss = *lock(&lost_at);
         let test = needs_test(meta.idle_for, last_loss.map(|at| at.elapsed()));
         Box::pin(async move {
             if test {

@@ -71,6 +71,13 @@ pub(crate) fn database_key(options: &PgConnectOptions) -> String {
     )
 }
 
+/// Locks a process-wide map or value kept per database. A poisoned lock only
+/// means a panic elsewhere while holding it; what it guards (ids to announce,
+/// when a database was last lost) is still what it was.
+pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Applies every migration that has not run yet.
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
     MIGRATOR.run(pool).await.context("applying database migrations")
