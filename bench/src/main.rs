@@ -20,6 +20,7 @@
 //! table in BENCHMARKS.md.
 
 mod export;
+mod fanout_floor;
 mod faults;
 mod floor;
 mod instances;
@@ -112,6 +113,14 @@ struct Args {
     /// With --rolling: the longest a cut stream may stay closed, in seconds.
     #[arg(long, default_value_t = 5)]
     live_again_within: u64,
+    /// After the server's run, the same streams, rate and duration against
+    /// the fan-out floor (a bare process writing the same frames, one
+    /// `write(2)` each): the least CPU per delivery this box allows.
+    #[arg(long)]
+    fanout_floor: bool,
+    /// Be the fan-out floor's process (started by the harness itself).
+    #[arg(long, hide = true)]
+    serve_fanout_floor: bool,
     #[command(flatten)]
     database: server::database::DatabaseArgs,
 }
@@ -120,6 +129,9 @@ struct Args {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let open_files = raise_open_file_limit();
+    if args.serve_fanout_floor {
+        return fanout_floor::serve();
+    }
     if let Some(rounds) = args.faults {
         let plan = faults::Plan {
             rounds,
@@ -208,7 +220,23 @@ async fn main() -> anyhow::Result<()> {
     for server in servers {
         server.stop();
     }
-    let report = result?;
+    let mut report = result?;
+    if args.fanout_floor {
+        let floor = fanout_floor::measure(seeded.viewers.len(), args.rate, args.seconds).await?;
+        println!(
+            "fan-out floor (a bare process, one write(2) per frame): {:.1} µs of CPU per delivery, \
+             {} of {} delivered, emit→client {}",
+            floor.cpu_us_per_delivery,
+            floor.delivered,
+            floor.owed,
+            floor.latency.line()
+        );
+        report.push_str(&format!(
+            " floor_cpu_us_per_delivery={:.1} floor_p99_ms={}",
+            floor.cpu_us_per_delivery,
+            floor.latency.ms(0.99)
+        ));
+    }
     if args.pgbench {
         // As many database clients as the harness had writers: the same
         // chance to share a commit's fsync (group commit) as the API had.
