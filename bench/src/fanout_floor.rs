@@ -1,16 +1,23 @@
-//! The fan-out floor: what delivering one SSE frame to one of N loopback
+//! The fan-out floors: what delivering one SSE frame to one of N loopback
 //! HTTP/1.1 streams costs a process on this box when it does nothing else.
 //!
-//! A separate process (this binary with `--serve-fanout-floor`) answers every
-//! connection with an SSE response head, then, for every position read from its
-//! standard input, writes the same pre-encoded chunk (a frame of the server's
-//! own format, `Frame::encode`) to every connection with one `write(2)` each,
-//! from one thread: no tasks, no wake-ups, no HTTP library, no database. The
-//! harness reads it with the same SSE readers as the server and divides the
-//! process's CPU time (`/proc/<pid>/stat`, like the server's) by the frames
-//! delivered. Scenario b compares the server against it in the same run: the
-//! server cannot spend less per delivery than this without writing several
-//! frames per system call.
+//! A separate process (this binary with `--serve-fanout-floor <writer>`)
+//! answers every connection with an SSE response head, then, for every
+//! position read from its standard input, writes the same pre-encoded chunk
+//! (a frame of the server's own format, `Frame::encode`) to every connection,
+//! one `write(2)` each, with no HTTP library and no database. Two writers:
+//!
+//! * [`Writer::Loop`]: one thread writes every connection in turn: no tasks,
+//!   no wake-ups. The least any process can spend while it makes one system
+//!   call per frame.
+//! * [`Writer::Tasks`]: the shape of the server: a tokio task per connection
+//!   (the default multi-threaded runtime, as the server's), woken through a
+//!   broadcast channel for every frame.
+//!
+//! The harness reads them with the same SSE readers as the server and divides
+//! the process's CPU time (`/proc/<pid>/stat`, like the server's) by the
+//! frames delivered; scenario b measures them after the server, in the same
+//! run.
 
 use std::io::{BufRead as _, Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
@@ -28,12 +35,38 @@ use crate::Percentiles;
 /// on the wire after it).
 const RESPONSE_HEAD: &[u8] = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\ntransfer-encoding: chunked\r\n\r\n";
 
+/// How the floor process writes its frames.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Writer {
+    Loop,
+    Tasks,
+}
+
 /// The floor process: prints its port, then serves until its input ends.
-pub fn serve() -> anyhow::Result<()> {
-    let listener = TcpListener::bind("127.0.0.1:0")?;
+pub async fn serve(writer: Writer) -> anyhow::Result<()> {
+    match writer {
+        Writer::Loop => tokio::task::block_in_place(serve_from_one_loop),
+        Writer::Tasks => serve_from_tasks().await,
+    }
+}
+
+fn print_port(port: u16) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout();
-    writeln!(stdout, "{}", listener.local_addr()?.port())?;
-    stdout.flush()?;
+    writeln!(stdout, "{port}")?;
+    Ok(stdout.flush()?)
+}
+
+/// The positions to send, one per line of standard input.
+fn positions() -> impl Iterator<Item = anyhow::Result<i64>> {
+    std::io::stdin()
+        .lock()
+        .lines()
+        .map(|line| line?.trim().parse().context("a position per line"))
+}
+
+fn serve_from_one_loop() -> anyhow::Result<()> {
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    print_port(listener.local_addr()?.port())?;
     let connections: Arc<Mutex<Vec<TcpStream>>> = Arc::default();
     let accepted = connections.clone();
     std::thread::spawn(move || {
@@ -44,9 +77,8 @@ pub fn serve() -> anyhow::Result<()> {
         }
     });
     let mut failed_writes = 0_u64;
-    for line in std::io::stdin().lock().lines() {
-        let position: i64 = line?.trim().parse().context("a position per line")?;
-        let chunk = chunk(position)?;
+    for position in positions() {
+        let chunk = chunk(position?)?;
         let connections = connections.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
         for mut connection in connections.iter() {
             // Non-blocking: a full socket buffer is a lost frame, which the
@@ -62,14 +94,66 @@ pub fn serve() -> anyhow::Result<()> {
     Ok(())
 }
 
+async fn serve_from_tasks() -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    print_port(listener.local_addr()?.port())?;
+    let (frames, _) = tokio::sync::broadcast::channel::<Arc<Vec<u8>>>(64);
+    let subscriptions = frames.clone();
+    tokio::spawn(async move {
+        while let Ok((connection, _)) = listener.accept().await {
+            // As in the loop: a failed stream is the harness's to count.
+            tokio::spawn(stream_from_task(connection, subscriptions.subscribe()));
+        }
+    });
+    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        for position in positions() {
+            // No receiver yet is not an error: the frame had nobody to go to.
+            let _ = frames.send(Arc::new(chunk(position?)?));
+        }
+        Ok(())
+    })
+    .await?
+}
+
+async fn stream_from_task(
+    mut connection: tokio::net::TcpStream,
+    mut frames: tokio::sync::broadcast::Receiver<Arc<Vec<u8>>>,
+) -> anyhow::Result<()> {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut head = Vec::new();
+    let mut buffer = [0_u8; 1024];
+    while !head_complete(&head)? {
+        let read = connection.read(&mut buffer).await?;
+        anyhow::ensure!(read > 0, "closed before its request head");
+        head.extend_from_slice(&buffer[..read]);
+    }
+    connection.set_nodelay(true)?;
+    connection.write_all(RESPONSE_HEAD).await?;
+    loop {
+        match frames.recv().await {
+            Ok(chunk) => connection.write_all(&chunk).await?,
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                eprintln!("fan-out floor: a stream fell behind");
+            }
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => return Ok(()),
+        }
+    }
+}
+
+/// Whether a request head read so far is complete (bounded: 16 KiB).
+fn head_complete(head: &[u8]) -> anyhow::Result<bool> {
+    anyhow::ensure!(head.len() < 16 * 1024, "request head too long");
+    Ok(head.windows(4).any(|w| w == b"\r\n\r\n"))
+}
+
 /// Reads the request head, answers with the SSE head and registers the
 /// connection (under the lock, so no frame can precede the head).
 fn answer(mut connection: TcpStream, connections: &Mutex<Vec<TcpStream>>) -> anyhow::Result<()> {
     let mut head = Vec::new();
     let mut buffer = [0_u8; 1024];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+    while !head_complete(&head)? {
         let read = connection.read(&mut buffer)?;
-        anyhow::ensure!(read > 0 && head.len() < 16 * 1024, "bad request head");
+        anyhow::ensure!(read > 0, "closed before its request head");
         head.extend_from_slice(&buffer[..read]);
     }
     // As the server does (`serving.rs`).
@@ -116,16 +200,20 @@ pub struct Measured {
     pub owed: usize,
 }
 
-/// Starts the floor process, opens `streams` SSE readers on it, has it send
+/// Starts a floor process, opens `streams` SSE readers on it, has it send
 /// `rate` frames a second for `seconds`, and measures its CPU per delivery
 /// and the emit→client latency.
-pub async fn measure(streams_n: usize, rate: u32, seconds: u64) -> anyhow::Result<Measured> {
+pub async fn measure(writer: Writer, streams_n: usize, rate: u32, seconds: u64) -> anyhow::Result<Measured> {
     let mut child = Command::new(std::env::current_exe()?)
         .arg("--serve-fanout-floor")
+        .arg(match writer {
+            Writer::Loop => "loop",
+            Writer::Tasks => "tasks",
+        })
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()?;
-    let result = drive(&mut child, streams_n, rate, seconds).await;
+    let result = drive(&mut child, writer, streams_n, rate, seconds).await;
     let _ = child.kill();
     let _ = child.wait();
     result
@@ -133,6 +221,7 @@ pub async fn measure(streams_n: usize, rate: u32, seconds: u64) -> anyhow::Resul
 
 async fn drive(
     child: &mut std::process::Child,
+    writer: Writer,
     streams_n: usize,
     rate: u32,
     seconds: u64,
@@ -178,6 +267,11 @@ async fn drive(
             latencies.push(at.saturating_duration_since(*sent));
         }
     }
+    // A floor that lost or repeated frames measured something else.
+    anyhow::ensure!(
+        delivered == owed,
+        "the fan-out floor ({writer:?}) delivered {delivered} of {owed} frames"
+    );
     Ok(Measured {
         cpu_us_per_delivery: (cpu_after - cpu_before) as f64 * 1e6
             / TICKS_PER_SECOND

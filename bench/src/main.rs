@@ -114,13 +114,14 @@ struct Args {
     #[arg(long, default_value_t = 5)]
     live_again_within: u64,
     /// After the server's run, the same streams, rate and duration against
-    /// the fan-out floor (a bare process writing the same frames, one
-    /// `write(2)` each): the least CPU per delivery this box allows.
+    /// the fan-out floors (bare processes writing the same frames, one
+    /// `write(2)` each, from one loop or from a task per stream): what this
+    /// box's loopback TCP costs per delivery before any server logic.
     #[arg(long)]
     fanout_floor: bool,
-    /// Be the fan-out floor's process (started by the harness itself).
+    /// Be a fan-out floor's process (started by the harness itself).
     #[arg(long, hide = true)]
-    serve_fanout_floor: bool,
+    serve_fanout_floor: Option<fanout_floor::Writer>,
     #[command(flatten)]
     database: server::database::DatabaseArgs,
 }
@@ -129,8 +130,8 @@ struct Args {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let open_files = raise_open_file_limit();
-    if args.serve_fanout_floor {
-        return fanout_floor::serve();
+    if let Some(writer) = args.serve_fanout_floor {
+        return fanout_floor::serve(writer).await;
     }
     if let Some(rounds) = args.faults {
         let plan = faults::Plan {
@@ -222,20 +223,29 @@ async fn main() -> anyhow::Result<()> {
     }
     let mut report = result?;
     if args.fanout_floor {
-        let floor = fanout_floor::measure(seeded.viewers.len(), args.rate, args.seconds).await?;
-        println!(
-            "fan-out floor (a bare process, one write(2) per frame): {:.1} µs of CPU per delivery, \
-             {} of {} delivered, emit→client {}",
-            floor.cpu_us_per_delivery,
-            floor.delivered,
-            floor.owed,
-            floor.latency.line()
-        );
-        report.push_str(&format!(
-            " floor_cpu_us_per_delivery={:.1} floor_p99_ms={}",
-            floor.cpu_us_per_delivery,
-            floor.latency.ms(0.99)
-        ));
+        for (writer, what) in [
+            (
+                fanout_floor::Writer::Loop,
+                "one thread writing every stream in turn",
+            ),
+            (fanout_floor::Writer::Tasks, "a tokio task per stream"),
+        ] {
+            let floor = fanout_floor::measure(writer, seeded.viewers.len(), args.rate, args.seconds).await?;
+            println!(
+                "fan-out floor, {what} (one write(2) per frame): {:.1} µs of CPU per delivery, \
+                 {} of {} delivered, emit→client {}",
+                floor.cpu_us_per_delivery,
+                floor.delivered,
+                floor.owed,
+                floor.latency.line()
+            );
+            let key = format!("{writer:?}").to_lowercase();
+            report.push_str(&format!(
+                " floor_{key}_cpu_us_per_delivery={:.1} floor_{key}_p99_ms={}",
+                floor.cpu_us_per_delivery,
+                floor.latency.ms(0.99)
+            ));
+        }
     }
     if args.pgbench {
         // As many database clients as the harness had writers: the same
