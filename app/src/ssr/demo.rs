@@ -80,7 +80,7 @@ pub async fn seed_demo(pool: &PgPool) -> anyhow::Result<SeedReport> {
     tx.commit().await?;
     // Number its events now, as a running server would on their commit, so
     // the stream's head covers the demo as soon as it is seeded.
-    crate::ssr::stream::log::sequence(pool).await?;
+    crate::ssr::stream::log::sequence(&mut *pool.acquire().await?).await?;
     Ok(report)
 }
 

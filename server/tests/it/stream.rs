@@ -898,7 +898,9 @@ async fn replay_hands_out_exactly_the_visible_events_whichever_way_it_reads(pool
         record_status_change(&pool, number, &change, None, Rule::Ordinary)
             .await
             .expect("scan");
-        app::ssr::stream::log::sequence(&pool).await.expect("numbered");
+        app::ssr::stream::log::sequence(&mut pool.acquire().await.expect("a connection"))
+            .await
+            .expect("numbered");
     }
     let dora = customer("dora@example.com").await;
     let last = head(&pool).await;
@@ -991,7 +993,9 @@ async fn counts_name_the_events_they_include_before_those_are_numbered(pool: PgP
         .expect("list");
     assert!(list.counted_unnumbered.is_empty(), "not bob's to know of");
 
-    app::ssr::stream::log::sequence(&pool).await.expect("numbered");
+    app::ssr::stream::log::sequence(&mut pool.acquire().await.expect("a connection"))
+        .await
+        .expect("numbered");
     assert!(
         numbered(&pool, event.id).await > as_of,
         "its frame comes after as_of"

@@ -16,12 +16,17 @@
 //! The same connection hears access changes (`access::CHANNEL`: an account
 //! signed out, lost a token or changed role) and asks the hub to re-check
 //! that account's streams.
+//!
+//! The numbering and the log reads run on that connection too, between two
+//! waits (notifications arriving meanwhile are buffered by sqlx): a pooled
+//! connection would cost a round trip more each time, as sqlx tests every
+//! connection given back to the pool with one.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sqlx::postgres::PgListener;
-use sqlx::PgPool;
+use sqlx::{Acquire as _, PgPool};
 
 use crate::ssr::db;
 
@@ -76,8 +81,8 @@ async fn listen(
     hub.set_listener_connected(true);
     tracing::info!("live stream listener connected");
     // Anything committed while we were away (or before we started listening).
-    sequence(pool).await?;
-    catch_up(pool, hub, None).await?;
+    sequence(&mut listener).await?;
+    catch_up(&mut listener, hub, None).await?;
     // Access changes notified while we were away are lost: check every stream.
     hub.recheck_all();
     *backoff = Duration::from_millis(100);
@@ -98,10 +103,10 @@ async fn listen(
                     wake.note(&more);
                 }
                 if wake.committed {
-                    sequence(pool).await?;
+                    sequence(&mut listener).await?;
                 }
                 if wake.committed || wake.numbered_up_to > hub.last_position() {
-                    catch_up(pool, hub, Some(notified_at)).await?;
+                    catch_up(&mut listener, hub, Some(notified_at)).await?;
                 }
                 for user_id in wake.access_changed {
                     hub.recheck_user(user_id);
@@ -142,16 +147,16 @@ impl Wake {
 }
 
 /// Numbers every committed, unnumbered event.
-async fn sequence(pool: &PgPool) -> anyhow::Result<()> {
-    log::sequence(pool)
+async fn sequence(listener: &mut PgListener) -> anyhow::Result<()> {
+    log::sequence(listener.acquire().await?)
         .await
         .map_err(|e| anyhow::anyhow!("numbering the event log: {e}"))
 }
 
 /// Dispatches every event after the hub's last position, in order.
-async fn catch_up(pool: &PgPool, hub: &Hub, notified_at: Option<Instant>) -> anyhow::Result<()> {
+async fn catch_up(listener: &mut PgListener, hub: &Hub, notified_at: Option<Instant>) -> anyhow::Result<()> {
     loop {
-        let items = log::read_after(pool, hub.last_position())
+        let items = log::read_after(listener.acquire().await?, hub.last_position())
             .await
             .map_err(|e| anyhow::anyhow!("reading the event log: {e}"))?;
         let full_page = items.len() as i64 >= log::PAGE;

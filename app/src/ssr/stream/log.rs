@@ -127,9 +127,8 @@ impl LogRow {
 }
 
 /// Events after `after`, in position order, for everyone (listener backfill).
-pub async fn read_after(pool: &PgPool, after: i64) -> Result<Vec<StreamItem>, AppError> {
-    let mut conn = pool.acquire().await?;
-    read(&mut conn, after, None).await
+pub async fn read_after(conn: &mut PgConnection, after: i64) -> Result<Vec<StreamItem>, AppError> {
+    read(conn, after, None).await
 }
 
 /// Events after `after` that `viewer` may see, in position order (replay).
@@ -282,13 +281,13 @@ const SEQUENCE_BATCH: i32 = 5_000;
 /// events were numbered, and each batch becomes visible at once, so a
 /// position is never visible before a smaller one. Every server may call it
 /// at any time; they take turns on the head row.
-pub async fn sequence(pool: &PgPool) -> Result<(), AppError> {
+pub async fn sequence(conn: &mut PgConnection) -> Result<(), AppError> {
     loop {
         let numbered = sqlx::query_scalar!(
             r#"SELECT sequence_shipment_events($1) AS "numbered!""#,
             SEQUENCE_BATCH
         )
-        .fetch_one(pool)
+        .fetch_one(&mut *conn)
         .await?;
         if numbered < SEQUENCE_BATCH {
             return Ok(());
