@@ -510,11 +510,49 @@ async fn read_with_reconnects(
 async fn kill_the_listener(pool: &PgPool) -> i64 {
     sqlx::query_scalar(
         "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-         WHERE datname = current_database() AND query ILIKE 'LISTEN%' AND pid <> pg_backend_pid()) t",
+         WHERE datname = current_database() AND application_name = $1) t",
     )
+    .bind(app::ssr::stream::listener::APPLICATION_NAME)
     .fetch_one(pool)
     .await
     .expect("terminate")
+}
+
+/// A write whose announcement's connection died since the last one (a
+/// database restart the listener did not notice, a connection killed by an
+/// operator) is still announced, so it is numbered and streamed: the
+/// announcer holds one connection between writes and replaces it when it
+/// fails, instead of dropping that announcement.
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn a_write_is_streamed_after_the_announcers_connection_died(pool: PgPool) {
+    app::ssr::demo::seed_demo(&pool).await.expect("seed");
+    let app = TestApp::spawn(pool.clone()).await;
+    let numbers = shipments_of(&pool, "alice@example.com", "in_transit").await;
+    let client = signed_in(&app, "ops@example.com").await;
+    let mut stream = Sse::open(&app, &client, Some(head(&pool).await)).await;
+
+    let first = scan(&pool, &numbers[0], "before").await;
+    let (position, _) = stream
+        .next_shipment(Duration::from_secs(10))
+        .await
+        .expect("first");
+    assert_eq!(position, first);
+
+    let terminated: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = current_database() AND query ILIKE 'SELECT pg_notify%' AND pid <> pg_backend_pid()) t",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("terminate");
+    assert_eq!(terminated, 1, "the announcer's connection was found and killed");
+
+    let second = scan(&pool, &numbers[0], "after").await;
+    let (position, _) = stream
+        .next_shipment(Duration::from_secs(10))
+        .await
+        .expect("the write after the kill arrives");
+    assert_eq!(position, second);
 }
 
 /// While the server's LISTEN connection is down, an open stream stays open and

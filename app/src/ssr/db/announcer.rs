@@ -14,11 +14,17 @@
 //! as it would on its own; under load a NOTIFY carries the ids of every
 //! writer that committed while the previous one was on its way, which saves
 //! a database round trip per write and wakes every listener once per batch.
+//!
+//! The task keeps one connection from batch to batch (sqlx tests every
+//! connection given back to the pool with a round trip of its own, which
+//! would double the announcement's cost), replaces it when a send on it fails
+//! (the database restarted since), and lets it go when the pool closes.
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
 
-use sqlx::PgPool;
+use sqlx::pool::PoolConnection;
+use sqlx::{PgConnection, PgPool, Postgres};
 use tokio::sync::{watch, Notify};
 
 use super::lock;
@@ -99,10 +105,16 @@ fn announcer_for(pool: &PgPool) -> Announcer {
     announcer
 }
 
-/// Sends each batch as soon as the one before it is out.
+/// Sends each batch as soon as the one before it is out, until the pool
+/// closes (its connection must go back for the pool to finish closing).
 async fn send_batches(pool: PgPool, announcer: Announcer, sender: watch::Sender<u64>) {
+    let mut held = None;
+    let mut closing = std::pin::pin!(pool.close_event());
     loop {
-        announcer.wake.notified().await;
+        tokio::select! {
+            () = announcer.wake.notified() => {}
+            _ = &mut closing => return,
+        }
         let (number, ids) = {
             let mut next = lock(&announcer.next);
             if !next.wanted {
@@ -113,12 +125,12 @@ async fn send_batches(pool: PgPool, announcer: Announcer, sender: watch::Sender<
             next.wanted = false;
             (number, std::mem::take(&mut next.ids))
         };
-        send(&pool, &ids).await;
+        send(&pool, &mut held, &ids).await;
         sender.send_replace(number);
     }
 }
 
-async fn send(pool: &PgPool, ids: &[i64]) {
+async fn send(pool: &PgPool, held: &mut Option<PoolConnection<Postgres>>, ids: &[i64]) {
     let chunks: Vec<&[i64]> = if ids.is_empty() {
         vec![&[]]
     } else {
@@ -126,12 +138,7 @@ async fn send(pool: &PgPool, ids: &[i64]) {
     };
     for chunk in chunks {
         let payload = chunk.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-        let sent = sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(CHANNEL)
-            .bind(&payload)
-            .execute(pool)
-            .await;
-        if let Err(error) = sent {
+        if let Err(error) = notify_on_held(pool, held, &payload).await {
             metrics::counter!("shipwatch_event_announcements_failed_total").increment(1);
             tracing::warn!(
                 %error,
@@ -140,4 +147,34 @@ async fn send(pool: &PgPool, ids: &[i64]) {
             return;
         }
     }
+}
+
+/// Sends one notification on the held connection; if that fails, once more
+/// on a fresh one from the pool, which is then held.
+async fn notify_on_held(
+    pool: &PgPool,
+    held: &mut Option<PoolConnection<Postgres>>,
+    payload: &str,
+) -> Result<(), sqlx::Error> {
+    if let Some(connection) = held.as_mut() {
+        if notify(connection, payload).await.is_ok() {
+            return Ok(());
+        }
+        if let Some(mut failed) = held.take() {
+            failed.close_on_drop();
+        }
+    }
+    let mut connection = pool.acquire().await?;
+    notify(&mut connection, payload).await?;
+    *held = Some(connection);
+    Ok(())
+}
+
+async fn notify(connection: &mut PgConnection, payload: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(CHANNEL)
+        .bind(payload)
+        .execute(connection)
+        .await
+        .map(drop)
 }

@@ -20,12 +20,14 @@
 //! The numbering and the log reads run on that connection too, between two
 //! waits (notifications arriving meanwhile are buffered by sqlx): a pooled
 //! connection would cost a round trip more each time, as sqlx tests every
-//! connection given back to the pool with one.
+//! connection given back to the pool with one. The connection is its own,
+//! outside the request pool, and named [`APPLICATION_NAME`] in
+//! `pg_stat_activity`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sqlx::postgres::PgListener;
+use sqlx::postgres::{PgListener, PgPoolOptions};
 use sqlx::{Acquire as _, PgPool};
 
 use crate::ssr::db;
@@ -39,22 +41,42 @@ pub const CHANNEL: &str = crate::ssr::db::announcer::CHANNEL;
 /// Events were numbered; the payload is the newest position.
 pub const NUMBERED: &str = "shipment_events_numbered";
 
-/// Runs until the hub shuts down.
+/// What the listener's connection is called in `pg_stat_activity`.
+pub const APPLICATION_NAME: &str = "shipwatch listener";
+
+/// Runs until the hub shuts down or the request pool closes, then closes
+/// its own connection.
 pub async fn run(pool: PgPool, hub: Arc<Hub>) {
+    let own = PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(db::acquire_timeout())
+        .connect_lazy_with(
+            (*pool.connect_options())
+                .clone()
+                .application_name(APPLICATION_NAME),
+        );
+    tokio::select! {
+        () = listen_with_backoff(&pool, &own, &hub) => {}
+        _ = pool.close_event() => {}
+    }
+    own.close().await;
+}
+
+async fn listen_with_backoff(pool: &PgPool, own: &PgPool, hub: &Arc<Hub>) {
     let mut backoff = Duration::from_millis(100);
     let mut shutdown = hub.shutdown_receiver();
     loop {
         if hub.is_shutting_down() {
             return;
         }
-        match listen(&pool, &hub, &mut backoff, &mut shutdown).await {
+        match listen(own, hub, &mut backoff, &mut shutdown).await {
             Ok(()) => return,
             // Shutting down: the pool closing under us is expected, not news.
             Err(_) if hub.is_shutting_down() || pool.is_closed() => return,
             Err(error) => {
                 // The database may have gone away: the pool tests what it
                 // kept idle meanwhile before handing it out.
-                db::freshness::lost(&pool);
+                db::freshness::lost(pool);
                 hub.set_listener_connected(false);
                 metrics::counter!("shipwatch_listener_reconnects_total").increment(1);
                 tracing::warn!(error = format!("{error:#}"), retry_in = ?backoff, "live stream listener lost its connection");
@@ -71,12 +93,12 @@ pub async fn run(pool: PgPool, hub: Arc<Hub>) {
 /// One connection's life: connect, listen, backfill, then dispatch on every
 /// notification. Returns `Ok` only on shutdown.
 async fn listen(
-    pool: &PgPool,
+    own: &PgPool,
     hub: &Arc<Hub>,
     backoff: &mut Duration,
     shutdown: &mut tokio::sync::watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
-    let mut listener = PgListener::connect_with(pool).await?;
+    let mut listener = PgListener::connect_with(own).await?;
     listener.listen_all([CHANNEL, NUMBERED, access::CHANNEL]).await?;
     hub.set_listener_connected(true);
     tracing::info!("live stream listener connected");
