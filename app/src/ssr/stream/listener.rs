@@ -48,7 +48,10 @@ pub const APPLICATION_NAME: &str = "shipwatch listener";
 /// its own connection.
 pub async fn run(pool: PgPool, hub: Arc<Hub>) {
     let own = PgPoolOptions::new()
-        .max_connections(1)
+        // One in use; room for a second while the one given up after an
+        // error is still being closed (on a cut network that can take the
+        // kernel's timeouts), so a reconnect never waits for it.
+        .max_connections(2)
         .acquire_timeout(db::acquire_timeout())
         .connect_lazy_with(
             (*pool.connect_options())
@@ -62,6 +65,9 @@ pub async fn run(pool: PgPool, hub: Arc<Hub>) {
     own.close().await;
 }
 
+/// Listens on `own` connections, again and again with backoff after each
+/// one is lost, until the hub shuts down; `pool` is the request pool, told
+/// when the database went away.
 async fn listen_with_backoff(pool: &PgPool, own: &PgPool, hub: &Arc<Hub>) {
     let mut backoff = Duration::from_millis(100);
     let mut shutdown = hub.shutdown_receiver();
