@@ -42,6 +42,23 @@ pub enum Writer {
     Tasks,
 }
 
+impl Writer {
+    /// Its name on the command line and in the `RESULT` line's keys.
+    pub fn name(self) -> String {
+        clap::ValueEnum::to_possible_value(&self)
+            .map(|value| value.get_name().to_owned())
+            .unwrap_or_default()
+    }
+
+    /// What it is, for the printed figures.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Loop => "one thread writing every stream in turn",
+            Self::Tasks => "a tokio task per stream",
+        }
+    }
+}
+
 /// The floor process: prints its port, then serves until its input ends.
 pub async fn serve(writer: Writer) -> anyhow::Result<()> {
     match writer {
@@ -206,10 +223,7 @@ pub struct Measured {
 pub async fn measure(writer: Writer, streams_n: usize, rate: u32, seconds: u64) -> anyhow::Result<Measured> {
     let mut child = Command::new(std::env::current_exe()?)
         .arg("--serve-fanout-floor")
-        .arg(match writer {
-            Writer::Loop => "loop",
-            Writer::Tasks => "tasks",
-        })
+        .arg(writer.name())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()?;

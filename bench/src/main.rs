@@ -223,23 +223,18 @@ async fn main() -> anyhow::Result<()> {
     }
     let mut report = result?;
     if args.fanout_floor {
-        for (writer, what) in [
-            (
-                fanout_floor::Writer::Loop,
-                "one thread writing every stream in turn",
-            ),
-            (fanout_floor::Writer::Tasks, "a tokio task per stream"),
-        ] {
+        for &writer in <fanout_floor::Writer as clap::ValueEnum>::value_variants() {
             let floor = fanout_floor::measure(writer, seeded.viewers.len(), args.rate, args.seconds).await?;
             println!(
-                "fan-out floor, {what} (one write(2) per frame): {:.1} µs of CPU per delivery, \
+                "fan-out floor, {} (one write(2) per frame): {:.1} µs of CPU per delivery, \
                  {} of {} delivered, emit→client {}",
+                writer.describe(),
                 floor.cpu_us_per_delivery,
                 floor.delivered,
                 floor.owed,
                 floor.latency.line()
             );
-            let key = format!("{writer:?}").to_lowercase();
+            let key = writer.name();
             report.push_str(&format!(
                 " floor_{key}_cpu_us_per_delivery={:.1} floor_{key}_p99_ms={}",
                 floor.cpu_us_per_delivery,
