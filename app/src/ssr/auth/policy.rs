@@ -1,5 +1,5 @@
 //! The authorization policy: the one place that decides who may do what (see
-//! "People and roles" in the README). Every action of the core asks here.
+//! "People and roles" in docs/architecture.md). Every action of the core asks here.
 //!
 //! Who may see a shipment is one rule written twice, because lists are
 //! filtered by the database: `domain::may_see` in Rust (live routing) and the
