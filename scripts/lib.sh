@@ -154,8 +154,6 @@ ensure_wasm_opt() {
   fi
 }
 
-# Prints the URL of the database to use: DATABASE_URL, or the embedded cluster
-# (started with whichever server binary was built).
 # A project-local Python environment with schemathesis (the OpenAPI fuzzer)
 # and aiosmtpd (the real SMTP server the email tests send to).
 ensure_python_tools() {
@@ -167,14 +165,54 @@ ensure_python_tools() {
   fi
 }
 
+# The server binaries the build writes (scripts/site.sh).
+DEBUG_SERVER=target/debug/server
+RELEASE_SERVER=target/release/server
+
+# The server the scripts run for database chores (start the embedded cluster,
+# make a scratch database, seed it): the debug build, or the release one
+# where only that was built.
+chores_server() {
+  if [ -x "$DEBUG_SERVER" ]; then
+    printf '%s\n' "$DEBUG_SERVER"
+  elif [ -x "$RELEASE_SERVER" ]; then
+    printf '%s\n' "$RELEASE_SERVER"
+  else
+    fail "no server is built yet: run scripts/build first"
+  fi
+}
+
+# Prints the URL of the database to use: DATABASE_URL, or the embedded cluster.
 database_url() {
   if [ -n "${DATABASE_URL:-}" ]; then
     printf '%s\n' "$DATABASE_URL"
-  elif [ -x target/debug/server ]; then
-    target/debug/server embedded-postgres start
   else
-    target/release/server embedded-postgres start
+    "$(chores_server)" embedded-postgres start
   fi
+}
+
+# fresh_db DB_URL NAME: drops, recreates and migrates the database NAME next
+# to DB_URL, and prints its URL.
+fresh_db() {
+  DATABASE_URL="$1" "$(chores_server)" fresh-database --name "$2"
+}
+
+# fresh_seeded_db DB_URL NAME: the same, with the demo data loaded.
+fresh_seeded_db() {
+  local url
+  url="$(fresh_db "$1" "$2")"
+  DATABASE_URL="$url" "$(chores_server)" seed-demo >/dev/null
+  printf '%s\n' "$url"
+}
+
+# free_ports N: the first of N consecutive free loopback ports.
+free_ports() {
+  node -e '
+    const net = require("net");
+    const n = Number(process.argv[1]);
+    const probe = (p) => new Promise((ok) => { const s = net.createServer().once("error", () => ok(false)).listen(p, "127.0.0.1", () => s.close(() => ok(true))); });
+    (async () => { for (let p = 20000 + Math.floor(Math.random() * 20000); ; p += n) { let free = true; for (let i = 0; i < n && free; i++) free = await probe(p + i); if (free) { console.log(p); return; } } })();
+  ' "$1"
 }
 
 # Runs the Playwright suite against a fresh, seeded database next to $1 and a
@@ -184,13 +222,8 @@ database_url() {
 run_end_to_end() {
   local db_url="$1"; shift
   local e2e_url port
-  e2e_url="$(DATABASE_URL="$db_url" target/debug/server fresh-database --name shipwatch_e2e)"
-  DATABASE_URL="$e2e_url" target/debug/server seed-demo >/dev/null
-  port="$(node -e '
-    const net = require("net");
-    const probe = (p) => new Promise((ok) => { const s = net.createServer().once("error", () => ok(false)).listen(p, "127.0.0.1", () => s.close(() => ok(true))); });
-    (async () => { for (let p = 20000 + Math.floor(Math.random() * 20000); ; p += 4) { if (await probe(p) && await probe(p + 1) && await probe(p + 2) && await probe(p + 3)) { console.log(p); return; } } })();
-  ')"
+  e2e_url="$(fresh_seeded_db "$db_url" shipwatch_e2e)"
+  port="$(free_ports 4)"
   # On the embedded cluster (DATABASE_URL unset) the outage test may stop and
   # start it; an external database is never touched.
   local embedded=0

@@ -202,7 +202,7 @@ fn chunk(position: i64) -> anyhow::Result<Vec<u8>> {
             "to": { "status": "in_transit", "needs_attention": false }
         }
     }))?;
-    let frame = app::ssr::stream::frame::Frame::encode(&event)?.sse();
+    let frame = app::ssr::stream::wire::Frame::encode(&event)?.sse();
     let mut chunk = format!("{:x}\r\n", frame.len()).into_bytes();
     chunk.extend_from_slice(&frame);
     chunk.extend_from_slice(b"\r\n");

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
-import { expect, signIn, test } from "./helpers";
+import { DEMO_PASSWORD, expect, signIn, test } from "./helpers";
 
 const ROOT = path.resolve(__dirname, "../..");
 const SERVER = path.join(ROOT, process.env.E2E_SERVER ?? "target/debug/server");
@@ -86,7 +86,7 @@ test("customers and operators are kept out of the admin page and API", async ({ 
   await expect(page.getByRole("heading", { name: "This page is not for your account" })).toBeVisible();
   await expect(page.getByRole("heading", { name: "Operator console" })).toHaveCount(0);
   await request.post("/api/v1/session", {
-    data: { email: "alice@example.com", password: "demo-password" },
+    data: { email: "alice@example.com", password: DEMO_PASSWORD },
     headers: { Origin: baseURL! },
   });
   expect((await request.get("/api/v1/tokens")).status()).toBe(403);

@@ -1,4 +1,4 @@
-import { test as base, expect, type BrowserContext, type Page } from "@playwright/test";
+import { test as base, expect, type APIRequest, type APIRequestContext, type BrowserContext, type Page } from "@playwright/test";
 
 export { expect };
 
@@ -35,6 +35,17 @@ export const test = base.extend<{ noPanics: void }>({
 });
 
 export const DEMO_PASSWORD = "demo-password";
+
+/**
+ * An API client signed in as `email` (its own cookies), sending our Origin as
+ * the app's own pages do. `request` is the test's `playwright.request`.
+ */
+export async function apiAs(request: APIRequest, baseURL: string, email: string): Promise<APIRequestContext> {
+  const api = await request.newContext({ baseURL, extraHTTPHeaders: { Origin: baseURL } });
+  const signedIn = await api.post("/api/v1/session", { data: { email, password: DEMO_PASSWORD } });
+  expect(signedIn.status()).toBe(200);
+  return api;
+}
 
 /** Signs in through the login form, as a person would. */
 export async function signIn(page: Page, email: string, password = DEMO_PASSWORD) {

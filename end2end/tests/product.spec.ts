@@ -1,19 +1,8 @@
 import AxeBuilder from "@axe-core/playwright";
 import { type APIRequestContext, type Browser, type Page } from "@playwright/test";
-import { DEMO_PASSWORD, expect, shipmentTable, signIn, test } from "./helpers";
+import { apiAs, DEMO_PASSWORD, expect, shipmentTable, signIn, test } from "./helpers";
 
 type Summary = { tracking_number: string; status: string };
-
-/** An API client signed in as `email` (its own cookie jar). */
-async function apiAs(browser: Browser, baseURL: string, email: string): Promise<APIRequestContext> {
-  const context = await browser.newContext({ baseURL });
-  const signedIn = await context.request.post("/api/v1/session", {
-    data: { email, password: DEMO_PASSWORD },
-    headers: { Origin: baseURL },
-  });
-  expect(signedIn.status()).toBe(200);
-  return context.request;
-}
 
 async function shipmentsIn(api: APIRequestContext, statuses: string[]): Promise<string[]> {
   const numbers: string[] = [];
@@ -57,8 +46,9 @@ async function openStreams(api: APIRequestContext): Promise<number> {
 test("alice filters, searches, watches bob's shipment, sets instructions and reports a problem the operator sees live", async ({
   browser,
   baseURL,
+  playwright,
 }) => {
-  const bob = await apiAs(browser, baseURL!, "bob@example.com");
+  const bob = await apiAs(playwright.request, baseURL!, "bob@example.com");
   const [bobsNumber] = await shipmentsIn(bob, ["in_transit"]);
   const bobsDetail = await (await bob.get(`/api/v1/shipments/${bobsNumber}`)).json();
   const postcode: string = bobsDetail.destination_postal_code;
@@ -108,7 +98,7 @@ test("alice filters, searches, watches bob's shipment, sets instructions and rep
   expect(await alice.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
 
   // Instructions on one of her own shipments, then a problem report.
-  const [own] = await shipmentsIn(await apiAs(browser, baseURL!, "alice@example.com"), ["out_for_delivery", "in_transit"]);
+  const [own] = await shipmentsIn(await apiAs(playwright.request, baseURL!, "alice@example.com"), ["out_for_delivery", "in_transit"]);
   await alice.goto(`/shipments/${own}`);
   await expect(alice.getByRole("heading", { level: 1 })).toContainText(own);
   await alice.getByLabel("Instructions for the driver").fill("Leave it with the neighbour at number 12");
@@ -126,8 +116,8 @@ test("alice filters, searches, watches bob's shipment, sets instructions and rep
   await expect(queue.getByText("The tracking page says Lyon but I live in Porto")).toBeVisible();
 });
 
-test("the counts above alice's list move live: a status change moves one count to another, a new shipment adds one", async ({ browser, baseURL }) => {
-  const ops = await apiAs(browser, baseURL!, "ops@example.com");
+test("the counts above alice's list move live: a status change moves one count to another, a new shipment adds one", async ({ browser, baseURL, playwright }) => {
+  const ops = await apiAs(playwright.request, baseURL!, "ops@example.com");
   const alice = await signedInPage(browser, baseURL!, "alice@example.com");
   await live(alice);
   const counts = alice.getByRole("navigation", { name: "Shipments by status" });
@@ -137,7 +127,7 @@ test("the counts above alice's list move live: a status change moves one count t
   };
   const expectCount = (label: RegExp, expected: number) =>
     expect.poll(() => count(label), { message: `${label} count` }).toBe(expected);
-  const [number] = await shipmentsIn(await apiAs(browser, baseURL!, "alice@example.com"), ["in_transit"]);
+  const [number] = await shipmentsIn(await apiAs(playwright.request, baseURL!, "alice@example.com"), ["in_transit"]);
   const before = {
     all: await count(/^All/),
     transit: await count(/^In transit/),
@@ -175,8 +165,8 @@ test("the counts above alice's list move live: a status change moves one count t
   expect({ all: await count(/^All/), attention: await count(/^Needs attention/), exception: await count(/^Exception/) }).toEqual(live_);
 });
 
-test("the operator bulk-updates 5 shipments and alice's open tabs show every change", async ({ browser, baseURL }) => {
-  const aliceApi = await apiAs(browser, baseURL!, "alice@example.com");
+test("the operator bulk-updates 5 shipments and alice's open tabs show every change", async ({ browser, baseURL, playwright }) => {
+  const aliceApi = await apiAs(playwright.request, baseURL!, "alice@example.com");
   const five = (await shipmentsIn(aliceApi, ["info_received", "picked_up", "in_transit", "out_for_delivery"])).slice(0, 5);
   expect(five).toHaveLength(5);
 
@@ -210,8 +200,8 @@ test("the operator bulk-updates 5 shipments and alice's open tabs show every cha
   }
 });
 
-test("an illegal transition is not offered, and the API refuses it with 409", async ({ browser, baseURL }) => {
-  const ops = await apiAs(browser, baseURL!, "ops@example.com");
+test("an illegal transition is not offered, and the API refuses it with 409", async ({ browser, baseURL, playwright }) => {
+  const ops = await apiAs(playwright.request, baseURL!, "ops@example.com");
   const [moving] = await shipmentsIn(ops, ["out_for_delivery"]);
   const operator = await signedInPage(browser, baseURL!, "ops@example.com");
   await operator.goto(`/shipments/${moving}`);
@@ -228,9 +218,9 @@ test("an illegal transition is not offered, and the API refuses it with 409", as
   expect((await forced.json()).detail).toMatch(/out.for.delivery.*pending|Out for delivery.*Pending/i);
 });
 
-test("the stream opens while the bundle downloads, so a change made meanwhile shows once the page runs", async ({ browser, baseURL }) => {
-  const ops = await apiAs(browser, baseURL!, "ops@example.com");
-  const aliceApi = await apiAs(browser, baseURL!, "alice@example.com");
+test("the stream opens while the bundle downloads, so a change made meanwhile shows once the page runs", async ({ browser, baseURL, playwright }) => {
+  const ops = await apiAs(playwright.request, baseURL!, "ops@example.com");
+  const aliceApi = await apiAs(playwright.request, baseURL!, "alice@example.com");
   const [number] = await shipmentsIn(aliceApi, ["in_transit"]);
   const context = await browser.newContext({ baseURL });
   const signedIn = await context.request.post("/api/v1/session", {
@@ -263,10 +253,10 @@ test("the stream opens while the bundle downloads, so a change made meanwhile sh
   await context.close();
 });
 
-test("a change posted while a page loads is shown once, without reload, whatever the moment (20 tries)", async ({ browser, baseURL }) => {
+test("a change posted while a page loads is shown once, without reload, whatever the moment (20 tries)", async ({ browser, baseURL, playwright }) => {
   test.setTimeout(120_000);
-  const ops = await apiAs(browser, baseURL!, "ops@example.com");
-  const aliceApi = await apiAs(browser, baseURL!, "alice@example.com");
+  const ops = await apiAs(playwright.request, baseURL!, "ops@example.com");
+  const aliceApi = await apiAs(playwright.request, baseURL!, "alice@example.com");
   const [watched, listed] = await shipmentsIn(aliceApi, ["in_transit"]);
   const context = await browser.newContext({ baseURL });
   const signedIn = await context.request.post("/api/v1/session", {
@@ -312,9 +302,9 @@ test("a change posted while a page loads is shown once, without reload, whatever
   await context.close();
 });
 
-test("eight tabs share one stream, and closing the first keeps the others live", async ({ browser, baseURL }) => {
-  const ops = await apiAs(browser, baseURL!, "ops@example.com");
-  const aliceApi = await apiAs(browser, baseURL!, "alice@example.com");
+test("eight tabs share one stream, and closing the first keeps the others live", async ({ browser, baseURL, playwright }) => {
+  const ops = await apiAs(playwright.request, baseURL!, "ops@example.com");
+  const aliceApi = await apiAs(playwright.request, baseURL!, "alice@example.com");
   const [number] = await shipmentsIn(aliceApi, ["in_transit"]);
   const before = await openStreams(ops);
 
@@ -355,8 +345,8 @@ test("eight tabs share one stream, and closing the first keeps the others live",
 });
 
 for (const colorScheme of ["light", "dark"] as const) {
-  test(`axe finds no accessibility violations (${colorScheme})`, async ({ browser, baseURL }) => {
-    const ops = await apiAs(browser, baseURL!, "ops@example.com");
+  test(`axe finds no accessibility violations (${colorScheme})`, async ({ browser, baseURL, playwright }) => {
+    const ops = await apiAs(playwright.request, baseURL!, "ops@example.com");
     const [number] = await shipmentsIn(ops, ["exception"]);
     const context = await browser.newContext({ baseURL, colorScheme });
     const page = await context.newPage();
@@ -390,7 +380,7 @@ test.describe("without JavaScript", () => {
     return (await answer).status();
   }
 
-  test("a refused form comes back with its field errors, a 422, and what was typed", async ({ browser, baseURL }) => {
+  test("a refused form comes back with its field errors, a 422, and what was typed", async ({ browser, baseURL, playwright }) => {
     const alice = await signedInPage(browser, baseURL!, "alice@example.com");
     await alice.getByText("Watch a shipment").click();
     await alice.getByLabel("Tracking number", { exact: true }).first().fill("SW12");
@@ -402,7 +392,7 @@ test.describe("without JavaScript", () => {
     await expect(alice.locator("#watch-number")).toHaveValue("SW12");
     await expect(alice.locator("#watch-postcode")).toHaveValue("1010");
 
-    const [mine] = await shipmentsIn(await apiAs(browser, baseURL!, "alice@example.com"), ["in_transit"]);
+    const [mine] = await shipmentsIn(await apiAs(playwright.request, baseURL!, "alice@example.com"), ["in_transit"]);
     await alice.goto(`/shipments/${mine}`);
     await alice.getByText("Report a problem").click();
     await alice.locator("#problem-description").fill("   ");

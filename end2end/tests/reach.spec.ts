@@ -3,15 +3,7 @@
 // console's first page.
 import { readFile } from "node:fs/promises";
 import { type APIRequestContext, type Page } from "@playwright/test";
-import { DEMO_PASSWORD, expect, signIn, test } from "./helpers";
-
-/** An API client signed in as `email`, with its own cookies. */
-async function apiAs(playwright: { request: { newContext: (o: object) => Promise<APIRequestContext> } }, baseURL: string, email: string) {
-  const api = await playwright.request.newContext({ baseURL, extraHTTPHeaders: { Origin: baseURL } });
-  const signedIn = await api.post("/api/v1/session", { data: { email, password: DEMO_PASSWORD } });
-  expect(signedIn.status()).toBe(200);
-  return api;
-}
+import { apiAs, DEMO_PASSWORD, expect, signIn, test } from "./helpers";
 
 /** A new shipment of `owner`'s (so no other test's changes meet it). */
 async function newShipment(ops: APIRequestContext, owner: string, prefix: string) {
@@ -37,9 +29,9 @@ async function unread(page: Page) {
 }
 
 test("the bell counts a change to a watched shipment live and falls when it is read", async ({ browser, playwright, baseURL }) => {
-  const ops = await apiAs(playwright, baseURL!, "ops@example.com");
+  const ops = await apiAs(playwright.request, baseURL!, "ops@example.com");
   const number = await newShipment(ops, "bob@example.com", "SWBELL");
-  const aliceApi = await apiAs(playwright, baseURL!, "alice@example.com");
+  const aliceApi = await apiAs(playwright.request, baseURL!, "alice@example.com");
   expect((await aliceApi.post("/api/v1/watches", { data: { tracking_number: number, postal_code: "YO1 7HH" } })).status()).toBe(201);
   await post(ops, number, "picked_up");
   await post(ops, number, "in_transit");
@@ -66,7 +58,7 @@ test("the bell counts a change to a watched shipment live and falls when it is r
 });
 
 test("the shipment page leads with the step tracker, which follows a change live", async ({ browser, playwright, baseURL }) => {
-  const ops = await apiAs(playwright, baseURL!, "ops@example.com");
+  const ops = await apiAs(playwright.request, baseURL!, "ops@example.com");
   const number = await newShipment(ops, "alice@example.com", "SWSTEP");
   await post(ops, number, "picked_up");
   await post(ops, number, "in_transit");
@@ -135,7 +127,7 @@ test("the list's download is a CSV of exactly the filtered shipments", async ({ 
   const file = await (await downloading).path();
   const rows = parseCsv(await readFile(file!, "utf8"));
   expect(rows[0]).toEqual(["tracking_number", "status", "origin", "destination", "carrier", "eta", "last_location", "updated_at"]);
-  const api = await apiAs(playwright, baseURL!, "alice@example.com");
+  const api = await apiAs(playwright.request, baseURL!, "alice@example.com");
   const list = await (await api.get("/api/v1/shipments?status=in_transit&limit=200")).json();
   const expected = (list.shipments as { tracking_number: string }[]).map((s) => s.tracking_number);
   expect(rows.slice(1).map((r) => r[0])).toEqual(expected);
@@ -143,7 +135,7 @@ test("the list's download is a CSV of exactly the filtered shipments", async ({ 
 });
 
 test("a CSV import of 200 rows with 3 bad rows reports exactly those 3", async ({ browser, playwright, baseURL }) => {
-  const ops = await apiAs(playwright, baseURL!, "ops@example.com");
+  const ops = await apiAs(playwright.request, baseURL!, "ops@example.com");
   const stamp = Date.now() % 1e7;
   const numbers = Array.from({ length: 200 }, (_, i) => `SWCSV${stamp}${String(i).padStart(3, "0")}`);
   for (let i = 0; i < numbers.length; i += 20) {
@@ -214,7 +206,7 @@ test("with browser notifications on, a change arriving while the tab is hidden s
   await expect(page.getByRole("status").filter({ hasText: "will show a system notification" })).toBeVisible();
   await expect(page.getByRole("status").filter({ hasText: "Live" })).toBeVisible();
 
-  const ops = await apiAs(playwright, baseURL!, "ops@example.com");
+  const ops = await apiAs(playwright.request, baseURL!, "ops@example.com");
   const number = await newShipment(ops, "alice@example.com", "SWSYS");
   await post(ops, number, "picked_up");
   await post(ops, number, "in_transit");

@@ -9,13 +9,13 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
 use app::domain::input::{self, StatusPost};
-use app::domain::{NewPassword, NewStatusEvent, Role, Viewer};
+use app::domain::{NewPassword, StatusPostRequest, Role, Viewer};
 use app::error::AppError;
 use app::ssr::actions::{accounts, admin, shipment_in_path, shipments};
 
 use crate::database::DatabaseArgs;
 use crate::embedded_postgres::EmbeddedPostgres;
-use crate::startup::ServeArgs;
+use crate::config::ServeArgs;
 
 #[derive(Debug, Parser)]
 #[command(name = "server", version, about = "Shipwatch: live shipment tracking")]
@@ -274,7 +274,7 @@ async fn set_status(
     note: Option<String>,
 ) -> anyhow::Result<()> {
     let tracking_number = shipment_in_path(tracking_number).map_err(user_facing)?;
-    let raw = NewStatusEvent {
+    let raw = StatusPostRequest {
         status: input::status("status", status).map_err(user_facing)?,
         location,
         note,

@@ -47,7 +47,7 @@ pub async fn post_status(
 ) -> Result<ShipmentEvent, AppError> {
     as_viewer(|state, viewer| async move {
         let number = shipment_in_path(&tracking_number)?;
-        let raw = crate::domain::NewStatusEvent {
+        let raw = crate::domain::StatusPostRequest {
             status: input::status("status", &status)?,
             location,
             note,
@@ -68,7 +68,7 @@ pub async fn post_status_bulk(
     note: Option<String>,
 ) -> Result<Vec<BulkOutcome>, AppError> {
     as_viewer(|state, viewer| async move {
-        let raw = crate::domain::BulkStatusUpdate {
+        let raw = crate::domain::BulkStatusPostRequest {
             tracking_numbers,
             status: input::status("status", &status)?,
             location,
@@ -92,7 +92,7 @@ pub async fn create_shipment(
     eta: Option<String>,
 ) -> Result<ShipmentSummary, AppError> {
     as_viewer(|state, viewer| async move {
-        let draft = input::ShipmentDraft::parse(crate::domain::NewShipment {
+        let draft = input::ShipmentDraft::parse(crate::domain::ShipmentDraftRequest {
             tracking_number,
             owner_email,
             origin,

@@ -1,10 +1,28 @@
 //! Field-level and form-level messages for forms driven by server actions:
 //! a validation error appears under the field it names, anything else at the
-//! top of the form as an alert.
+//! top of the form as an alert. And the bounds every form field states,
+//! from the domain's rules.
 
 use leptos::prelude::*;
 
+use crate::domain::input::FieldRule;
 use crate::error::AppError;
+
+/// The `maxlength` of the form field `name`: its domain rule's (so the
+/// browser stops where the server would refuse).
+pub fn max_chars(name: &str) -> Option<String> {
+    FieldRule::of(name)
+        .and_then(FieldRule::max_chars)
+        .map(|max| max.to_string())
+}
+
+/// The `minlength` of the form field `name`, where its rule has one.
+pub fn min_chars(name: &str) -> Option<String> {
+    FieldRule::of(name)
+        .map(FieldRule::min_chars)
+        .filter(|min| *min > 1)
+        .map(|min| min.to_string())
+}
 
 /// The message for `field`, if the last submission failed validation there.
 pub fn field_error<S, T>(result: S, field: &'static str) -> impl IntoView

@@ -25,6 +25,10 @@ pub enum EmailError {
 
 impl Email {
     pub const MAX_LEN: usize = 254;
+    /// What [`Email::parse`] accepts, as a JSON Schema pattern (the API
+    /// document states it; `server/tests/it/rules.rs` checks the two agree).
+    pub const PATTERN: &'static str =
+        r"^[^@\s\x00-\x1f\x7f-\x9f]{1,64}@[^@\s\x00-\x1f\x7f-\x9f.]+(\.[^@\s\x00-\x1f\x7f-\x9f.]+)+$";
 
     pub fn parse(input: &str) -> Result<Self, EmailError> {
         let email = input.trim().to_lowercase();

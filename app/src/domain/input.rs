@@ -5,11 +5,9 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use super::{
-    BulkStatusUpdate, Email, NewPassword, NewShipment, NewStatusEvent, ShipmentStatus, TrackingNumber,
-};
+use super::{Email, NewPassword, ShipmentEvent, ShipmentStatus, TrackingNumber};
 
 /// Why one field was refused: the field's name and a message for a person.
 /// The server reports it as a 422 naming the field.
@@ -45,6 +43,129 @@ pub const MAX_BULK: usize = 200;
 pub const MAX_FUTURE_MINUTES: i64 = 5;
 /// … and this far back (late uploads from a depot that was offline).
 pub const MAX_PAST_DAYS: i64 = 365;
+
+/// The postal code as sent may have spaces anywhere; it is at most this
+/// long before they are dropped.
+pub const MAX_POSTAL_CODE_AS_SENT: usize = 64;
+/// Most notifications one "mark read" names: a page of the inbox.
+pub const MAX_MARK_READ: usize = super::INBOX_PAGE as usize;
+
+/// How a submitted field is bounded, stated once for every door: the
+/// validators in this file enforce it, the API's JSON Schema states it
+/// (`server::routes::api_v1::openapi`), and the forms' `minlength` /
+/// `maxlength` attributes come from it. `server/tests/it/rules.rs` fails when
+/// any of them disagrees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldRule {
+    /// A string of `min_chars` to `max_chars` characters (`None`: bounded
+    /// by its pattern), matching `pattern` (a JSON Schema pattern).
+    Text {
+        min_chars: usize,
+        max_chars: Option<usize>,
+        pattern: Option<&'static str>,
+    },
+    /// A list of `min_items` to `max_items` entries.
+    List { min_items: usize, max_items: usize },
+    /// A whole number from `min` to `max`.
+    Whole { min: u32, max: u32 },
+}
+
+/// Something other than white space (a required text).
+pub const NOT_BLANK: &str = r"\S";
+/// 1 to 16 characters other than white space, with any spaces between.
+pub const POSTAL_CODE_PATTERN: &str = r"^\s*(\S\s*){1,16}$";
+
+impl FieldRule {
+    const fn required(max_chars: usize) -> Self {
+        Self::Text {
+            min_chars: 1,
+            max_chars: Some(max_chars),
+            pattern: Some(NOT_BLANK),
+        }
+    }
+
+    const fn optional(max_chars: usize) -> Self {
+        Self::Text {
+            min_chars: 0,
+            max_chars: Some(max_chars),
+            pattern: None,
+        }
+    }
+
+    /// The longest text the field takes, in characters.
+    pub const fn max_chars(self) -> Option<usize> {
+        match self {
+            Self::Text { max_chars, .. } => max_chars,
+            _ => None,
+        }
+    }
+
+    /// The shortest text the field takes, in characters.
+    pub const fn min_chars(self) -> usize {
+        match self {
+            Self::Text { min_chars, .. } => min_chars,
+            _ => 0,
+        }
+    }
+
+    /// The rule of the field called `name` on the wire (in JSON bodies and in
+    /// forms alike), if it is bounded.
+    pub fn of(name: &str) -> Option<Self> {
+        Some(match name {
+            "tracking_number" => Self::Text {
+                min_chars: 0,
+                max_chars: None,
+                pattern: Some(TrackingNumber::PATTERN),
+            },
+            "email" | "owner_email" => Self::Text {
+                min_chars: 0,
+                max_chars: Some(Email::MAX_LEN),
+                pattern: Some(Email::PATTERN),
+            },
+            "password" => Self::Text {
+                min_chars: NewPassword::MIN_CHARS,
+                max_chars: Some(NewPassword::MAX_CHARS),
+                pattern: None,
+            },
+            "origin" | "destination" => Self::required(MAX_PLACE),
+            "carrier" => Self::required(MAX_CARRIER),
+            "destination_postal_code" | "postal_code" => Self::Text {
+                min_chars: 0,
+                max_chars: Some(MAX_POSTAL_CODE_AS_SENT),
+                pattern: Some(POSTAL_CODE_PATTERN),
+            },
+            "location" => Self::optional(MAX_LOCATION),
+            "note" => Self::optional(MAX_NOTE),
+            "instructions" => Self::optional(MAX_INSTRUCTIONS),
+            "description" | "resolution" => Self::required(MAX_PROBLEM),
+            "reason" => Self::required(MAX_REASON),
+            "name" => Self::required(MAX_TOKEN_NAME),
+            "tracking_numbers" => Self::List {
+                min_items: 1,
+                max_items: MAX_BULK,
+            },
+            "ids" => Self::List {
+                min_items: 0,
+                max_items: MAX_MARK_READ,
+            },
+            "expires_in_days" => Self::Whole {
+                min: 1,
+                max: MAX_TOKEN_DAYS,
+            },
+            _ => return None,
+        })
+    }
+}
+
+/// The `maxlength` of a form field: its rule's longest text.
+pub fn max_chars_of(name: &str) -> usize {
+    FieldRule::of(name).and_then(FieldRule::max_chars).unwrap_or(0)
+}
+
+/// The `minlength` of a form field: its rule's shortest text.
+pub fn min_chars_of(name: &str) -> usize {
+    FieldRule::of(name).map_or(0, FieldRule::min_chars)
+}
 
 /// A required one-line text, trimmed, at most `max` characters.
 pub fn required_text(field: &'static str, value: &str, max: usize) -> Result<String, FieldError> {
@@ -85,6 +206,9 @@ fn bounded<'a>(field: &'static str, value: &'a str, max: usize) -> Result<&'a st
 
 /// Postal codes compare without spaces and case ("sw1a 1aa" = "SW1A1AA").
 pub fn postal_code(field: &'static str, raw: &str) -> Result<String, FieldError> {
+    if raw.chars().count() > MAX_POSTAL_CODE_AS_SENT {
+        return Err(FieldError::new(field, "enter the destination's postal code"));
+    }
     let code: String = raw
         .chars()
         .filter(|c| !c.is_whitespace())
@@ -156,6 +280,20 @@ pub fn token_days(days: Option<u32>) -> Result<Option<u32>, FieldError> {
     }
 }
 
+/// A status event as an operator or integration sends it (parsed into [`StatusPost`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct StatusPostRequest {
+    pub status: ShipmentStatus,
+    #[serde(default)]
+    pub location: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+    /// When it happened; defaults to now.
+    #[serde(default)]
+    pub occurred_at: Option<DateTime<Utc>>,
+}
+
 /// A status event, ready to record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StatusPost {
@@ -167,7 +305,7 @@ pub struct StatusPost {
 }
 
 impl StatusPost {
-    pub fn parse(raw: NewStatusEvent, now: DateTime<Utc>) -> Result<Self, FieldError> {
+    pub fn parse(raw: StatusPostRequest, now: DateTime<Utc>) -> Result<Self, FieldError> {
         if let Some(at) = raw.occurred_at {
             if at > now + Duration::minutes(MAX_FUTURE_MINUTES) {
                 return Err(FieldError::new("occurred_at", "this time is in the future"));
@@ -188,6 +326,44 @@ impl StatusPost {
     }
 }
 
+/// One status for many shipments at once, as sent (the console's bulk
+/// update; parsed into [`BulkStatusPost`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct BulkStatusPostRequest {
+    pub tracking_numbers: Vec<String>,
+    pub status: ShipmentStatus,
+    #[serde(default)]
+    pub location: Option<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// What happened to one shipment of a bulk update: each row's transition is
+/// checked on its own, so some may succeed while others are refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub enum BulkOutcome {
+    /// The change was made.
+    Recorded {
+        tracking_number: String,
+        event: ShipmentEvent,
+    },
+    /// The change was refused, and why (a message for a person).
+    Refused { tracking_number: String, error: String },
+}
+
+impl BulkOutcome {
+    pub fn tracking_number(&self) -> &str {
+        match self {
+            BulkOutcome::Recorded { tracking_number, .. } | BulkOutcome::Refused { tracking_number, .. } => {
+                tracking_number
+            }
+        }
+    }
+}
+
 /// One status for many shipments. The numbers stay as given: each row is
 /// parsed and checked on its own, and reported on its own.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -197,7 +373,7 @@ pub struct BulkStatusPost {
 }
 
 impl BulkStatusPost {
-    pub fn parse(raw: BulkStatusUpdate, now: DateTime<Utc>) -> Result<Self, FieldError> {
+    pub fn parse(raw: BulkStatusPostRequest, now: DateTime<Utc>) -> Result<Self, FieldError> {
         if raw.tracking_numbers.is_empty() {
             return Err(FieldError::new(
                 "tracking_numbers",
@@ -221,7 +397,7 @@ impl BulkStatusPost {
             ));
         }
         let post = StatusPost::parse(
-            NewStatusEvent {
+            StatusPostRequest {
                 status: raw.status,
                 location: raw.location,
                 note: raw.note,
@@ -234,6 +410,21 @@ impl BulkStatusPost {
             post,
         })
     }
+}
+
+/// A shipment as an operator sends it to register it for a customer
+/// (parsed into [`ShipmentDraft`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ShipmentDraftRequest {
+    pub tracking_number: String,
+    pub owner_email: String,
+    pub origin: String,
+    pub destination: String,
+    pub destination_postal_code: String,
+    pub carrier: String,
+    #[serde(default)]
+    pub eta: Option<NaiveDate>,
 }
 
 /// A shipment to register, every field checked.
@@ -249,7 +440,7 @@ pub struct ShipmentDraft {
 }
 
 impl ShipmentDraft {
-    pub fn parse(raw: NewShipment) -> Result<Self, FieldError> {
+    pub fn parse(raw: ShipmentDraftRequest) -> Result<Self, FieldError> {
         Ok(Self {
             tracking_number: tracking_number("tracking_number", &raw.tracking_number)?,
             owner_email: email("owner_email", &raw.owner_email)?,
@@ -339,7 +530,7 @@ mod tests {
     #[test]
     fn events_may_not_be_dated_far_in_the_future_or_past() {
         let now = Utc::now();
-        let at = |offset: Duration| NewStatusEvent {
+        let at = |offset: Duration| StatusPostRequest {
             status: ShipmentStatus::InTransit,
             location: None,
             note: None,
@@ -367,7 +558,7 @@ mod tests {
 
     #[test]
     fn a_bulk_update_names_one_to_two_hundred_shipments() {
-        let raw = |n: usize| BulkStatusUpdate {
+        let raw = |n: usize| BulkStatusPostRequest {
             tracking_numbers: vec!["SW1000001".to_owned(); n],
             status: ShipmentStatus::InTransit,
             location: None,

@@ -26,6 +26,10 @@ pub enum TrackingNumberError {
 impl TrackingNumber {
     pub const MIN_LEN: usize = 6;
     pub const MAX_LEN: usize = 32;
+    /// What [`TrackingNumber::parse`] accepts, as a JSON Schema pattern: 6 to
+    /// 32 letters and digits, with spaces or hyphens anywhere between (which
+    /// it drops).
+    pub const PATTERN: &'static str = r"^[ -]*([A-Za-z0-9][ -]*){6,32}$";
 
     pub fn parse(input: &str) -> Result<Self, TrackingNumberError> {
         let mut normalised = String::with_capacity(input.len());

@@ -5,7 +5,7 @@ use leptos_meta::Title;
 
 use crate::api::account::current_account;
 use crate::api::admin::{list_tokens, list_users, ChangeRole, EndSessions, IssueToken, RevokeToken};
-use crate::components::form_feedback::{field_error, form_error};
+use crate::components::form_feedback::{field_error, form_error, max_chars};
 use crate::components::reload::reload_when;
 use crate::domain::{format_timestamp, Role, TokenInfo, UserInfo};
 use crate::error::AppError;
@@ -131,12 +131,13 @@ fn TokensSection(
             <ActionForm action=issue attr:class="inline-fields">
                 <div class="field">
                     <label for="token-email">"Account email"</label>
-                    <input id="token-email" name="email" type="email" required />
+                    <input id="token-email" name="email" type="email" required maxlength=max_chars("email") />
                     {field_error(result, "email")}
                 </div>
                 <div class="field">
                     <label for="token-name">"What it is for"</label>
-                    <input id="token-name" name="name" type="text" required placeholder="Scanner, depot 3" />
+                    <input id="token-name" name="name" type="text" required maxlength=max_chars("name")
+                        placeholder="Scanner, depot 3" />
                     {field_error(result, "name")}
                 </div>
                 <div class="field">

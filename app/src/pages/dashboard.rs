@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use crate::api::account::current_account;
 use crate::api::actions::WatchShipment;
 use crate::components::filters::{follow_counts, shipments_for_url, Pager, ShipmentFilters};
-use crate::components::form_feedback::{echoed, field_error, form_error, refused};
+use crate::components::form_feedback::{echoed, field_error, form_error, max_chars, refused};
 use crate::components::shipment_table::ShipmentTable;
 use crate::domain::{needs_attention, ShipmentList, ShipmentQuery, ShipmentSummary, Standing};
 use crate::error::AppError;
@@ -171,7 +171,7 @@ fn WatchForm(watched: RwSignal<Option<ShipmentSummary>>) -> impl IntoView {
                 <div class="field">
                     <label for="watch-postcode">"Destination postal code"</label>
                     <input id="watch-postcode" name="postal_code" type="text" required autocomplete="off"
-                        value=echoed(WatchShipment::PATH, "postal_code") />
+                        maxlength=max_chars("postal_code") value=echoed(WatchShipment::PATH, "postal_code") />
                     {field_error(result, "postal_code")}
                 </div>
                 <button type="submit" class="primary">"Watch"</button>

@@ -2,6 +2,8 @@
 //! without JavaScript. Errors come back in the query string, as codes.
 
 use leptos::prelude::*;
+
+use crate::components::form_feedback::{max_chars};
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
@@ -39,6 +41,7 @@ pub fn LoginPage() -> impl IntoView {
                     type="email"
                     autocomplete="username"
                     required
+                    maxlength=max_chars("email")
                     value=email
                     aria-describedby=error.as_ref().map(|_| "login-error")
                 />
@@ -49,6 +52,7 @@ pub fn LoginPage() -> impl IntoView {
                     type="password"
                     autocomplete="current-password"
                     required
+                    maxlength=max_chars("password")
                 />
                 <button type="submit" class="primary">"Sign in"</button>
             </form>

@@ -13,7 +13,7 @@ use crate::api::account::current_account;
 use crate::api::actions::{open_problems, ResolveProblem};
 use crate::api::shipments::{CreateShipment, PostStatusBulk};
 use crate::components::filters::shipments_for_url;
-use crate::components::form_feedback::{field_error, form_error, form_success};
+use crate::components::form_feedback::{field_error, form_error, form_success, max_chars};
 use crate::components::reload::reload_when;
 use crate::domain::{
     format_timestamp, BulkOutcome, EventKind, Problem, ShipmentList, ShipmentQuery, ShipmentStatus,
@@ -234,7 +234,8 @@ fn ProblemItem(problem: Problem, resolve: ServerAction<ResolveProblem>) -> impl 
                 <input type="hidden" name="problem_id" value=problem.id />
                 <div class="field">
                     <label for=field_id.clone()>"Resolution"</label>
-                    <input id=field_id type="text" name="resolution" required autocomplete="off" />
+                    <input id=field_id type="text" name="resolution" required autocomplete="off"
+                        maxlength=max_chars("resolution") />
                 </div>
                 <button type="submit">"Resolve"</button>
             </ActionForm>
@@ -285,7 +286,7 @@ fn CreateShipmentForm() -> impl IntoView {
         let id = format!("new-{name}");
         view! {
             <label for=id.clone()>{label}</label>
-            <input id=id name=name type=kind required=required autocomplete="off" />
+            <input id=id name=name type=kind required=required autocomplete="off" maxlength=max_chars(name) />
             {field_error(result, name)}
         }
     };

@@ -1,6 +1,8 @@
 //! `/register` — create a customer account; works without JavaScript.
 
 use leptos::prelude::*;
+
+use crate::components::form_feedback::{max_chars, min_chars};
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
@@ -37,6 +39,7 @@ pub fn RegisterPage() -> impl IntoView {
                     type="email"
                     autocomplete="username"
                     required
+                    maxlength=max_chars("email")
                     value=email
                     aria-invalid=email_error.as_ref().map(|_| "true")
                     aria-describedby=email_error.as_ref().map(|_| "register-email-error")
@@ -49,8 +52,8 @@ pub fn RegisterPage() -> impl IntoView {
                     type="password"
                     autocomplete="new-password"
                     required
-                    minlength="10"
-                    maxlength="128"
+                    minlength=min_chars("password")
+                    maxlength=max_chars("password")
                     aria-invalid=password_error.as_ref().map(|_| "true")
                     aria-describedby="register-password-hint"
                 />

@@ -9,7 +9,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::actions::{ReportProblem, SetInstructions, UnwatchShipment};
 use crate::api::shipments::{get_shipment, PostStatus, ReopenShipment};
-use crate::components::form_feedback::{echoed, field_error, form_error, form_success, refused};
+use crate::components::form_feedback::{echoed, field_error, form_error, form_success, max_chars, refused};
 use crate::components::status_badge::StatusBadge;
 use crate::domain::journey::{Journey, StepState, Tone, STEPS};
 use crate::domain::{format_timestamp, EventKind, Problem, ShipmentDetail, ShipmentEvent, ShipmentStatus};
@@ -229,11 +229,11 @@ fn PostStatusForm(
                             {field_error(result, "status")}
                             <label for="post-location">"Location"</label>
                             <input id="post-location" name="location" type="text" autocomplete="off"
-                                value=echoed(PostStatus::PATH, "location") />
+                                maxlength=max_chars("location") value=echoed(PostStatus::PATH, "location") />
                             {field_error(result, "location")}
                             <label for="post-note">"Note"</label>
                             <input id="post-note" name="note" type="text" autocomplete="off"
-                                value=echoed(PostStatus::PATH, "note") />
+                                maxlength=max_chars("note") value=echoed(PostStatus::PATH, "note") />
                             {field_error(result, "note")}
                             <button type="submit" class="primary">"Post status"</button>
                         </ActionForm>
@@ -261,7 +261,7 @@ fn ReopenForm(number: String) -> impl IntoView {
                 {open.map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
             </select>
             <label for="reopen-reason">"Reason"</label>
-            <textarea id="reopen-reason" name="reason" rows="2" required maxlength="500"></textarea>
+            <textarea id="reopen-reason" name="reason" rows="2" required maxlength=max_chars("reason")></textarea>
             {field_error(result, "reason")}
             <button type="submit" class="primary">"Reopen shipment"</button>
         </ActionForm>
@@ -339,7 +339,7 @@ fn InstructionsSection(number: String, owns: bool, instructions: Option<String>)
             <ActionForm action attr:class="stacked-form">
                 <input type="hidden" name="tracking_number" value=number />
                 <label for="instructions-text">"Instructions for the driver"</label>
-                <textarea id="instructions-text" name="instructions" rows="2" maxlength="500"
+                <textarea id="instructions-text" name="instructions" rows="2" maxlength=max_chars("instructions")
                     placeholder="e.g. Leave with the neighbour at number 12">
                     {echoed(SetInstructions::PATH, "instructions").or(instructions).unwrap_or_default()}
                 </textarea>
@@ -386,7 +386,7 @@ fn ProblemsSection(number: String, problems: Vec<Problem>) -> impl IntoView {
                 <ActionForm action attr:class="stacked-form">
                     <input type="hidden" name="tracking_number" value=number />
                     <label for="problem-description">"What is wrong?"</label>
-                    <textarea id="problem-description" name="description" rows="3" required maxlength="2000">
+                    <textarea id="problem-description" name="description" rows="3" required maxlength=max_chars("description")>
                         {echoed(ReportProblem::PATH, "description")}
                     </textarea>
                     {field_error(result, "description")}

@@ -6,6 +6,8 @@
 //! does not carry the postcode.
 
 use leptos::prelude::*;
+
+use crate::components::form_feedback::{max_chars};
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -44,7 +46,8 @@ pub fn TrackFormPage() -> impl IntoView {
                 <label for="track-number">"Tracking number"</label>
                 <input id="track-number" name="tracking_number" type="text" required autocomplete="off" value=number />
                 <label for="track-postcode">"Destination postal code"</label>
-                <input id="track-postcode" name="postal_code" type="text" required autocomplete="postal-code" />
+                <input id="track-postcode" name="postal_code" type="text" required autocomplete="postal-code"
+                    maxlength=max_chars("postal_code") />
                 <button type="submit" class="primary">"Track"</button>
             </form>
             <p class="aside">"Have an account? " <a href="/login">"Sign in"</a>" to watch shipments and hear when they change."</p>

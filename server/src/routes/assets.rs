@@ -1,13 +1,8 @@
-//! How responses travel: compressed and cached the way a phone on a slow
-//! network needs, with or without a proxy in front.
-//!
-//! * The browser bundle under `/pkg` (scripts/site.sh names each file after a
-//!   hash of its content) is served from the `.br`/`.gz` files a release build
-//!   writes beside it, and cached for a year as immutable: a repeat visit
-//!   downloads none of it.
-//! * Everything else (pages, JSON, the files of `public/`) is compressed on
-//!   the fly when the client asks — except `text/event-stream`, which must
-//!   reach the browser frame by frame — and is private to the browser.
+//! The browser bundle under `/pkg` (scripts/site.sh names each file after a
+//! hash of its content): served from the `.br`/`.gz` files a release build
+//! writes beside it, and cached for a year as immutable, so a repeat visit
+//! downloads none of it. How everything else is compressed and cached is
+//! `crate::middleware::caching`.
 
 use std::path::Path;
 
@@ -17,9 +12,7 @@ use axum::http::HeaderValue;
 use axum::middleware::{from_fn, Next};
 use axum::response::Response;
 use axum::Router;
-use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::services::ServeDir;
-use tower_http::set_header::SetResponseHeaderLayer;
 
 use app::ssr::web::AppState;
 
@@ -27,12 +20,9 @@ use app::ssr::web::AppState;
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// Cache-Control of a bundle file without a hash in its name.
 const REVALIDATE: &str = "public, no-cache";
-/// Cache-Control of everything else: only the user's browser may keep it, and
-/// must ask again before reusing it.
-const PRIVATE: &str = "private, no-cache";
 
 /// `/<pkg dir>`: the bundle, precompressed where the build wrote `.br`/`.gz`.
-pub fn bundle(site_root: &Path, pkg_dir: &str) -> Router<AppState> {
+pub fn router(site_root: &Path, pkg_dir: &str) -> Router<AppState> {
     let files = ServeDir::new(site_root.join(pkg_dir))
         .precompressed_br()
         .precompressed_gzip();
@@ -65,21 +55,6 @@ fn is_hashed(path: &str) -> bool {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         })
-}
-
-/// Compresses responses (brotli or gzip, as the client prefers) at a level
-/// fast enough for every request; never `text/event-stream` (tower-http's
-/// default predicate excludes it, images and bodies under 32 bytes).
-pub fn compression() -> CompressionLayer {
-    CompressionLayer::new()
-        .br(true)
-        .gzip(true)
-        .quality(CompressionLevel::Precise(4))
-}
-
-/// `private, no-cache` on every response that set no Cache-Control itself.
-pub fn private_by_default() -> SetResponseHeaderLayer<HeaderValue> {
-    SetResponseHeaderLayer::if_not_present(CACHE_CONTROL, HeaderValue::from_static(PRIVATE))
 }
 
 #[cfg(test)]

@@ -231,15 +231,14 @@ async fn the_eleventh_wrong_password_gets_429_and_success_resets_the_count(pool:
     );
 
     // A success resets the count (shown with a short window that has passed).
-    let quick = TestApp::spawn_with_limits(
-        app.pool.clone(),
-        LoginLimits {
+    let quick = TestApp::spawn_configured(app.pool.clone(), |config| {
+        config.login_limits = LoginLimits {
             per_email: 2,
             per_client: 100,
             window: Duration::from_secs(3600),
             ..LoginLimits::default()
-        },
-    )
+        }
+    })
     .await;
     assert_eq!(
         quick.sign_in("ops@example.com", "wrong password").await.status(),
@@ -262,15 +261,14 @@ async fn the_eleventh_wrong_password_gets_429_and_success_resets_the_count(pool:
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn one_client_spraying_many_emails_is_stopped(pool: PgPool) {
-    let app = TestApp::spawn_with_limits(
-        pool,
-        LoginLimits {
+    let app = TestApp::spawn_configured(pool, |config| {
+        config.login_limits = LoginLimits {
             per_email: 10,
             per_client: 5,
             window: Duration::from_secs(900),
             ..LoginLimits::default()
-        },
-    )
+        }
+    })
     .await;
     for i in 0..5 {
         assert_eq!(

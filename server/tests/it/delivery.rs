@@ -10,6 +10,7 @@ use reqwest::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_
 use serde_json::json;
 use sqlx::PgPool;
 
+use crate::helpers::sse::Sse;
 use crate::helpers::{shipments_of, TestApp};
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
@@ -35,7 +36,7 @@ async fn a_stream_frame_arrives_at_once_when_the_client_accepts_compression(pool
         stream.headers().get(CONTENT_ENCODING).is_none(),
         "the stream is never compressed"
     );
-    let mut events = Box::pin(stream.bytes_stream().eventsource());
+    let mut events = Sse::over(stream);
 
     let posted = ops
         .post_json(
@@ -45,17 +46,11 @@ async fn a_stream_frame_arrives_at_once_when_the_client_accepts_compression(pool
         .await;
     assert_eq!(posted.status(), 201);
     // A compressor would hold the frame back until its buffer fills.
-    let frame = tokio::time::timeout(Duration::from_secs(3), async {
-        while let Some(Ok(event)) = events.next().await {
-            if event.event == "shipment" {
-                return Some(event.data);
-            }
-        }
-        None
-    })
-    .await
-    .expect("the frame arrives within 3 s")
-    .expect("a shipment frame");
+    let frame = events
+        .next_named("shipment", Duration::from_secs(3))
+        .await
+        .expect("the frame arrives within 3 s")
+        .data;
     assert!(frame.contains("Brno"), "{frame}");
 }
 
@@ -107,7 +102,11 @@ async fn the_hashed_bundle_is_served_precompressed_and_immutable(pool: PgPool) {
     std::fs::write(pkg.join(hashed), b"\0asm plain bytes").expect("wasm");
     std::fs::write(pkg.join(format!("{hashed}.br")), b"brotli bytes").expect("wasm.br");
     std::fs::write(pkg.join("snippets/helper.js"), b"export const x = 1;").expect("snippet");
-    let app = TestApp::spawn_with_site(pool, site.to_str().expect("utf-8 path")).await;
+    let site_root = site.to_str().expect("utf-8 path").to_owned();
+    let app = TestApp::spawn_configured(pool, |config| {
+        config.leptos_options.site_root = site_root.into();
+    })
+    .await;
 
     let br = app
         .client

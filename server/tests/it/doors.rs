@@ -12,6 +12,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
+use crate::helpers::sse::Sse;
 use crate::helpers::{shipments_of, TestApp};
 
 async fn seeded(pool: PgPool) -> TestApp {
@@ -169,7 +170,7 @@ async fn an_admin_reopens_a_delivered_shipment_with_a_reason_others_may_not(pool
         .await
         .expect("stream");
     assert_eq!(stream.status(), StatusCode::OK);
-    let mut events = Box::pin(stream.bytes_stream().eventsource());
+    let mut events = Sse::over(stream);
 
     let no_reason = ops
         .post_json(&path, json!({"status": "in_transit", "reason": " "}))
@@ -199,12 +200,9 @@ async fn an_admin_reopens_a_delivered_shipment_with_a_reason_others_may_not(pool
     );
 
     let arrived = tokio::time::timeout(Duration::from_secs(5), async {
-        while let Some(Ok(frame)) = events.next().await {
-            if frame.event == "shipment" {
-                let frame: StreamEvent = serde_json::from_str(&frame.data).expect("frame");
-                if frame.event.tracking_number.as_str() == number {
-                    return Some(frame);
-                }
+        while let Some((_, frame)) = events.next_shipment(Duration::from_secs(5)).await {
+            if frame.event.tracking_number.as_str() == number {
+                return Some(frame);
             }
         }
         None

@@ -3,15 +3,17 @@
 //! `scripts/test` provides DATABASE_URL (the embedded cluster by default).
 
 mod helpers;
-mod imports;
 
-mod abuse;
 mod accounts;
 mod authorization;
 mod delivery;
 mod doors;
 mod export;
+mod field_rules;
+mod headers;
 mod health;
+mod imports;
+mod limits;
 mod mail;
 mod notifications;
 mod outage;
@@ -20,6 +22,8 @@ mod product;
 mod rules;
 mod schema;
 mod seed;
+mod sessions;
+mod sign_in;
 mod status_changes;
 mod stream;
 mod tracking;

@@ -15,6 +15,7 @@ use futures::StreamExt as _;
 use reqwest::header::ORIGIN;
 use server::embedded_postgres::EmbeddedPostgres;
 
+use crate::helpers::sse::Sse;
 use crate::helpers::{shipments_of, TestApp, DEMO_PASSWORD};
 
 /// Deletes the throwaway cluster however the test ends.
@@ -101,13 +102,7 @@ async fn a_database_crash_answers_503_not_500_and_loses_no_acknowledged_write() 
     let ops = app.as_user("ops@example.com").await;
     let response = ops.get("/api/events").await;
     assert_eq!(response.status(), 200);
-    let mut frames = Box::pin(
-        response
-            .bytes_stream()
-            .eventsource()
-            .take_while(|e| futures::future::ready(e.is_ok()))
-            .filter_map(|e| futures::future::ready(e.ok())),
-    );
+    let mut frames = Sse::over(response);
 
     let answers: Answers = Arc::default();
     let acked: Arc<Mutex<Vec<i64>>> = Arc::default();
@@ -277,14 +272,11 @@ async fn a_database_crash_answers_503_not_500_and_loses_no_acknowledged_write() 
     let acked = acked.lock().expect("acked").clone();
     let mut seen: HashMap<i64, usize> = HashMap::new();
     while acked.iter().any(|id| !seen.contains_key(id)) {
-        let event = tokio::time::timeout(Duration::from_secs(20), frames.next())
+        let (_, frame) = frames
+            .next_shipment(Duration::from_secs(20))
             .await
-            .expect("the stream delivers every acknowledged write")
-            .expect("the stream stays open");
-        if event.event == "shipment" {
-            let frame: app::domain::StreamEvent = serde_json::from_str(&event.data).expect("frame");
-            *seen.entry(frame.event.id).or_default() += 1;
-        }
+            .expect("the stream stays open and delivers every acknowledged write");
+        *seen.entry(frame.event.id).or_default() += 1;
     }
     let twice: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
     assert!(twice.is_empty(), "delivered twice: {twice:?}");

@@ -105,6 +105,47 @@ async fn signed_out_visitors_of_a_page_are_sent_to_the_login_page(pool: PgPool) 
     assert!(html.contains("Sign in"), "{html}");
 }
 
+/// A session past its absolute lifetime (`SHIPWATCH_SESSION_MAX_DAYS`) is
+/// signed out for pages as for data: a page redirects to sign in instead of
+/// rendering a signed-in shell whose data calls answer 401.
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn a_page_opened_with_a_session_past_its_lifetime_goes_to_sign_in(pool: PgPool) {
+    app::ssr::demo::seed_demo(&pool).await.expect("seed");
+    let app = TestApp::spawn_configured(pool, |config| config.session.lifetime = Duration::ZERO).await;
+    app.sign_in_ok("alice@example.com").await;
+    let response = app.get("/notifications").await;
+    assert_eq!(response.status(), 303, "redirected, not a signed-in shell");
+    assert_eq!(response.headers()["location"], "/login?next=/notifications");
+    let whoami = app.get("/api/v1/session").await;
+    assert_eq!(whoami.status(), 401, "and the data says the same");
+}
+
+/// `HEAD` answers as `GET` would, without the body: the same status and
+/// headers, signed out (the redirect to sign in) and signed in (the page).
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn head_answers_a_page_as_get_does(pool: PgPool) {
+    app::ssr::demo::seed_demo(&pool).await.expect("seed");
+    let app = TestApp::spawn(pool).await;
+    for signed_in in [false, true] {
+        if signed_in {
+            app.sign_in_ok("alice@example.com").await;
+        }
+        for path in ["/", "/notifications"] {
+            let get = app.get(path).await;
+            let head = app.client.head(app.url(path)).send().await.expect("head");
+            assert_eq!(head.status(), get.status(), "HEAD {path} (signed in: {signed_in})");
+            for name in ["location", "content-type", "cache-control"] {
+                assert_eq!(
+                    head.headers().get(name),
+                    get.headers().get(name),
+                    "{name} of HEAD {path} (signed in: {signed_in})"
+                );
+            }
+            assert!(head.bytes().await.expect("body").is_empty(), "HEAD has no body");
+        }
+    }
+}
+
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn an_unknown_page_is_a_404_with_a_way_back(pool: PgPool) {
     app::ssr::demo::seed_demo(&pool).await.expect("seed");
@@ -234,7 +275,7 @@ async fn pages_keep_answering_while_another_app_starts_in_the_same_process(pool:
                         .await
                         .expect("pool");
                     let addr = "127.0.0.1:0".parse().expect("addr");
-                    let config = TestApp::config(addr, LoginLimits::default(), "target/site");
+                    let config = TestApp::config(addr);
                     server::startup::build_app(pool, config).await.expect("app");
                 });
                 starts += 1;

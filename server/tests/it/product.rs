@@ -671,7 +671,7 @@ async fn the_openapi_document_covers_every_v1_route(pool: PgPool) {
     for schema in [
         "ShipmentSummary",
         "ShipmentStatus",
-        "NewStatusEvent",
+        "StatusPostRequest",
         "ProblemDetails",
     ] {
         assert!(schemas.contains_key(schema), "{schema} documented");

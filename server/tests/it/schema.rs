@@ -88,3 +88,37 @@ async fn instances_starting_together_migrate_once(options: PgPoolOptions, connec
         "each once: {applied:?}"
     );
 }
+
+/// The embedded database asks for a password: the server's URL carries the
+/// secret generated with the cluster (kept 0600 in its data directory), and
+/// a local account connecting without it is refused.
+#[tokio::test]
+async fn the_embedded_database_refuses_connections_without_its_secret() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let (url, _throwaway) = crate::outage::throwaway_cluster("auth-test").await;
+    let base = std::path::PathBuf::from(format!("../target/auth-test-{}", std::process::id()));
+    let secret = std::fs::read_to_string(base.join("postgres.secret")).expect("secret");
+    let mode = std::fs::metadata(base.join("postgres.secret"))
+        .expect("metadata")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600, "only we can read the secret");
+    assert!(
+        url.contains(&format!(":{}@", secret.trim())),
+        "the URL carries the secret"
+    );
+    let with_secret = sqlx::PgPool::connect(&url)
+        .await
+        .expect("connect with the secret");
+    with_secret.close().await;
+    let without = url.replacen(&format!(":{}@", secret.trim()), "@", 1);
+    assert!(
+        sqlx::PgPool::connect(&without).await.is_err(),
+        "no password, no connection"
+    );
+    let wrong = url.replacen(secret.trim(), "0123456789abcdef0123456789abcdef", 1);
+    assert!(
+        sqlx::PgPool::connect(&wrong).await.is_err(),
+        "a wrong one neither"
+    );
+}

@@ -60,7 +60,7 @@ async fn demo_accounts_have_their_roles_and_the_demo_password(pool: PgPool) {
     );
     for (_, _, hash) in users {
         assert!(
-            app::ssr::auth::password::verify_password("demo-password".into(), hash)
+            app::ssr::auth::password::verify_password(crate::helpers::DEMO_PASSWORD.into(), hash)
                 .await
                 .expect("verify")
         );

@@ -11,59 +11,8 @@ use futures::StreamExt as _;
 use reqwest::header::{AUTHORIZATION, ORIGIN};
 use sqlx::PgPool;
 
+use crate::helpers::sse::Sse;
 use crate::helpers::{shipments_of, TestApp, DEMO_PASSWORD};
-
-/// An open stream: parsed events as they arrive.
-struct Sse {
-    events: std::pin::Pin<Box<dyn futures::Stream<Item = eventsource_stream::Event> + Send>>,
-}
-
-impl Sse {
-    async fn open(app: &TestApp, client: &reqwest::Client, last_event_id: Option<i64>) -> Self {
-        let mut request = client.get(app.url("/api/events"));
-        if let Some(id) = last_event_id {
-            request = request.header("last-event-id", id.to_string());
-        }
-        let response = request.send().await.expect("connect");
-        assert_eq!(response.status(), 200);
-        let events = response
-            .bytes_stream()
-            .eventsource()
-            .take_while(|e| futures::future::ready(e.is_ok()))
-            .filter_map(|e| futures::future::ready(e.ok()));
-        Self {
-            events: Box::pin(events),
-        }
-    }
-
-    /// The next `shipment` event, or `None` if the stream ended or stayed quiet.
-    async fn next_shipment(&mut self, wait: Duration) -> Option<(i64, StreamEvent)> {
-        loop {
-            let event = tokio::time::timeout(wait, self.events.next()).await.ok()??;
-            if event.event == "shipment" {
-                let frame: StreamEvent = serde_json::from_str(&event.data).expect("one-line JSON frame");
-                assert_eq!(
-                    event.id.parse::<i64>().ok(),
-                    Some(frame.position),
-                    "id: is the cursor"
-                );
-                return Some((frame.position, frame));
-            }
-        }
-    }
-
-    /// Whether the server ended the stream within `wait`.
-    async fn ends_within(&mut self, wait: Duration) -> bool {
-        let deadline = tokio::time::Instant::now() + wait;
-        loop {
-            match tokio::time::timeout_at(deadline, self.events.next()).await {
-                Ok(None) => return true,
-                Ok(Some(_)) => continue,
-                Err(_) => return false,
-            }
-        }
-    }
-}
 
 async fn signed_in(app: &TestApp, email: &str) -> reqwest::Client {
     let client = TestApp::browser();
@@ -1048,4 +997,41 @@ async fn counts_name_the_events_they_include_before_those_are_numbered(pool: PgP
         .expect("list");
     assert!(list.counted_unnumbered.is_empty(), "numbered now");
     assert_eq!(list.as_of, head(&pool).await);
+}
+
+/// Once shutdown begins, open streams end (their browsers resume on another
+/// instance), and a stream asked for during the drain opens with its resume
+/// point and ends at once, instead of staying open past the drain or being
+/// refused with a 503 that a proxy would pass on while another instance is
+/// restarting too. A long-poll answers at once with no news and its cursor.
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn streams_end_and_new_ones_end_at_once_once_shutdown_begins(pool: PgPool) {
+    app::ssr::demo::seed_demo(&pool).await.expect("seed");
+    let app = TestApp::spawn(pool).await;
+    let alice = app.as_user("alice@example.com").await;
+    let mut open = alice.get("/api/events").await;
+    assert_eq!(open.status(), 200);
+    app.hub.shut_down();
+    let ended = tokio::time::timeout(Duration::from_secs(10), async {
+        while open.chunk().await.expect("read").is_some() {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the open stream ends");
+    let late = alice.get("/api/events").await;
+    assert_eq!(late.status(), 200, "a stream during the drain is not an error");
+    let body = tokio::time::timeout(Duration::from_secs(10), late.text())
+        .await
+        .expect("a stream during the drain ends at once")
+        .expect("body");
+    assert!(
+        body.contains("retry: ") && body.contains("\nid: "),
+        "it tells the browser where to resume: {body:?}"
+    );
+    let poll = tokio::time::timeout(Duration::from_secs(10), alice.get("/api/v1/events"))
+        .await
+        .expect("a long-poll during the drain answers at once");
+    assert_eq!(poll.status(), 200);
+    let page: serde_json::Value = poll.json().await.expect("page");
+    assert_eq!(page["events"], serde_json::json!([]));
+    assert!(page["cursor"].is_i64(), "with its cursor: {page}");
 }

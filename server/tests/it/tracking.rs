@@ -5,11 +5,10 @@
 
 use std::time::Duration;
 
-use eventsource_stream::Eventsource as _;
-use futures::StreamExt as _;
 use serde_json::json;
 use sqlx::PgPool;
 
+use crate::helpers::sse::{self, Sse};
 use crate::helpers::{shipments_of, TestApp};
 
 async fn postcode_of(pool: &PgPool, number: &str) -> String {
@@ -115,7 +114,7 @@ async fn anyone_with_number_and_postcode_follows_a_shipment_live_and_sees_nothin
         .await
         .expect("stream");
     assert_eq!(stream.status(), 200);
-    let mut events = stream.bytes_stream().eventsource();
+    let mut events = Sse::over(stream);
     let operator = app.as_user("ops@example.com").await;
     let posted = operator
         .post_json(
@@ -124,16 +123,11 @@ async fn anyone_with_number_and_postcode_follows_a_shipment_live_and_sees_nothin
         )
         .await;
     assert_eq!(posted.status(), 201);
-    let update = tokio::time::timeout(Duration::from_secs(10), async {
-        loop {
-            let event = events.next().await.expect("open").expect("event");
-            if event.event == "update" {
-                return event.data;
-            }
-        }
-    })
-    .await
-    .expect("the change arrives");
+    let update = events
+        .next_named("update", Duration::from_secs(10))
+        .await
+        .expect("the change arrives")
+        .data;
     let update: serde_json::Value = serde_json::from_str(&update).expect("json");
     assert_eq!(update["status"], "out_for_delivery");
     assert_eq!(update["event"]["location"], "Leeds depot");
@@ -194,4 +188,36 @@ async fn tokens_keep_to_their_purpose_and_the_lookup_is_throttled(pool: PgPool) 
         location(&look_up(&app, &TestApp::browser_from("127.0.0.4"), number, &postcode).await)
             .starts_with("/track/")
     );
+}
+
+/// Both live streams, the signed-in one and the public tracking page's, tell
+/// the browser the configured reconnect delay (`StreamSettings::retry`).
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn both_streams_tell_the_browser_the_configured_retry(pool: PgPool) {
+    app::ssr::demo::seed_demo(&pool).await.expect("seed");
+    let app = TestApp::spawn_configured(pool.clone(), |config| {
+        config.stream.retry = Duration::from_millis(1234);
+    })
+    .await;
+    let alice = app.as_user("alice@example.com").await;
+    let mut own = alice.get("/api/events").await;
+    assert_eq!(own.status(), 200);
+    let opening = sse::opening(&mut own).await;
+    assert!(opening.starts_with("retry: 1234\nid: "), "{opening:?}");
+
+    let number = shipments_of(&pool, "alice@%", "in_transit").await.remove(0);
+    let postcode = postcode_of(&pool, number.as_str()).await;
+    let visitor = TestApp::browser();
+    let found = look_up(&app, &visitor, number.as_str(), &postcode).await;
+    let link = location(&found);
+    let token = link.strip_prefix("/track/").expect("a tracking link");
+    let data: serde_json::Value = view(&app, &visitor, token).await.json().await.expect("view");
+    let stream_token = data["stream_token"].as_str().expect("stream token");
+    let mut public = visitor
+        .get(app.url(&format!("/api/track/events?token={stream_token}")))
+        .send()
+        .await
+        .expect("stream");
+    assert_eq!(public.status(), 200);
+    assert_eq!(sse::opening(&mut public).await, "retry: 1234\n\n");
 }

@@ -12,7 +12,7 @@ use crate::domain::import::{
     ImportReport, ImportRowOutcome, IMPORT_COLUMNS, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS,
 };
 use crate::domain::input::StatusPost;
-use crate::domain::{NewStatusEvent, ShipmentStatus, Viewer};
+use crate::domain::{StatusPostRequest, ShipmentStatus, Viewer};
 use crate::error::AppError;
 use crate::ssr::auth::policy;
 use crate::ssr::db::events;
@@ -80,7 +80,7 @@ fn parse_row(
         })
         .transpose()?;
     let post = StatusPost::parse(
-        NewStatusEvent {
+        StatusPostRequest {
             status,
             location: cell(columns.location).map(str::to_owned),
             note: cell(columns.note).map(str::to_owned),

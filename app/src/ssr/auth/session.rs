@@ -36,8 +36,11 @@ pub struct SessionConfig {
 /// The default [`SessionConfig::lifetime`].
 pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(30 * 24 * 3600);
 
+/// Where sessions are kept: PostgreSQL, shared by every instance.
+pub type SessionStore = PostgresStore;
+
 /// Creates the session table if needed and returns the store.
-pub async fn store(pool: &sqlx::PgPool) -> anyhow::Result<PostgresStore> {
+pub async fn store(pool: &sqlx::PgPool) -> anyhow::Result<SessionStore> {
     let store = PostgresStore::new(pool.clone());
     store.migrate().await?;
     Ok(store)

@@ -11,8 +11,8 @@ use crate::domain::{
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
 
-/// The most ids one "mark read" names.
-pub const MAX_MARKED: usize = INBOX_PAGE as usize;
+/// The most ids one "mark read" names (stated in `domain::input`).
+pub const MAX_MARKED: usize = crate::domain::input::MAX_MARK_READ;
 
 pub async fn inbox(pool: &PgPool, viewer: &CurrentUser) -> Result<Inbox, AppError> {
     let rows = sqlx::query_as!(

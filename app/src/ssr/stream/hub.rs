@@ -21,7 +21,7 @@ use crate::domain::{may_see, Audience, CurrentUser, Role};
 use crate::error::AppError;
 use crate::ssr::auth::credential::Credential;
 
-use super::frame::Frame;
+use super::wire::Frame;
 use super::mailbox::{mailbox, Receiver, Sender, TrySendError};
 use super::public::PublicFeeds;
 use super::schedule::Schedule;

@@ -12,7 +12,7 @@ use crate::error::AppError;
 use crate::ssr::db;
 use crate::ssr::db::shipments::SummaryRow;
 
-use super::frame::Frame;
+use super::wire::Frame;
 use super::hub::StreamItem;
 use crate::domain::tracking::{PublicEvent, PublicUpdate};
 

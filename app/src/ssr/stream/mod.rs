@@ -8,19 +8,21 @@
 //! Resume is by `stream_position`, which the database numbers after commit,
 //! each batch visible at once (see the "positions after commit" migration and
 //! `log::sequence`), so "everything after my cursor" is always complete.
-//! `frame` encodes each event once per audience, for every stream to share.
+//! `wire` is the Server-Sent Events format, in one place: each event encoded
+//! once per audience for every stream to share, the control frames, and the
+//! heartbeat loop every stream handler uses.
 //! `public` serves the public tracking page's shipment-scoped streams;
 //! `mailbox` is the queue between the hub and one stream.
 
 pub mod access;
 pub mod feed;
-pub mod frame;
 pub mod hub;
 pub mod listener;
 pub mod log;
 pub mod mailbox;
 pub mod public;
 pub mod schedule;
+pub mod wire;
 
 pub use feed::Feed;
 pub use hub::{Hub, StreamItem, Subscription};

@@ -79,9 +79,9 @@ impl PublicFeeds {
             channels.remove(&shipment_id);
             return;
         }
-        match serde_json::to_string(update) {
-            Ok(json) => {
-                let _ = sender.send(Bytes::from(format!("event: update\ndata: {json}\n\n")));
+        match super::wire::public_update(update) {
+            Ok(frame) => {
+                let _ = sender.send(frame);
             }
             Err(error) => tracing::error!(%error, "encoding a public update"),
         }

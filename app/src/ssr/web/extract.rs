@@ -1,19 +1,15 @@
 //! Who a request is: from `Authorization: Bearer` (integrations) or the
-//! session cookie (browsers). The account is re-read on every request, so a
+//! session cookie (browsers, through `super::session`). The account is re-read on every request, so a
 //! role change or deleted account takes effect at once.
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use tower_sessions::Session;
-
 use crate::domain::{CurrentUser, Viewer};
 use crate::error::AppError;
 use crate::ssr::auth::credential::{bearer_token, Authenticated, Credential};
-use crate::ssr::auth::session::{outlived, session_error, SIGNED_IN_AT_KEY, USER_ID_KEY};
 use crate::ssr::auth::tokens;
-use crate::ssr::db;
-
+use super::session::BrowserSession;
 use super::state::AppState;
 
 /// Put in a page request's extensions by the sign-in guard: whose session it
@@ -79,38 +75,17 @@ async fn authenticate(parts: &mut Parts, state: &AppState) -> Result<Authenticat
             credential: Credential::Token(token_id),
         });
     }
-    let session = Session::from_request_parts(parts, state)
-        .await
-        .map_err(|(_, message)| {
-            tracing::error!(message, "session layer missing");
-            AppError::Internal
-        })?;
-    let user_id: i64 = session
-        .get(USER_ID_KEY)
-        .await
-        .map_err(session_error)?
+    let signed_in = BrowserSession::from_request_parts(parts, state)
+        .await?
+        .current(state)
+        .await?
         .ok_or(AppError::Unauthorized)?;
-    let signed_in_at: Option<i64> = session.get(SIGNED_IN_AT_KEY).await.map_err(session_error)?;
-    if outlived(signed_in_at, state.session_lifetime) {
-        // Past its lifetime however active: sign in again.
-        session.flush().await.map_err(session_error)?;
-        return Err(AppError::Unauthorized);
-    }
-    let session_id = session.id().ok_or(AppError::Unauthorized)?.to_string();
-    match db::users::find_by_id(&state.pool, user_id).await? {
-        Some(user) => Ok(Authenticated {
-            user,
-            credential: Credential::Session(session_id),
-        }),
-        None => {
-            // The account is gone: forget the session too.
-            session.flush().await.map_err(session_error)?;
-            Err(AppError::Unauthorized)
-        }
-    }
+    Ok(Authenticated {
+        user: signed_in.user,
+        credential: Credential::Session(signed_in.session_id),
+    })
 }
 
-/// Who is calling a server function.
 /// The client of the current server function call (`ClientAddr`, put in the
 /// request by the server's client-address middleware).
 pub fn client_of_server_fn() -> Option<super::ClientAddr> {
@@ -118,6 +93,7 @@ pub fn client_of_server_fn() -> Option<super::ClientAddr> {
         .and_then(|parts| parts.extensions.get::<super::ClientAddr>().copied())
 }
 
+/// Who is calling a server function.
 pub async fn from_server_fn() -> Result<Viewer, AppError> {
     let state = AppState::from_context()?;
     let mut parts = leptos::prelude::use_context::<Parts>().ok_or_else(|| {

@@ -12,14 +12,12 @@ use app::error::{AppError, ProblemDetails};
 use app::ssr::actions::{problems, shipment_in_path, watching};
 use app::ssr::web::AppState;
 
-use crate::routes::extract::{ApiJson, ApiPath, ClientIp};
+use crate::routes::support::extract::{ApiJson, ApiPath, ClientIp};
 
 #[derive(Deserialize, ToSchema)]
 pub struct WatchRequest {
-    #[schema(pattern = r"^[ -]*([A-Za-z0-9][ -]*){6,32}$")]
     tracking_number: String,
     /// The destination's postal code: the proof that you know the shipment.
-    #[schema(pattern = r"^\s*(\S\s*){1,16}$", max_length = 64)]
     postal_code: String,
 }
 
@@ -54,7 +52,6 @@ pub async fn unwatch(
 #[derive(Deserialize, ToSchema)]
 pub struct InstructionsRequest {
     /// Up to 500 characters; blank removes them.
-    #[schema(max_length = 500)]
     instructions: String,
 }
 
@@ -78,7 +75,6 @@ pub async fn set_instructions(
 #[derive(Deserialize, ToSchema)]
 pub struct ProblemReport {
     /// What is wrong, up to 2000 characters.
-    #[schema(pattern = r"\S", min_length = 1, max_length = 2000)]
     description: String,
 }
 
@@ -112,7 +108,6 @@ pub async fn open_problems(
 #[derive(Deserialize, ToSchema)]
 pub struct Resolution {
     /// What was done about it.
-    #[schema(pattern = r"\S", min_length = 1, max_length = 2000)]
     resolution: String,
 }
 

@@ -12,7 +12,7 @@ use app::error::{AppError, ProblemDetails};
 use app::ssr::actions::admin;
 use app::ssr::web::AppState;
 
-use crate::routes::extract::{ApiJson, ApiPath};
+use crate::routes::support::extract::{ApiJson, ApiPath};
 
 /// Every account (admins).
 #[utoipa::path(get, path = "/api/v1/users", tag = "admin",
@@ -72,17 +72,11 @@ pub async fn list_tokens(
 #[derive(Deserialize, ToSchema)]
 pub struct TokenRequest {
     /// The account the token acts as.
-    #[schema(
-        pattern = r"^[^@\s\x00-\x1f\x7f-\x9f]{1,64}@[^@\s\x00-\x1f\x7f-\x9f.]+(\.[^@\s\x00-\x1f\x7f-\x9f.]+)+$",
-        max_length = 254
-    )]
     email: String,
     /// What it is for ("scanner at depot 3").
-    #[schema(pattern = r"\S", min_length = 1, max_length = 100)]
     name: String,
     /// Days until it stops working by itself (1 to 3650); absent: until revoked.
     #[serde(default)]
-    #[schema(minimum = 1, maximum = 3650)]
     expires_in_days: Option<u32>,
 }
 

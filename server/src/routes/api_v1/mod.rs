@@ -1,9 +1,11 @@
-//! The JSON API (`/api/v1`): a door to the core. Each handler parses its request
-//! into `domain::input` and calls one action of `app::ssr::actions`; errors are
-//! `application/problem+json`.
+//! The JSON API (`/api/v1`, described at `/api/openapi.json`): a door to the
+//! core. Each handler parses its request into `domain::input` and calls one
+//! action of `app::ssr::actions`; errors are `application/problem+json`.
 
 mod actions;
 mod admin;
+mod events;
+mod imports;
 mod notifications;
 pub mod openapi;
 mod session;
@@ -15,7 +17,14 @@ use axum::Router;
 
 use app::ssr::web::AppState;
 
+/// `/api/v1/…` and `/api/openapi.json`.
 pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/openapi.json", get(openapi::document))
+        .nest("/api/v1", v1())
+}
+
+fn v1() -> Router<AppState> {
     Router::new()
         .route("/users", post(users::register).get(admin::list_users))
         .route(
@@ -43,8 +52,9 @@ pub fn router() -> Router<AppState> {
             post(actions::report_problem),
         )
         .route("/status-updates", post(shipments::post_status_bulk))
-        .route("/status-imports", post(crate::routes::imports::create))
-        .route("/status-imports/{id}", get(crate::routes::imports::report))
+        .route("/status-imports", post(imports::create))
+        .route("/status-imports/{id}", get(imports::report))
+        .route("/events", get(events::long_poll))
         .route("/watches", post(actions::watch))
         .route("/watches/{tracking_number}", delete(actions::unwatch))
         .route("/problems", get(actions::open_problems))

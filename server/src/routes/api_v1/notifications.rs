@@ -12,7 +12,7 @@ use app::error::{AppError, ProblemDetails};
 use app::ssr::actions::notifications;
 use app::ssr::web::AppState;
 
-use crate::routes::extract::ApiJson;
+use crate::routes::support::extract::ApiJson;
 
 /// The newest 50 notifications (only of shipments you may still see) and how
 /// many are unread (counted up to 100).
@@ -27,7 +27,6 @@ pub async fn inbox(State(state): State<AppState>, viewer: Viewer) -> Result<Json
 pub struct MarkRead {
     /// These notifications (at most 50); omitted: all of them.
     #[serde(default)]
-    #[schema(max_items = 50)]
     ids: Option<Vec<i64>>,
 }
 

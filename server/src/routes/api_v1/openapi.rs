@@ -6,8 +6,9 @@ use axum::Json;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{actions, admin, notifications, session, shipments, users};
-use crate::routes::events;
+use app::domain::input::FieldRule;
+
+use super::{actions, admin, events, imports, notifications, session, shipments, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -25,7 +26,7 @@ use crate::routes::events;
         actions::watch, actions::unwatch, actions::set_instructions, actions::report_problem,
         actions::open_problems, actions::resolve_problem,
         admin::list_users, admin::change_role, admin::list_tokens, admin::issue_token, admin::revoke_token,
-        crate::routes::imports::create, crate::routes::imports::report,
+        imports::create, imports::report,
         notifications::inbox, notifications::mark_read, notifications::preferences,
         notifications::set_preferences,
         events::long_poll,
@@ -66,8 +67,10 @@ impl Modify for Security {
 /// * any can answer 429 (a throttle or stream cap) and 503 (the database is
 ///   briefly unavailable, or password hashing is busy), with `Retry-After`;
 /// * an operation with a body or path parameters can answer 422;
-/// * `tracking_number` and `email` path parameters follow the domain's
-///   rules (`TrackingNumber`, `Email`).
+/// * `tracking_number` and `email` path parameters, and every bounded field
+///   of a request body, state the domain's rules (`input::FieldRule`):
+///   lengths, patterns, list sizes, ranges, from the same constants the
+///   validators use.
 struct Truthful;
 
 impl Modify for Truthful {
@@ -152,32 +155,94 @@ impl Modify for Truthful {
                     }
                 }
                 for parameter in operation.parameters.iter_mut().flatten() {
-                    let rule = match parameter.name.as_str() {
-                        "tracking_number" => Some((TRACKING_NUMBER_PATTERN, None)),
-                        "email" => Some((EMAIL_PATTERN, Some(app::domain::Email::MAX_LEN))),
-                        _ => None,
-                    };
-                    if let Some((pattern, max_length)) = rule {
-                        parameter.schema = Some(RefOr::T(utoipa::openapi::Schema::Object(
-                            utoipa::openapi::ObjectBuilder::new()
-                                .schema_type(utoipa::openapi::schema::Type::String)
-                                .pattern(Some(pattern))
-                                .max_length(max_length)
-                                .build(),
-                        )));
+                    if !matches!(parameter.name.as_str(), "tracking_number" | "email") {
+                        continue;
                     }
+                    if let Some(rule) = FieldRule::of(&parameter.name) {
+                        let mut schema = utoipa::openapi::ObjectBuilder::new()
+                            .schema_type(utoipa::openapi::schema::Type::String)
+                            .build();
+                        state_rule(&mut schema, rule);
+                        parameter.schema = Some(RefOr::T(utoipa::openapi::Schema::Object(schema)));
+                    }
+                }
+            }
+        }
+        // Request bodies only: a response echoes what was sent (an import's
+        // refused rows) or stored, which the input rules do not describe.
+        let requests: Vec<String> = openapi
+            .paths
+            .paths
+            .values()
+            .flat_map(|item| [&item.get, &item.put, &item.post, &item.delete, &item.patch])
+            .flatten()
+            .filter_map(|operation| operation.request_body.as_ref())
+            .flat_map(|body| body.content.values())
+            .filter_map(|content| match &content.schema {
+                Some(RefOr::Ref(reference)) => reference.ref_location.rsplit('/').next().map(str::to_owned),
+                _ => None,
+            })
+            .collect();
+        let schemas = openapi
+            .components
+            .iter_mut()
+            .flat_map(|components| components.schemas.iter_mut())
+            .filter(|(name, _)| requests.contains(name));
+        for (name, schema) in schemas {
+            let RefOr::T(utoipa::openapi::Schema::Object(object)) = schema else {
+                continue;
+            };
+            for (field, property) in object.properties.iter_mut() {
+                let Some(rule) = FieldRule::of(field) else {
+                    continue;
+                };
+                // Sign-in takes the email and password as typed (a wrong
+                // shape is a failed attempt like any other): bounded only.
+                let rule = match (name.as_str(), rule) {
+                    (AS_TYPED, FieldRule::Text { max_chars, .. }) => FieldRule::Text {
+                        min_chars: 0,
+                        max_chars,
+                        pattern: None,
+                    },
+                    _ => rule,
+                };
+                match (property, rule) {
+                    (RefOr::T(utoipa::openapi::Schema::Object(field)), _) => state_rule(field, rule),
+                    (
+                        RefOr::T(utoipa::openapi::Schema::Array(list)),
+                        FieldRule::List { min_items, max_items },
+                    ) => {
+                        list.min_items = (min_items > 0).then_some(min_items);
+                        list.max_items = Some(max_items);
+                    }
+                    _ => {}
                 }
             }
         }
     }
 }
 
+/// The request body whose fields are taken as typed.
+const AS_TYPED: &str = "Credentials";
+
+/// Writes `rule` into a string or integer schema.
+fn state_rule(schema: &mut utoipa::openapi::schema::Object, rule: FieldRule) {
+    match rule {
+        FieldRule::Text {
+            min_chars,
+            max_chars,
+            pattern,
+        } => {
+            schema.min_length = (min_chars > 0).then_some(min_chars);
+            schema.max_length = max_chars;
+            schema.pattern = pattern.map(str::to_owned);
+        }
+        FieldRule::Whole { min, max } => {
+            schema.minimum = Some(utoipa::Number::UInt(min as usize));
+            schema.maximum = Some(utoipa::Number::UInt(max as usize));
+        }
+        FieldRule::List { .. } => {}
+    }
+}
+
 const PROBLEM_JSON: &str = "application/problem+json";
-
-/// What `Email::parse` accepts, as a JSON Schema pattern.
-pub const EMAIL_PATTERN: &str =
-    r"^[^@\s\x00-\x1f\x7f-\x9f]{1,64}@[^@\s\x00-\x1f\x7f-\x9f.]+(\.[^@\s\x00-\x1f\x7f-\x9f.]+)+$";
-
-/// 6 to 32 letters and digits, with spaces or hyphens anywhere between
-/// (`TrackingNumber::parse` drops them).
-pub const TRACKING_NUMBER_PATTERN: &str = r"^[ -]*([A-Za-z0-9][ -]*){6,32}$";

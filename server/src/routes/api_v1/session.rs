@@ -5,24 +5,19 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Json;
 use serde::Deserialize;
-use tower_sessions::Session;
 
 use app::domain::Account;
 use app::domain::{CurrentUser, Viewer};
 use app::error::{AppError, ProblemDetails};
 use app::ssr::actions::accounts;
-use app::ssr::auth::session;
-use app::ssr::web::AppState;
+use app::ssr::web::{AppState, BrowserSession};
 
-use crate::routes::device_cookie::{with_device_cookie, DeviceCookie};
-use crate::routes::extract::{ApiJson, ClientIp};
+use crate::routes::support::extract::ApiJson;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct Credentials {
     /// As registered; anything up to 254 bytes is checked.
-    #[schema(max_length = 254)]
     email: String,
-    #[schema(max_length = 128)]
     password: String,
 }
 
@@ -33,30 +28,11 @@ pub struct Credentials {
               (status = 503, description = "busy: try again shortly", body = ProblemDetails)))]
 pub async fn sign_in(
     State(state): State<AppState>,
-    ClientIp(client): ClientIp,
-    DeviceCookie(device): DeviceCookie,
-    session: Session,
+    session: BrowserSession,
     ApiJson(body): ApiJson<Credentials>,
 ) -> Result<Response, AppError> {
-    let origin = accounts::Origin {
-        client,
-        device: device.as_deref(),
-        hash_turns: &state.hash_turns,
-    };
-    let welcome = accounts::sign_in(
-        &state.pool,
-        &state.login_limits,
-        &body.email,
-        body.password,
-        origin,
-    )
-    .await?;
-    session::sign_in(&state.pool, &session, welcome.user.id).await?;
-    Ok(with_device_cookie(
-        Json(Account::from(welcome.user)),
-        &welcome.device_token,
-        &state.public_origin,
-    ))
+    let signed_in = session.sign_in(&state, &body.email, body.password).await?;
+    Ok(signed_in.answer(Json(Account::from(signed_in.user.clone()))))
 }
 
 /// `GET /api/v1/session`: who is signed in.
@@ -72,9 +48,9 @@ pub async fn whoami(user: CurrentUser) -> Json<Account> {
 pub async fn sign_out(
     State(state): State<AppState>,
     _user: CurrentUser,
-    session: Session,
+    session: BrowserSession,
 ) -> Result<StatusCode, AppError> {
-    session::sign_out(&state.pool, &session).await?;
+    session.end(&state).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

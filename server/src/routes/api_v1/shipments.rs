@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use app::domain::input::{BulkStatusPost, Reopening, ShipmentDraft, StatusPost};
 use app::domain::{
-    BulkOutcome, BulkStatusUpdate, NewShipment, NewStatusEvent, ShipmentDetail, ShipmentEvent, ShipmentList,
+    BulkOutcome, BulkStatusPostRequest, ShipmentDraftRequest, StatusPostRequest, ShipmentDetail, ShipmentEvent, ShipmentList,
     ShipmentQuery, ShipmentStatus, ShipmentSummary, TimelineCursor, Viewer,
 };
 use app::error::{problem_response, AppError, ProblemDetails};
@@ -20,7 +20,7 @@ use app::ssr::actions::idempotency::{IdempotencyKey, Reply};
 use app::ssr::actions::{shipment_in_path, shipments};
 use app::ssr::web::AppState;
 
-use crate::routes::extract::{ApiJson, ApiQuery};
+use crate::routes::support::extract::{ApiJson, ApiQuery};
 
 /// The filters of `GET /api/v1/shipments` (all optional).
 #[derive(IntoParams)]
@@ -65,23 +65,23 @@ pub async fn list(
     let wants_csv = match params.get("format").map(String::as_str) {
         Some("csv") => true,
         Some("json") => false,
-        None | Some("") => crate::routes::csv::accepts_csv(&headers),
+        None | Some("") => crate::routes::support::csv::accepts_csv(&headers),
         Some(_) => return Err(AppError::validation("format", "format is csv or json")),
     };
     if wants_csv {
-        return crate::routes::csv::shipments(&state.pool, viewer, query).await;
+        return crate::routes::support::csv::shipments(&state.pool, viewer, query).await;
     }
     Ok(Json(shipments::list(&state.pool, &viewer, &query).await?).into_response())
 }
 
 /// Registers a shipment for a customer (operators and admins).
-#[utoipa::path(post, path = "/api/v1/shipments", tag = "shipments", request_body = NewShipment,
+#[utoipa::path(post, path = "/api/v1/shipments", tag = "shipments", request_body = ShipmentDraftRequest,
     responses((status = 201, body = ShipmentSummary), (status = 403, body = ProblemDetails),
               (status = 422, body = ProblemDetails)))]
 pub async fn create(
     State(state): State<AppState>,
     viewer: Viewer,
-    ApiJson(new): ApiJson<NewShipment>,
+    ApiJson(new): ApiJson<ShipmentDraftRequest>,
 ) -> Result<(StatusCode, Json<ShipmentSummary>), AppError> {
     let draft = ShipmentDraft::parse(new)?;
     Ok((
@@ -129,7 +129,7 @@ pub async fn detail(
 #[utoipa::path(post, path = "/api/v1/shipments/{tracking_number}/events", tag = "shipments",
     params(("tracking_number" = String, Path),
            ("Idempotency-Key" = Option<String>, Header, description = "makes retries safe")),
-    request_body = NewStatusEvent,
+    request_body = StatusPostRequest,
     responses((status = 201, body = ShipmentEvent), (status = 403, body = ProblemDetails),
               (status = 404, body = ProblemDetails),
               (status = 409, description = "the transition is not allowed", body = ProblemDetails),
@@ -139,7 +139,7 @@ pub async fn post_status(
     viewer: Viewer,
     Path(tracking_number): Path<String>,
     headers: HeaderMap,
-    ApiJson(event): ApiJson<NewStatusEvent>,
+    ApiJson(event): ApiJson<StatusPostRequest>,
 ) -> Result<Response, AppError> {
     let number = shipment_in_path(&tracking_number)?;
     let post = StatusPost::parse(event, chrono::Utc::now())?;
@@ -165,13 +165,13 @@ fn reply_response(reply: Reply) -> Response {
 
 /// One status for many shipments (operators and admins): each row's transition
 /// is checked on its own and reported in `outcomes`, in the order given.
-#[utoipa::path(post, path = "/api/v1/status-updates", tag = "shipments", request_body = BulkStatusUpdate,
+#[utoipa::path(post, path = "/api/v1/status-updates", tag = "shipments", request_body = BulkStatusPostRequest,
     responses((status = 200, body = Vec<BulkOutcome>), (status = 403, body = ProblemDetails),
               (status = 422, body = ProblemDetails)))]
 pub async fn post_status_bulk(
     State(state): State<AppState>,
     viewer: Viewer,
-    ApiJson(update): ApiJson<BulkStatusUpdate>,
+    ApiJson(update): ApiJson<BulkStatusPostRequest>,
 ) -> Result<Json<Vec<BulkOutcome>>, AppError> {
     let bulk = BulkStatusPost::parse(update, chrono::Utc::now())?;
     Ok(Json(
@@ -184,7 +184,6 @@ pub struct ReopenRequest {
     /// Where the journey goes on (any status that is not final).
     status: ShipmentStatus,
     /// Why, for the timeline (up to 500 characters).
-    #[schema(pattern = r"\S", min_length = 1, max_length = 500)]
     reason: String,
 }
 

@@ -10,17 +10,12 @@ use app::error::{AppError, ProblemDetails};
 use app::ssr::actions::accounts;
 use app::ssr::web::AppState;
 
-use crate::routes::extract::{ApiJson, ClientIp};
+use crate::routes::support::extract::{ApiJson, ClientIp};
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct Registration {
-    #[schema(
-        pattern = r"^[^@\s\x00-\x1f\x7f-\x9f]{1,64}@[^@\s\x00-\x1f\x7f-\x9f.]+(\.[^@\s\x00-\x1f\x7f-\x9f.]+)+$",
-        max_length = 254
-    )]
     email: String,
     /// 10 to 128 characters.
-    #[schema(min_length = 10, max_length = 128)]
     password: String,
 }
 

@@ -1,4 +1,7 @@
-//! Starting the real app for a test, and a browser-like HTTP client.
+//! Starting the real app for a test, a browser-like HTTP client, and
+//! (`sse`) a browser-like reader of live streams.
+
+pub mod sse;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -13,10 +16,10 @@ use leptos::config::LeptosOptions;
 use reqwest::header::ORIGIN;
 use reqwest::redirect::Policy;
 use serde_json::Value;
-use server::startup::AppConfig;
+use server::config::AppConfig;
 use sqlx::PgPool;
 
-pub const DEMO_PASSWORD: &str = "demo-password";
+pub use app::ssr::demo::DEMO_PASSWORD;
 /// The token tests read `/metrics` on the app's port with.
 pub const METRICS_TOKEN: &str = "test-metrics-token";
 
@@ -31,37 +34,17 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// The app as the tests serve it ([`TestApp::config`]).
     pub async fn spawn(pool: PgPool) -> Self {
-        Self::spawn_with_limits(pool, LoginLimits::default()).await
+        Self::spawn_configured(pool, |_| ()).await
     }
 
-    pub async fn spawn_with_limits(pool: PgPool, login_limits: LoginLimits) -> Self {
-        Self::spawn_with(pool, login_limits, "target/site").await
-    }
-
-    /// The app with some of its settings changed by `change`.
+    /// The app with some of its settings changed by `change`: the one way a
+    /// test starts the app.
     pub async fn spawn_configured(pool: PgPool, change: impl FnOnce(&mut AppConfig)) -> Self {
-        Self::spawn_changed(pool, LoginLimits::default(), "target/site", change).await
-    }
-
-    /// The app serving its static files from `site_root`.
-    pub async fn spawn_with_site(pool: PgPool, site_root: &str) -> Self {
-        Self::spawn_with(pool, LoginLimits::default(), site_root).await
-    }
-
-    async fn spawn_with(pool: PgPool, login_limits: LoginLimits, site_root: &str) -> Self {
-        Self::spawn_changed(pool, login_limits, site_root, |_| ()).await
-    }
-
-    async fn spawn_changed(
-        pool: PgPool,
-        login_limits: LoginLimits,
-        site_root: &str,
-        change: impl FnOnce(&mut AppConfig),
-    ) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let mut config = Self::config(addr, login_limits, site_root);
+        let mut config = Self::config(addr);
         change(&mut config);
         let running = server::startup::build_app(pool.clone(), config)
             .await
@@ -89,15 +72,15 @@ impl TestApp {
     }
 
     /// The settings the tests serve the app on `addr` with.
-    pub fn config(addr: SocketAddr, login_limits: LoginLimits, site_root: &str) -> AppConfig {
+    pub fn config(addr: SocketAddr) -> AppConfig {
         let leptos_options = LeptosOptions::builder()
             .output_name("shipwatch")
-            .site_root(site_root)
+            .site_root("target/site")
             .site_addr(addr)
             .build();
         AppConfig {
             leptos_options,
-            login_limits,
+            login_limits: LoginLimits::default(),
             trusted_proxies: Default::default(),
             metrics_token: Some(METRICS_TOKEN.to_owned()),
             public_origin: format!("http://{addr}"),

@@ -1,21 +1,19 @@
-//! The HTML form endpoints behind `/login`, `/register` and the sign-out
-//! button. They work without JavaScript: each answers with a redirect (303),
-//! carrying any error back to the form in the query string.
+//! The account forms behind `/login`, `/register` and the sign-out button.
+//! They work without JavaScript: each answers with a redirect (303),
+//! carrying any error back to the form in the query string. Signing in and
+//! out are `app::ssr::web::BrowserSession`'s steps, shared with the API.
 
 use axum::extract::{Form, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use tower_sessions::Session;
 
 use app::domain::{input, FormRefusal, Viewer};
 use app::error::AppError;
 use app::ssr::actions::accounts;
-use app::ssr::auth::session;
-use app::ssr::web::AppState;
+use app::ssr::web::{AppState, BrowserSession};
 
-use super::device_cookie::{with_device_cookie, DeviceCookie};
-use super::extract::ClientIp;
-use super::guards::urlencode;
+use crate::routes::support::extract::ClientIp;
+use crate::routes::support::url::urlencode;
 
 #[derive(Deserialize)]
 pub struct SignInForm {
@@ -29,36 +27,11 @@ pub struct SignInForm {
 
 pub async fn sign_in(
     State(state): State<AppState>,
-    ClientIp(client): ClientIp,
-    DeviceCookie(device): DeviceCookie,
-    session: Session,
+    session: BrowserSession,
     Form(form): Form<SignInForm>,
 ) -> Response {
-    let origin = accounts::Origin {
-        client,
-        device: device.as_deref(),
-        hash_turns: &state.hash_turns,
-    };
-    let result = accounts::sign_in(
-        &state.pool,
-        &state.login_limits,
-        &form.email,
-        form.password,
-        origin,
-    )
-    .await;
-    let outcome = match result {
-        Ok(welcome) => session::sign_in(&state.pool, &session, welcome.user.id)
-            .await
-            .map(|()| welcome.device_token),
-        Err(error) => Err(error),
-    };
-    match outcome {
-        Ok(device_token) => with_device_cookie(
-            Redirect::to(safe_next(form.next.as_deref())),
-            &device_token,
-            &state.public_origin,
-        ),
+    match session.sign_in(&state, &form.email, form.password).await {
+        Ok(signed_in) => signed_in.answer(Redirect::to(safe_next(form.next.as_deref()))),
         Err(error) => {
             let mut url = format!(
                 "/login?{}&email={}",
@@ -119,7 +92,7 @@ pub async fn register(
 pub async fn sign_out(
     State(state): State<AppState>,
     viewer: Result<Viewer, AppError>,
-    session: Session,
+    session: BrowserSession,
     body: axum::body::Bytes,
 ) -> Response {
     let everywhere = form_urlencoded::parse(&body).any(|(name, value)| name == "everywhere" && value == "1");
@@ -130,7 +103,7 @@ pub async fn sign_out(
         _ => Ok(()),
     };
     let outcome = match everywhere {
-        Ok(()) => session::sign_out(&state.pool, &session).await,
+        Ok(()) => session.end(&state).await,
         Err(error) => Err(error),
     };
     match outcome {

@@ -1,12 +1,23 @@
-//! Liveness and readiness probes for load balancers and orchestrators.
+//! Probes for load balancers, orchestrators and scrapers: liveness,
+//! readiness, and `/metrics` on the app's port (for the configured token
+//! only; `crate::metrics` says why).
 
 use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
 
 use app::ssr::web::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(alive))
+        .route("/readyz", get(ready))
+        .route("/metrics", get(crate::metrics::render_for_token))
+}
 
 /// `/healthz`: the process is up and serving HTTP.
 pub async fn alive() -> impl IntoResponse {

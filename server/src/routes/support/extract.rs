@@ -1,31 +1,15 @@
 //! Request extractors shared by the REST and form handlers.
 
-use std::net::SocketAddr;
-
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::middleware::Next;
-use axum::response::Response;
 use serde::de::DeserializeOwned;
 
 use app::error::AppError;
-use app::ssr::web::{AppState, ClientAddr};
-
-/// Middleware: resolves which client the request comes from (the peer, or
-/// what a trusted proxy says it saw: `app::ssr::web::client`) once, for
-/// every door — handlers take [`ClientIp`], server functions read the
-/// extension.
-pub async fn resolve_client(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    if let Some(ConnectInfo(peer)) = request.extensions().get::<ConnectInfo<SocketAddr>>().cloned() {
-        let client = state.trusted_proxies.client(peer.ip(), request.headers());
-        request.extensions_mut().insert(client);
-    }
-    next.run(request).await
-}
+use app::ssr::web::ClientAddr;
 
 /// The client a request comes from (for per-client throttles), as resolved
-/// by [`resolve_client`].
+/// by `crate::middleware::client::resolve_client`.
 pub struct ClientIp(pub Option<ClientAddr>);
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientIp {

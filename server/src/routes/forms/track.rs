@@ -1,23 +1,18 @@
-//! The public tracking page's doors: `POST /track` (the lookup form, no
-//! account) and `GET /api/track/events?token=` (its live stream, authorised
-//! by the short-lived token the page carries, not by a session). Both adapt
-//! transport to `app::ssr::actions::public_tracking`.
-
-use std::convert::Infallible;
-use std::time::Duration;
+//! `POST /track`: the public tracking page's lookup form (no account), over
+//! `app::ssr::actions::public_tracking`. Its live stream is
+//! `routes::streams::public_shipment`.
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use serde::Deserialize;
 
 use app::domain::input::WatchProof;
 use app::error::AppError;
 use app::ssr::actions::public_tracking;
 use app::ssr::web::AppState;
 
-use super::extract::{ApiQuery, ClientIp};
-use super::guards::urlencode;
+use crate::routes::support::extract::ClientIp;
+use crate::routes::support::url::urlencode;
 
 /// The most form fields read.
 const MAX_FIELDS: usize = 8;
@@ -59,42 +54,4 @@ pub async fn look_up(State(state): State<AppState>, ClientIp(client): ClientIp, 
             Redirect::to(&url).into_response()
         }
     }
-}
-
-#[derive(Debug, Deserialize)]
-pub struct StreamParams {
-    #[serde(default)]
-    token: String,
-}
-
-/// `GET /api/track/events?token=`: the shipment's status changes as Server-
-/// Sent Events (`event: update`), until the token expires; then the stream
-/// ends and the page fetches a new token.
-pub async fn events(
-    State(state): State<AppState>,
-    ApiQuery(params): ApiQuery<StreamParams>,
-) -> Result<Response, AppError> {
-    let (shipment_id, expires) = public_tracking::stream_scope(&state.signing_key, &params.token)?;
-    let mut subscription = state.hub.public.subscribe(shipment_id)?;
-    let heartbeat = state.stream.heartbeat;
-    let left = u64::try_from(expires - chrono::Utc::now().timestamp()).unwrap_or(0);
-    let until = tokio::time::Instant::now() + Duration::from_secs(left);
-    let mut shutdown = state.hub.shutdown_receiver();
-    let events = async_stream::stream! {
-        yield Ok::<Bytes, Infallible>(Bytes::from_static(b"retry: 2000\n\n"));
-        loop {
-            tokio::select! {
-                frame = subscription.receiver.recv() => match frame {
-                    Ok(frame) => yield Ok(frame),
-                    // Fell behind, or the feed closed: end; the page reloads
-                    // what it shows and reconnects.
-                    Err(_) => break,
-                },
-                () = tokio::time::sleep(heartbeat) => yield Ok(Bytes::from_static(b": ping\n\n")),
-                () = tokio::time::sleep_until(until) => break,
-                _ = shutdown.changed() => break,
-            }
-        }
-    };
-    Ok(super::events::sse_response(events))
 }

@@ -1,24 +1,24 @@
-//! Status imports' doors: `POST /api/v1/status-imports` (the CSV as the body),
-//! `GET /api/v1/status-imports/{id}` (the report as JSON, or as CSV for
-//! `Accept: text/csv` / `format=csv`), and the console's upload form
-//! (`POST /operator/imports`, multipart, works without JavaScript). All over
-//! `app::ssr::actions::imports`.
+//! Status imports in the API: `POST /api/v1/status-imports` (the CSV as the
+//! body) and `GET /api/v1/status-imports/{id}` (the report as JSON, or as CSV
+//! for `Accept: text/csv` / `format=csv`). Over `app::ssr::actions::imports`,
+//! like the console's upload form (`routes::forms::imports`).
 
 use axum::body::Bytes;
-use axum::extract::{Multipart, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 
 use app::domain::csv::record;
-use app::domain::import::{ImportReport, MAX_IMPORT_BYTES};
+use app::domain::import::ImportReport;
 use app::domain::Viewer;
 use app::error::{AppError, ProblemDetails};
 use app::ssr::actions::imports;
 use app::ssr::web::AppState;
 
-use super::extract::{ApiPath, ApiQuery};
+use crate::routes::support::csv;
+use crate::routes::support::extract::{ApiPath, ApiQuery};
 
 /// Imports a CSV of status updates (header row: `tracking_number,status`
 /// and optionally `location,note,occurred_at`). Each row is applied or
@@ -63,7 +63,7 @@ pub async fn report(
     let report = imports::report(&state.pool, &viewer, id).await?;
     let csv = match params.format.as_deref() {
         Some("csv") => true,
-        None | Some("") | Some("json") => params.format.is_none() && super::csv::accepts_csv(&headers),
+        None | Some("") | Some("json") => params.format.is_none() && csv::accepts_csv(&headers),
         Some(_) => return Err(AppError::validation("format", "format is csv or json")),
     };
     if !csv {
@@ -81,37 +81,5 @@ pub async fn report(
             row.reason.as_deref().unwrap_or(""),
         ]));
     }
-    Ok(super::csv::download(body, &format!("import-{id}-report.csv")))
-}
-
-/// `POST /operator/imports`: the console's form (field `file`). Answers 303
-/// to the report page, or back to the console with why.
-pub async fn upload(
-    State(state): State<AppState>,
-    viewer: Result<Viewer, AppError>,
-    mut form: Multipart,
-) -> Response {
-    let Ok(viewer) = viewer else {
-        return Redirect::to("/login?next=/operator").into_response();
-    };
-    let mut file = None;
-    while let Ok(Some(field)) = form.next_field().await {
-        if field.name() != Some("file") {
-            continue;
-        }
-        let name = field.file_name().map(str::to_owned);
-        match field.bytes().await {
-            Ok(bytes) if bytes.len() <= MAX_IMPORT_BYTES => file = Some((name, bytes)),
-            _ => return Redirect::to("/operator?import_error=size").into_response(),
-        }
-        break;
-    }
-    let Some((name, bytes)) = file.filter(|(_, bytes)| !bytes.is_empty()) else {
-        return Redirect::to("/operator?import_error=empty").into_response();
-    };
-    match imports::import_status_csv(&state.pool, &viewer, name.as_deref(), &bytes).await {
-        Ok(report) => Redirect::to(&format!("/operator/imports/{}", report.id)).into_response(),
-        Err(AppError::Validation { .. }) => Redirect::to("/operator?import_error=file").into_response(),
-        Err(error) => error.into_response(),
-    }
+    Ok(csv::download(body, &format!("import-{id}-report.csv")))
 }
