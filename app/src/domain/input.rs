@@ -152,6 +152,11 @@ impl FieldRule {
                 min: 1,
                 max: MAX_TOKEN_DAYS,
             },
+            // A query parameter: the page size of a list.
+            "limit" => Self::Whole {
+                min: 1,
+                max: super::MAX_PAGE_SIZE,
+            },
             _ => return None,
         })
     }

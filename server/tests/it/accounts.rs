@@ -25,8 +25,7 @@ fn cookie_value(set_cookie: &str) -> String {
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn register_sign_in_and_see_only_your_own_shipments(pool: PgPool) {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    let app = TestApp::spawn(pool).await;
+    let app = TestApp::seeded(pool).await;
 
     let created = app
         .post_json(
@@ -42,7 +41,7 @@ async fn register_sign_in_and_see_only_your_own_shipments(pool: PgPool) {
         app.sign_in("carol@example.com", "correct horse").await.status(),
         200
     );
-    let list: Value = app.get("/api/v1/shipments").await.json().await.expect("json");
+    let list = app.get_json("/api/v1/shipments").await;
     assert_eq!(
         list["shipments"],
         serde_json::json!([]),
@@ -55,12 +54,7 @@ async fn register_sign_in_and_see_only_your_own_shipments(pool: PgPool) {
         ..app
     };
     alice.sign_in_ok("alice@example.com").await;
-    let list: Value = alice
-        .get("/api/v1/shipments?limit=200")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let list = alice.get_json("/api/v1/shipments?limit=200").await;
     let list = list["shipments"].as_array().cloned().unwrap_or_default();
     let mine = crate::helpers::tracking_numbers_of(&alice.pool, "alice@example.com").await;
     let mut seen: Vec<String> = list
@@ -74,8 +68,7 @@ async fn register_sign_in_and_see_only_your_own_shipments(pool: PgPool) {
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn registration_refuses_bad_input_with_field_errors(pool: PgPool) {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    let app = TestApp::spawn(pool).await;
+    let app = TestApp::seeded(pool).await;
     for (body, field) in [
         (
             json!({"email": "not-an-email", "password": "long enough pw"}),
@@ -114,8 +107,7 @@ async fn registration_refuses_bad_input_with_field_errors(pool: PgPool) {
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn the_session_cookie_is_http_only_lax_and_renewed_at_sign_in(pool: PgPool) {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    let app = TestApp::spawn(pool).await;
+    let app = TestApp::seeded(pool).await;
 
     // A visitor gets a session before signing in (a failed attempt stores nothing,
     // so plant one through a page that touches the session).
@@ -148,8 +140,7 @@ async fn the_session_cookie_is_http_only_lax_and_renewed_at_sign_in(pool: PgPool
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn after_sign_out_the_old_cookie_gets_401(pool: PgPool) {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    let app = TestApp::spawn(pool).await;
+    let app = TestApp::seeded(pool).await;
     let response = app.sign_in("alice@example.com", DEMO_PASSWORD).await;
     let cookie = cookie_value(&session_cookie(&response).expect("cookie"));
     assert_eq!(app.get("/api/v1/session").await.status(), 200);
@@ -181,8 +172,7 @@ async fn after_sign_out_the_old_cookie_gets_401(pool: PgPool) {
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn unknown_email_and_wrong_password_get_byte_identical_answers(pool: PgPool) {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    let app = TestApp::spawn(pool).await;
+    let app = TestApp::seeded(pool).await;
     let unknown = app.sign_in("nobody@example.com", "whatever password").await;
     let wrong = app.sign_in("alice@example.com", "whatever password").await;
     assert_eq!(unknown.status(), 401);
@@ -208,8 +198,7 @@ async fn unknown_email_and_wrong_password_get_byte_identical_answers(pool: PgPoo
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn the_eleventh_wrong_password_gets_429_and_success_resets_the_count(pool: PgPool) {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    let app = TestApp::spawn(pool).await;
+    let app = TestApp::seeded(pool).await;
     for attempt in 1..=10 {
         let response = app.sign_in("bob@example.com", "wrong password").await;
         assert_eq!(response.status(), 401, "attempt {attempt}");
@@ -286,8 +275,7 @@ async fn one_client_spraying_many_emails_is_stopped(pool: PgPool) {
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn a_cross_origin_cookie_post_is_refused_but_bearer_requests_are_not(pool: PgPool) {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    let app = TestApp::spawn(pool).await;
+    let app = TestApp::seeded(pool).await;
     let number = crate::helpers::tracking_numbers_of(&app.pool, "alice@example.com")
         .await
         .remove(0);
@@ -338,8 +326,7 @@ async fn a_cross_origin_cookie_post_is_refused_but_bearer_requests_are_not(pool:
 /// The demo on a running app, and a new API token of the demo operator's
 /// (its id and its secret).
 async fn with_an_operators_token(pool: PgPool) -> (TestApp, i64, String) {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    let app = TestApp::spawn(pool).await;
+    let app = TestApp::seeded(pool).await;
     let email = app::domain::Email::parse("ops@example.com").expect("email");
     let (id, token) = app::ssr::auth::tokens::create_token(&app.pool, &email, "depot scanner", None)
         .await

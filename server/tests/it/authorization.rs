@@ -8,8 +8,7 @@ use crate::helpers::{tracking_numbers_of, TestApp};
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn alice_cannot_read_bobs_shipment_by_page_server_function_or_api(pool: PgPool) {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    let app = TestApp::spawn(pool).await;
+    let app = TestApp::seeded(pool).await;
     let bobs = tracking_numbers_of(&app.pool, "bob@example.com").await.remove(0);
     let alices = tracking_numbers_of(&app.pool, "alice@example.com")
         .await
@@ -59,8 +58,7 @@ async fn alice_cannot_read_bobs_shipment_by_page_server_function_or_api(pool: Pg
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn a_customer_calling_an_operator_action_gets_403(pool: PgPool) {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    let app = TestApp::spawn(pool).await;
+    let app = TestApp::seeded(pool).await;
     let alices = tracking_numbers_of(&app.pool, "alice@example.com")
         .await
         .remove(0);
@@ -124,16 +122,15 @@ async fn signed_out_api_calls_get_401_problem_json(pool: PgPool) {
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn a_role_change_applies_to_the_next_request(pool: PgPool) {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    let app = TestApp::spawn(pool).await;
+    let app = TestApp::seeded(pool).await;
     app.sign_in_ok("alice@example.com").await;
-    let before: Value = app.get("/api/v1/shipments").await.json().await.expect("json");
+    let before = app.get_json("/api/v1/shipments").await;
     assert_eq!(before["total"], 60);
     let email = app::domain::Email::parse("alice@example.com").expect("email");
     app::ssr::db::users::set_role(&app.pool, &email, app::domain::Role::Operator)
         .await
         .expect("promote");
-    let after: Value = app.get("/api/v1/shipments").await.json().await.expect("json");
+    let after = app.get_json("/api/v1/shipments").await;
     assert_eq!(after["total"], 100, "same session, new rights");
 }
 

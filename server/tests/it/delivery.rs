@@ -15,8 +15,7 @@ use crate::helpers::{shipments_of, TestApp};
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn a_stream_frame_arrives_at_once_when_the_client_accepts_compression(pool: PgPool) {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    let app = TestApp::spawn(pool).await;
+    let app = TestApp::seeded(pool).await;
     let alice = app.as_user("alice@example.com").await;
     let ops = app.as_user("ops@example.com").await;
     let number = shipments_of(&app.pool, "alice@example.com", "in_transit")
@@ -56,8 +55,7 @@ async fn a_stream_frame_arrives_at_once_when_the_client_accepts_compression(pool
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn pages_and_json_are_compressed_on_request_and_private(pool: PgPool) {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    let app = TestApp::spawn(pool).await;
+    let app = TestApp::seeded(pool).await;
     let alice = app.as_user("alice@example.com").await;
 
     let list = alice

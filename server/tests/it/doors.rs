@@ -15,10 +15,6 @@ use sqlx::PgPool;
 use crate::helpers::sse::Sse;
 use crate::helpers::{shipments_of, TestApp};
 
-async fn seeded(pool: PgPool) -> TestApp {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    TestApp::spawn(pool).await
-}
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn the_command_line_refuses_an_overlong_email_with_the_apis_message(pool: PgPool) {
@@ -70,7 +66,7 @@ async fn the_command_line_refuses_an_overlong_email_with_the_apis_message(pool: 
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn the_command_line_refuses_an_overlong_location_as_the_api_does(pool: PgPool) {
-    let app = seeded(pool).await;
+    let app = TestApp::seeded(pool).await;
     let ops = app.as_user("ops@example.com").await;
     let number = shipments_of(&app.pool, "%", "in_transit")
         .await
@@ -112,7 +108,7 @@ async fn the_command_line_refuses_an_overlong_location_as_the_api_does(pool: PgP
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn pages_for_one_role_answer_403_to_everyone_else(pool: PgPool) {
-    let app = seeded(pool).await;
+    let app = TestApp::seeded(pool).await;
     let alice = app.as_user("alice@example.com").await;
     let ops = app.as_user("ops@example.com").await;
 
@@ -137,7 +133,7 @@ async fn pages_for_one_role_answer_403_to_everyone_else(pool: PgPool) {
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn an_admin_reopens_a_delivered_shipment_with_a_reason_others_may_not(pool: PgPool) {
-    let app = seeded(pool).await;
+    let app = TestApp::seeded(pool).await;
     let email = Email::parse("ops@example.com").expect("email");
     let ops = app.as_user("ops@example.com").await;
     let delivered = shipments_of(&app.pool, "alice@example.com", "delivered").await;
@@ -187,12 +183,7 @@ async fn an_admin_reopens_a_delivered_shipment_with_a_reason_others_may_not(pool
     assert_eq!(event["status"], "in_transit");
     assert_eq!(event["note"], "Reopened: Parcel found at the Leeds depot");
 
-    let detail: Value = alice
-        .get(&format!("/api/v1/shipments/{number}"))
-        .await
-        .json()
-        .await
-        .expect("detail");
+    let detail = alice.get_json(&format!("/api/v1/shipments/{number}")).await;
     assert_eq!(detail["shipment"]["status"], "in_transit");
     assert_eq!(
         detail["timeline"][0]["note"],

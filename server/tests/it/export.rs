@@ -36,8 +36,7 @@ async fn csv_of(app: &TestApp, path: &str) -> (reqwest::StatusCode, String, Stri
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn a_customer_exports_exactly_their_filtered_shipments(pool: PgPool) {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    let app = TestApp::spawn(pool.clone()).await;
+    let app = TestApp::seeded(pool.clone()).await;
     let alice = app.as_user("alice@example.com").await;
     // One of hers with a value a spreadsheet would run as a formula.
     sqlx::query(
@@ -88,12 +87,7 @@ async fn a_customer_exports_exactly_their_filtered_shipments(pool: PgPool) {
     // and the JSON list is unchanged without it.
     let (status, _, same) = csv_of(&alice, "/api/v1/shipments?status=in_transit&format=csv").await;
     assert_eq!((status.as_u16(), records(&same).len()), (200, rows.len()));
-    let json: Value = alice
-        .get("/api/v1/shipments?status=in_transit")
-        .await
-        .json()
-        .await
-        .expect("json");
+    let json = alice.get_json("/api/v1/shipments?status=in_transit").await;
     assert!(json["shipments"].is_array());
 
     // Nobody else's shipments, and nothing signed out.

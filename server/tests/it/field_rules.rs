@@ -172,7 +172,7 @@ async fn the_api_document_the_forms_and_the_validators_agree_on_every_limit(pool
     let alice = app.as_user("alice@example.com").await;
 
     // The API document.
-    let document: Value = app.get("/api/openapi.json").await.json().await.expect("document");
+    let document = app.get_json("/api/openapi.json").await;
     let mut stated = BTreeSet::new();
     for (body, schema) in request_bodies(&document) {
         for (field, property) in schema["properties"].as_object().into_iter().flatten() {
@@ -182,6 +182,14 @@ async fn the_api_document_the_forms_and_the_validators_agree_on_every_limit(pool
             }
         }
     }
+    let list_parameters = document["paths"]["/api/v1/shipments"]["get"]["parameters"]
+        .as_array()
+        .expect("parameters");
+    let limit = list_parameters
+        .iter()
+        .find(|p| p["name"] == "limit")
+        .expect("a limit parameter");
+    assert_schema_states("GET /api/v1/shipments", "limit", &limit["schema"], FieldRule::of("limit").expect("rule"));
     for field in [
         "tracking_number",
         "owner_email",
@@ -359,6 +367,17 @@ async fn the_api_document_the_forms_and_the_validators_agree_on_every_limit(pool
         json!({"email": "alice@example.com", "name": "too short", "expires_in_days": min - 1}),
     )
     .await;
+    let Some(FieldRule::Whole { min, max: most }) = FieldRule::of("limit") else {
+        panic!("limit is a whole number")
+    };
+    for (limit, taken) in [(min, true), (most, true), (min - 1, false), (most + 1, false)] {
+        let answer = alice.get(&format!("/api/v1/shipments?limit={limit}")).await;
+        let status = answer.status();
+        assert_eq!(status.is_success(), taken, "limit={limit}: {status}");
+        if !taken {
+            assert_eq!(status, 422, "limit={limit}");
+        }
+    }
     let password = FieldRule::of("password").expect("password");
     let registration = |email: &str, chars: usize| json!({"email": email, "password": text(chars)});
     assert_validator_bounds(

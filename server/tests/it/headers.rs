@@ -35,8 +35,7 @@ async fn responses_carry_browser_defences(pool: PgPool) {
 /// Other responses allow nothing at all.
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn pages_run_only_scripts_with_their_nonce(pool: PgPool) {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    let app = TestApp::spawn(pool).await;
+    let app = TestApp::seeded(pool).await;
     let alice = app.as_user("alice@example.com").await;
     let mut nonces = Vec::new();
     for path in ["/", "/login"] {

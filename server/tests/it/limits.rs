@@ -15,8 +15,7 @@ use crate::helpers::{TestApp, DEMO_PASSWORD};
 /// when a stream closes.
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn one_account_cannot_hold_more_than_16_streams(pool: PgPool) {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    let app = TestApp::spawn(pool).await;
+    let app = TestApp::seeded(pool).await;
     let alice = app.as_user("alice@example.com").await;
     let mut open = Vec::new();
     for _ in 0..16 {
@@ -134,8 +133,7 @@ async fn problem_reports_are_limited_per_user_per_hour(pool: PgPool) {
 /// it would pin the shipment's "last update" and the list order in the future.
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn an_event_dated_in_the_future_is_refused(pool: PgPool) {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    let app = TestApp::spawn(pool.clone()).await;
+    let app = TestApp::seeded(pool.clone()).await;
     let ops = app.as_user("ops@example.com").await;
     let number = crate::helpers::shipments_of(&pool, "%", "in_transit")
         .await

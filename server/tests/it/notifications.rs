@@ -10,7 +10,7 @@ use app::ssr::notify::sender::EmailSettings;
 use serde_json::json;
 use sqlx::PgPool;
 
-use crate::helpers::{shipments_of, TestApp};
+use crate::helpers::{new_user, shipments_of, user, TestApp};
 use crate::mail::{Mail, SmtpSink};
 
 fn email_through(sink: &SmtpSink) -> EmailSettings {
@@ -24,34 +24,6 @@ fn email_through(sink: &SmtpSink) -> EmailSettings {
 
 async fn app_mailing_to(pool: PgPool, settings: EmailSettings) -> TestApp {
     TestApp::spawn_configured(pool, |config| config.email = Some(settings)).await
-}
-
-/// An account (customer) with a throwaway password.
-async fn customer(pool: &PgPool, email: &str) -> CurrentUser {
-    let id: i64 =
-        sqlx::query_scalar("INSERT INTO users (email, password_hash) VALUES ($1, 'x') RETURNING id")
-            .bind(email)
-            .fetch_one(pool)
-            .await
-            .expect("user");
-    CurrentUser {
-        id,
-        email: email.to_owned(),
-        role: Role::Customer,
-    }
-}
-
-async fn user(pool: &PgPool, email: &str) -> CurrentUser {
-    let (id, role): (i64, Role) = sqlx::query_as("SELECT id, role FROM users WHERE email = $1")
-        .bind(email)
-        .fetch_one(pool)
-        .await
-        .expect("user");
-    CurrentUser {
-        id,
-        email: email.to_owned(),
-        role,
-    }
 }
 
 async fn watch(pool: &PgPool, number: &str, who: &CurrentUser) {
@@ -123,8 +95,8 @@ async fn out_for_delivery_emails_the_owner_and_each_watcher_who_opted_in_once(po
     let number = shipments_of(&pool, "alice@%", "in_transit").await.remove(0);
     let number = number.as_str();
     let bob = user(&pool, "bob@example.com").await;
-    let carol = customer(&pool, "carol@example.com").await;
-    let _dave = customer(&pool, "dave@example.com").await;
+    let carol = new_user(&pool, "carol@example.com", Role::Customer).await;
+    let _dave = new_user(&pool, "dave@example.com", Role::Customer).await;
     watch(&pool, number, &bob).await;
     watch(&pool, number, &carol).await;
     change_preferences(&pool, &carol, |p| p.watched = false).await;
@@ -452,8 +424,7 @@ async fn a_server_killed_between_commit_and_send_leaves_each_email_sent_once_by_
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn the_bell_lists_only_what_the_person_may_still_see_and_marks_read(pool: PgPool) {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    let app = TestApp::spawn(pool.clone()).await;
+    let app = TestApp::seeded(pool.clone()).await;
     let numbers = shipments_of(&pool, "alice@%", "in_transit").await;
     let (kept, dropped) = (numbers[0].as_str(), numbers[1].as_str());
     let bob_user = user(&pool, "bob@example.com").await;
@@ -464,12 +435,7 @@ async fn the_bell_lists_only_what_the_person_may_still_see_and_marks_read(pool: 
     post_status(&operator, dropped, "out_for_delivery").await;
 
     let bob = app.as_user("bob@example.com").await;
-    let inbox: serde_json::Value = bob
-        .get("/api/v1/notifications")
-        .await
-        .json()
-        .await
-        .expect("inbox");
+    let inbox = bob.get_json("/api/v1/notifications").await;
     assert_eq!(inbox["unread"], 2);
     // Bob stops watching one: its notification leaves his list and count.
     let gone = bob
@@ -480,12 +446,7 @@ async fn the_bell_lists_only_what_the_person_may_still_see_and_marks_read(pool: 
         )
         .await;
     assert!(gone.status().is_success());
-    let inbox: serde_json::Value = bob
-        .get("/api/v1/notifications")
-        .await
-        .json()
-        .await
-        .expect("inbox");
+    let inbox = bob.get_json("/api/v1/notifications").await;
     assert_eq!(inbox["unread"], 1);
     let items = inbox["items"].as_array().expect("items");
     assert_eq!(items.len(), 1);
@@ -499,12 +460,7 @@ async fn the_bell_lists_only_what_the_person_may_still_see_and_marks_read(pool: 
         .post_json("/api/v1/notifications/read", json!({ "ids": [id] }))
         .await;
     assert_eq!(response.status(), 204);
-    let inbox: serde_json::Value = bob
-        .get("/api/v1/notifications")
-        .await
-        .json()
-        .await
-        .expect("inbox");
+    let inbox = bob.get_json("/api/v1/notifications").await;
     assert_eq!(inbox["unread"], 1, "untouched by someone else");
     let too_many: Vec<i64> = (0..51).collect();
     let response = bob
@@ -513,12 +469,7 @@ async fn the_bell_lists_only_what_the_person_may_still_see_and_marks_read(pool: 
     assert_eq!(response.status(), 422);
     let response = bob.post_json("/api/v1/notifications/read", json!({})).await;
     assert_eq!(response.status(), 204);
-    let inbox: serde_json::Value = bob
-        .get("/api/v1/notifications")
-        .await
-        .json()
-        .await
-        .expect("inbox");
+    let inbox = bob.get_json("/api/v1/notifications").await;
     assert_eq!(
         (inbox["unread"].as_i64(), inbox["items"][0]["read"].as_bool()),
         (Some(0), Some(true))
@@ -536,15 +487,9 @@ async fn the_bell_lists_only_what_the_person_may_still_see_and_marks_read(pool: 
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn preferences_are_kept_per_person_and_only_staff_may_hear_of_every_problem(pool: PgPool) {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    let app = TestApp::spawn(pool.clone()).await;
+    let app = TestApp::seeded(pool.clone()).await;
     let alice = app.as_user("alice@example.com").await;
-    let defaults: serde_json::Value = alice
-        .get("/api/v1/notification-preferences")
-        .await
-        .json()
-        .await
-        .expect("prefs");
+    let defaults = alice.get_json("/api/v1/notification-preferences").await;
     assert_eq!(
         defaults,
         json!({ "statuses": ["out_for_delivery", "delivered", "attempt_failed", "exception"],
@@ -569,12 +514,7 @@ async fn preferences_are_kept_per_person_and_only_staff_may_hear_of_every_proble
         .expect("form");
     assert_eq!(response.status(), 303);
     assert_eq!(response.headers()["location"], "/settings?saved=1");
-    let saved: serde_json::Value = alice
-        .get("/api/v1/notification-preferences")
-        .await
-        .json()
-        .await
-        .expect("prefs");
+    let saved = alice.get_json("/api/v1/notification-preferences").await;
     assert_eq!(
         saved,
         json!({ "statuses": ["delivered", "exception"], "owned": true, "watched": false,
@@ -584,12 +524,7 @@ async fn preferences_are_kept_per_person_and_only_staff_may_hear_of_every_proble
     assert!(page.contains("Notification settings"));
     // Another person's are untouched.
     let bob = app.as_user("bob@example.com").await;
-    let theirs: serde_json::Value = bob
-        .get("/api/v1/notification-preferences")
-        .await
-        .json()
-        .await
-        .expect("prefs");
+    let theirs = bob.get_json("/api/v1/notification-preferences").await;
     assert_eq!(theirs, defaults);
 
     // An operator who asks to hear of every problem hears of a customer's report.
@@ -608,12 +543,7 @@ async fn preferences_are_kept_per_person_and_only_staff_may_hear_of_every_proble
         )
         .await;
     assert!(reported.status().is_success());
-    let inbox: serde_json::Value = operator
-        .get("/api/v1/notifications")
-        .await
-        .json()
-        .await
-        .expect("inbox");
+    let inbox = operator.get_json("/api/v1/notifications").await;
     assert_eq!(inbox["items"][0]["event"]["kind"], "problem_reported");
     assert_eq!(
         inbox["items"][0]["event"]["actor"], "alice@example.com",

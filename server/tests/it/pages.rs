@@ -124,8 +124,7 @@ async fn a_page_opened_with_a_session_past_its_lifetime_goes_to_sign_in(pool: Pg
 /// headers, signed out (the redirect to sign in) and signed in (the page).
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn head_answers_a_page_as_get_does(pool: PgPool) {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    let app = TestApp::spawn(pool).await;
+    let app = TestApp::seeded(pool).await;
     for signed_in in [false, true] {
         if signed_in {
             app.sign_in_ok("alice@example.com").await;
@@ -148,8 +147,7 @@ async fn head_answers_a_page_as_get_does(pool: PgPool) {
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn an_unknown_page_is_a_404_with_a_way_back(pool: PgPool) {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    let app = TestApp::spawn(pool).await;
+    let app = TestApp::seeded(pool).await;
     app.sign_in_ok("alice@example.com").await;
     let response = app.get("/no-such-page").await;
     assert_eq!(response.status(), 404);
@@ -253,8 +251,7 @@ async fn a_long_history_is_paged_on_the_page_and_in_the_api(pool: PgPool) {
 /// one process; a rare page in them never answered).
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn pages_keep_answering_while_another_app_starts_in_the_same_process(pool: PgPool) {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    let app = TestApp::spawn(pool).await;
+    let app = TestApp::seeded(pool).await;
     let ops = app.as_user("ops@example.com").await;
     let options = (*app.pool.connect_options()).clone();
     let stop = Arc::new(AtomicBool::new(false));

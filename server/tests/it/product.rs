@@ -9,12 +9,9 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
+use crate::helpers::sse::Sse;
 use crate::helpers::{shipments_of, TestApp};
 
-async fn seeded(pool: PgPool) -> TestApp {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    TestApp::spawn(pool).await
-}
 
 async fn json(response: reqwest::Response) -> Value {
     response.json().await.expect("json body")
@@ -49,7 +46,7 @@ async fn event_count(pool: &PgPool, number: &str) -> i64 {
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn lists_filter_search_and_page_without_gaps_or_overlap(pool: PgPool) {
-    let app = seeded(pool).await;
+    let app = TestApp::seeded(pool).await;
     let alice = app.as_user("alice@example.com").await;
 
     // Paging: 60 shipments in pages of 25 → 25 + 25 + 10, each exactly once.
@@ -116,7 +113,7 @@ async fn lists_filter_search_and_page_without_gaps_or_overlap(pool: PgPool) {
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn watching_needs_the_right_postcode_and_reveals_nothing_otherwise(pool: PgPool) {
-    let app = seeded(pool).await;
+    let app = TestApp::seeded(pool).await;
     let alice = app.as_user("alice@example.com").await;
     let bobs = crate::helpers::tracking_numbers_of(&app.pool, "bob@example.com")
         .await
@@ -193,7 +190,7 @@ async fn watching_needs_the_right_postcode_and_reveals_nothing_otherwise(pool: P
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn instructions_and_problems_land_on_the_timeline_and_in_the_console(pool: PgPool) {
-    let app = seeded(pool).await;
+    let app = TestApp::seeded(pool).await;
     let alice = app.as_user("alice@example.com").await;
     let ops = app.as_user("ops@example.com").await;
     let mine = crate::helpers::tracking_numbers_of(&app.pool, "alice@example.com")
@@ -295,19 +292,13 @@ async fn instructions_and_problems_land_on_the_timeline_and_in_the_console(pool:
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn a_reported_problem_reaches_the_operators_open_stream(pool: PgPool) {
-    let app = seeded(pool).await;
+    let app = TestApp::seeded(pool).await;
     let alice = app.as_user("alice@example.com").await;
     let ops = app.as_user("ops@example.com").await;
     let mine = crate::helpers::tracking_numbers_of(&app.pool, "alice@example.com")
         .await
         .remove(0);
-    let mut stream = ops
-        .client
-        .get(ops.url("/api/events"))
-        .send()
-        .await
-        .expect("stream");
-    assert_eq!(stream.status(), 200);
+    let mut stream = Sse::open(&ops, &ops.client, None).await;
     let reported = alice
         .post_json(
             &format!("/api/v1/shipments/{mine}/problems"),
@@ -315,22 +306,17 @@ async fn a_reported_problem_reaches_the_operators_open_stream(pool: PgPool) {
         )
         .await;
     assert_eq!(reported.status(), StatusCode::CREATED);
-    let mut received = String::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    while !received.contains("problem_reported") {
-        let chunk = tokio::time::timeout_at(deadline, stream.chunk())
-            .await
-            .expect("the event arrives within 5 s")
-            .expect("read")
-            .expect("stream open");
-        received.push_str(&String::from_utf8_lossy(&chunk));
-    }
-    assert!(received.contains("Wrong address"));
+    let (_, frame) = stream
+        .next_shipment(Duration::from_secs(5))
+        .await
+        .expect("the event arrives within 5 s");
+    assert_eq!(frame.event.kind, app::domain::EventKind::ProblemReported);
+    assert_eq!(frame.event.note.as_deref(), Some("Wrong address"));
 }
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn bulk_updates_report_each_row_and_illegal_moves_are_409(pool: PgPool) {
-    let app = seeded(pool).await;
+    let app = TestApp::seeded(pool).await;
     let ops = app.as_user("ops@example.com").await;
     let moving = shipments_of(&app.pool, "%", "in_transit").await;
     let delivered = shipments_of(&app.pool, "%", "delivered").await;
@@ -383,7 +369,7 @@ async fn bulk_updates_report_each_row_and_illegal_moves_are_409(pool: PgPool) {
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn an_idempotency_key_makes_a_retry_safe(pool: PgPool) {
-    let app = seeded(pool).await;
+    let app = TestApp::seeded(pool).await;
     let ops = app.as_user("ops@example.com").await;
     let number = shipments_of(&app.pool, "%", "in_transit")
         .await
@@ -438,7 +424,7 @@ async fn an_idempotency_key_makes_a_retry_safe(pool: PgPool) {
 async fn a_request_abandoned_mid_work_can_be_retried_with_its_key(pool: PgPool) {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-    let app = seeded(pool).await;
+    let app = TestApp::seeded(pool).await;
     let number = shipments_of(&app.pool, "%", "in_transit")
         .await
         .remove(0)
@@ -535,7 +521,7 @@ async fn wait_for_a_lock_waiter(pool: &PgPool) {
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn operators_create_shipments_for_customers(pool: PgPool) {
-    let app = seeded(pool).await;
+    let app = TestApp::seeded(pool).await;
     let ops = app.as_user("ops@example.com").await;
     let alice = app.as_user("alice@example.com").await;
     let new = json!({
@@ -568,7 +554,7 @@ async fn operators_create_shipments_for_customers(pool: PgPool) {
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn admins_change_roles_and_manage_tokens(pool: PgPool) {
-    let app = seeded(pool).await;
+    let app = TestApp::seeded(pool).await;
     let email = app::domain::Email::parse("ops@example.com").expect("email");
     app::ssr::db::users::set_role(&app.pool, &email, app::domain::Role::Admin)
         .await

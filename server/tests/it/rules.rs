@@ -7,21 +7,7 @@ use app::ssr::auth::policy;
 use chrono::{DateTime, Duration, Utc};
 use sqlx::PgPool;
 
-async fn user(pool: &PgPool, email: &str, role: Role) -> CurrentUser {
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO users (email, password_hash, role) VALUES ($1, 'x', $2::text::user_role) RETURNING id",
-    )
-    .bind(email)
-    .bind(role.as_str())
-    .fetch_one(pool)
-    .await
-    .expect("user");
-    CurrentUser {
-        id,
-        email: email.to_owned(),
-        role,
-    }
-}
+use crate::helpers::new_user;
 
 async fn shipment(
     pool: &PgPool,
@@ -47,9 +33,9 @@ async fn shipment(
 async fn sql_and_rust_agree_on_who_may_see_a_shipment_in_every_case(pool: PgPool) {
     let mut cases = 0;
     for role in Role::ALL {
-        let owner = user(&pool, &format!("owner-{role}@example.com"), role).await;
-        let watcher = user(&pool, &format!("watcher-{role}@example.com"), role).await;
-        let stranger = user(&pool, &format!("stranger-{role}@example.com"), role).await;
+        let owner = new_user(&pool, &format!("owner-{role}@example.com"), role).await;
+        let watcher = new_user(&pool, &format!("watcher-{role}@example.com"), role).await;
+        let stranger = new_user(&pool, &format!("stranger-{role}@example.com"), role).await;
         for (index, status) in ShipmentStatus::ALL.into_iter().enumerate() {
             let number = format!("RULE{}{index:02}", role.as_str().to_uppercase());
             let id = shipment(&pool, &number, owner.id, status, Utc::now()).await;
@@ -95,7 +81,7 @@ fn ages_around_the_attention_line() -> [Duration; 4] {
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn sql_and_rust_agree_on_which_shipments_need_attention(pool: PgPool) {
-    let owner = user(&pool, "owner@example.com", Role::Customer).await;
+    let owner = new_user(&pool, "owner@example.com", Role::Customer).await;
     let now: DateTime<Utc> = sqlx::query_scalar("SELECT now()")
         .fetch_one(&pool)
         .await
@@ -124,11 +110,11 @@ async fn sql_and_rust_agree_on_which_shipments_need_attention(pool: PgPool) {
 /// per-row form admits — each once, also when a watcher owns it too.
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn the_set_and_row_forms_of_visibility_agree_for_every_viewer(pool: PgPool) {
-    let owner = user(&pool, "owner@example.com", Role::Customer).await;
-    let watcher = user(&pool, "watcher@example.com", Role::Customer).await;
-    let stranger = user(&pool, "stranger@example.com", Role::Customer).await;
-    let operator = user(&pool, "ops@example.com", Role::Operator).await;
-    let admin = user(&pool, "admin@example.com", Role::Admin).await;
+    let owner = new_user(&pool, "owner@example.com", Role::Customer).await;
+    let watcher = new_user(&pool, "watcher@example.com", Role::Customer).await;
+    let stranger = new_user(&pool, "stranger@example.com", Role::Customer).await;
+    let operator = new_user(&pool, "ops@example.com", Role::Operator).await;
+    let admin = new_user(&pool, "admin@example.com", Role::Admin).await;
     for (index, status) in ShipmentStatus::ALL.into_iter().enumerate() {
         let id = shipment(&pool, &format!("SET{index:03}"), owner.id, status, Utc::now()).await;
         // Every other one watched; the first also by its own owner.
@@ -195,7 +181,7 @@ async fn the_set_and_row_forms_of_visibility_agree_for_every_viewer(pool: PgPool
 /// row with the row rule, after inserts, a status change and a reopening.
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn tallies_and_the_attention_count_equal_counting_every_row(pool: PgPool) {
-    let owner = user(&pool, "owner@example.com", Role::Customer).await;
+    let owner = new_user(&pool, "owner@example.com", Role::Customer).await;
     for status in ShipmentStatus::ALL {
         for (index, age) in ages_around_the_attention_line().iter().enumerate() {
             let number = format!("TALLY{}{index}", status.as_str().replace('_', "").to_uppercase());
@@ -240,7 +226,7 @@ async fn tallies_and_the_attention_count_equal_counting_every_row(pool: PgPool) 
     .await
     .expect("deliver");
     agree("after a status change by hand").await;
-    let admin = user(&pool, "admin@example.com", Role::Admin).await;
+    let admin = new_user(&pool, "admin@example.com", Role::Admin).await;
     let mut tx = pool.begin().await.expect("tx");
     sqlx::query(
         "INSERT INTO shipment_reopenings (shipment_id, to_status, reason, reopened_by)

@@ -67,7 +67,7 @@ async fn an_api_token_stops_working_when_it_expires(pool: PgPool) {
     assert_eq!(issued.status(), 201);
     let issued: serde_json::Value = issued.json().await.expect("issued");
     let token = issued["token"].as_str().expect("token").to_owned();
-    let listed: serde_json::Value = admin.get("/api/v1/tokens").await.json().await.expect("tokens");
+    let listed = admin.get_json("/api/v1/tokens").await;
     let expires = listed[0]["expires_at"].as_str().expect("an expiry").to_owned();
     assert!(expires.starts_with(
         &(chrono::Utc::now() + chrono::Duration::days(7))

@@ -14,8 +14,7 @@ use crate::helpers::{TestApp, DEMO_PASSWORD};
 /// open-redirect trick goes to `/`.
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn sign_in_redirects_only_to_our_own_paths(pool: PgPool) {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    let app = TestApp::spawn(pool).await;
+    let app = TestApp::seeded(pool).await;
     let cases = [
         ("/shipments/SW1?x=1", "/shipments/SW1?x=1"),
         ("//evil.example", "/"),
@@ -58,8 +57,7 @@ async fn sign_in_redirects_only_to_our_own_paths(pool: PgPool) {
 /// password or a 300 KB email is a 422, not an argon2 run or a query.
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn sign_in_refuses_oversized_input_before_hashing(pool: PgPool) {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    let app = TestApp::spawn(pool).await;
+    let app = TestApp::seeded(pool).await;
     let long_password = app.sign_in("alice@example.com", &"x".repeat(1_500_000)).await;
     assert_eq!(long_password.status(), 422);
     let problem: serde_json::Value = long_password.json().await.expect("problem");
@@ -89,8 +87,7 @@ fn quick_limits(per_email: i64, per_client: i64) -> LoginLimits {
 /// no hashing), and alice, elsewhere, signs in normally meanwhile.
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn one_client_cannot_queue_up_password_hashing(pool: PgPool) {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    let app = TestApp::spawn(pool).await;
+    let app = TestApp::seeded(pool).await;
     let flooder = app.seen_from("127.0.0.2");
     let flood = (0..12).map(|i| {
         let flooder = flooder.clone();
@@ -302,8 +299,7 @@ async fn clients_behind_a_trusted_proxy_are_counted_apart(pool: PgPool) {
 /// refusal comes back as a code and reads as before.
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn sign_in_messages_cannot_be_written_by_a_link(pool: PgPool) {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    let app = TestApp::spawn(pool).await;
+    let app = TestApp::seeded(pool).await;
     let spoof = "Your account is suspended. Call +1 555 0100";
     for page in ["/login", "/register"] {
         let body = app

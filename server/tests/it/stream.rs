@@ -77,8 +77,7 @@ async fn numbered(pool: &PgPool, id: i64) -> i64 {
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn the_stream_has_the_right_headers_retry_and_heartbeat(pool: PgPool) {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    let app = TestApp::spawn(pool).await;
+    let app = TestApp::seeded(pool).await;
     let client = signed_in(&app, "alice@example.com").await;
     let mut response = client.get(app.url("/api/events")).send().await.expect("connect");
     assert_eq!(response.status(), 200);
@@ -109,8 +108,7 @@ async fn the_stream_has_the_right_headers_retry_and_heartbeat(pool: PgPool) {
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn alice_never_receives_bobs_events_live_or_replayed(pool: PgPool) {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    let app = TestApp::spawn(pool.clone()).await;
+    let app = TestApp::seeded(pool.clone()).await;
     let alices: HashSet<String> = crate::helpers::tracking_numbers_of(&pool, "alice@example.com")
         .await
         .into_iter()
@@ -163,8 +161,7 @@ async fn alice_never_receives_bobs_events_live_or_replayed(pool: PgPool) {
 /// must still be handed it. Meanwhile the other writers are not held up by it.
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn a_transaction_that_commits_late_is_streamed_once_and_never_skipped(pool: PgPool) {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    let app = TestApp::spawn(pool.clone()).await;
+    let app = TestApp::seeded(pool.clone()).await;
     let numbers = shipments_of(&pool, "alice@example.com", "in_transit").await;
     let (slow_number, others) = numbers.split_first().expect("alice has shipments in transit");
     assert!(!others.is_empty());
@@ -325,8 +322,7 @@ async fn handed_once(stream: &mut Sse, (position, id): (i64, i64)) {
 /// once, in per-shipment order.
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn concurrent_writers_and_reconnecting_clients_lose_and_duplicate_nothing(pool: PgPool) {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    let app = TestApp::spawn(pool.clone()).await;
+    let app = TestApp::seeded(pool.clone()).await;
     let start = head(&pool).await;
     let mut numbers = shipments_of(&pool, "alice@example.com", "in_transit").await;
     numbers.extend(shipments_of(&pool, "bob@example.com", "in_transit").await);
@@ -486,8 +482,7 @@ async fn kill_the_announcer(pool: &PgPool) -> i64 {
 /// fails, instead of dropping that announcement.
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn a_write_is_streamed_after_the_announcers_connection_died(pool: PgPool) {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    let app = TestApp::spawn(pool.clone()).await;
+    let app = TestApp::seeded(pool.clone()).await;
     let numbers = shipments_of(&pool, "alice@example.com", "in_transit").await;
     let client = signed_in(&app, "ops@example.com").await;
     let mut stream = Sse::open(&app, &client, Some(head(&pool).await)).await;
@@ -514,8 +509,7 @@ async fn a_write_is_streamed_after_the_announcers_connection_died(pool: PgPool) 
 /// "Live", without reconnecting itself.
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn an_open_stream_says_when_the_servers_database_connection_is_down_and_back(pool: PgPool) {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    let app = TestApp::spawn(pool.clone()).await;
+    let app = TestApp::seeded(pool.clone()).await;
     let client = signed_in(&app, "ops@example.com").await;
     let mut stream = Sse::open(&app, &client, None).await;
     let terminated = kill_the_listener(&pool).await;
@@ -535,8 +529,7 @@ async fn an_open_stream_says_when_the_servers_database_connection_is_down_and_ba
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn killing_the_listener_connection_loses_no_event(pool: PgPool) {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    let app = TestApp::spawn(pool.clone()).await;
+    let app = TestApp::seeded(pool.clone()).await;
     let start = head(&pool).await;
     let numbers = shipments_of(&pool, "alice@example.com", "in_transit").await;
     let client = signed_in(&app, "ops@example.com").await;
@@ -574,8 +567,7 @@ async fn killing_the_listener_connection_loses_no_event(pool: PgPool) {
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn signing_out_elsewhere_and_unwatching_cut_delivery_within_5_seconds(pool: PgPool) {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    let app = TestApp::spawn(pool.clone()).await;
+    let app = TestApp::seeded(pool.clone()).await;
     let bobs = shipments_of(&pool, "bob@example.com", "in_transit")
         .await
         .remove(0);
@@ -635,8 +627,7 @@ async fn signing_out_elsewhere_and_unwatching_cut_delivery_within_5_seconds(pool
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn revoking_a_token_or_downgrading_a_role_ends_the_stream(pool: PgPool) {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    let app = TestApp::spawn(pool.clone()).await;
+    let app = TestApp::seeded(pool.clone()).await;
     let email = app::domain::Email::parse("ops@example.com").expect("email");
     let (id, token) = app::ssr::auth::tokens::create_token(&pool, &email, "feed", None)
         .await
@@ -694,8 +685,7 @@ async fn an_open_stream_ends_when_its_session_runs_out(pool: PgPool) {
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn a_client_that_stops_reading_is_dropped_and_resumes_complete(pool: PgPool) {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    let app = TestApp::spawn(pool.clone()).await;
+    let app = TestApp::seeded(pool.clone()).await;
     let start = head(&pool).await;
     let number = shipments_of(&pool, "alice@example.com", "in_transit")
         .await
@@ -729,8 +719,7 @@ async fn a_client_that_stops_reading_is_dropped_and_resumes_complete(pool: PgPoo
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn an_unusable_cursor_gets_a_reset_event(pool: PgPool) {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    let app = TestApp::spawn(pool.clone()).await;
+    let app = TestApp::seeded(pool.clone()).await;
     let client = signed_in(&app, "alice@example.com").await;
     let response = client
         .get(app.url("/api/events"))
@@ -755,8 +744,7 @@ async fn an_unusable_cursor_gets_a_reset_event(pool: PgPool) {
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn the_long_poll_feed_returns_early_when_an_event_arrives(pool: PgPool) {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    let app = TestApp::spawn(pool.clone()).await;
+    let app = TestApp::seeded(pool.clone()).await;
     let start = head(&pool).await;
     let number = shipments_of(&pool, "bob@example.com", "in_transit")
         .await
@@ -800,8 +788,7 @@ async fn the_long_poll_feed_returns_early_when_an_event_arrives(pool: PgPool) {
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn metrics_report_streams_and_deliveries_in_prometheus_format(pool: PgPool) {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    let app = TestApp::spawn(pool.clone()).await;
+    let app = TestApp::seeded(pool.clone()).await;
     let client = signed_in(&app, "ops@example.com").await;
     let mut stream = Sse::open(&app, &client, None).await;
     let number = shipments_of(&pool, "bob@example.com", "in_transit")
@@ -1006,8 +993,7 @@ async fn counts_name_the_events_they_include_before_those_are_numbered(pool: PgP
 /// restarting too. A long-poll answers at once with no news and its cursor.
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn streams_end_and_new_ones_end_at_once_once_shutdown_begins(pool: PgPool) {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    let app = TestApp::spawn(pool).await;
+    let app = TestApp::seeded(pool).await;
     let alice = app.as_user("alice@example.com").await;
     let mut open = alice.get("/api/events").await;
     assert_eq!(open.status(), 200);

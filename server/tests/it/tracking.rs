@@ -47,8 +47,7 @@ async fn view(app: &TestApp, client: &reqwest::Client, link: &str) -> reqwest::R
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn anyone_with_number_and_postcode_follows_a_shipment_live_and_sees_nothing_private(pool: PgPool) {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    let app = TestApp::spawn(pool.clone()).await;
+    let app = TestApp::seeded(pool.clone()).await;
     let number = shipments_of(&pool, "alice@%", "in_transit").await.remove(0);
     let number = number.as_str();
     let postcode = postcode_of(&pool, number).await;
@@ -139,8 +138,7 @@ async fn anyone_with_number_and_postcode_follows_a_shipment_live_and_sees_nothin
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn tokens_keep_to_their_purpose_and_the_lookup_is_throttled(pool: PgPool) {
-    app::ssr::demo::seed_demo(&pool).await.expect("seed");
-    let app = TestApp::spawn(pool.clone()).await;
+    let app = TestApp::seeded(pool.clone()).await;
     let number = shipments_of(&pool, "bob@%", "in_transit").await.remove(0);
     let number = number.as_str();
     let postcode = postcode_of(&pool, number).await;

@@ -155,15 +155,11 @@ impl Modify for Truthful {
                     }
                 }
                 for parameter in operation.parameters.iter_mut().flatten() {
-                    if !matches!(parameter.name.as_str(), "tracking_number" | "email") {
+                    let Some(rule) = FieldRule::of(&parameter.name) else {
                         continue;
-                    }
-                    if let Some(rule) = FieldRule::of(&parameter.name) {
-                        let mut schema = utoipa::openapi::ObjectBuilder::new()
-                            .schema_type(utoipa::openapi::schema::Type::String)
-                            .build();
-                        state_rule(&mut schema, rule);
-                        parameter.schema = Some(RefOr::T(utoipa::openapi::Schema::Object(schema)));
+                    };
+                    if let Some(RefOr::T(utoipa::openapi::Schema::Object(schema))) = &mut parameter.schema {
+                        state_rule(schema, rule);
                     }
                 }
             }

@@ -38,8 +38,7 @@ pub struct ListParams {
     /// The `next_page` of the previous page.
     #[param(pattern = r"^(-?[0-9]{1,16}\.[A-Za-z0-9]{1,32})?$")]
     after: Option<String>,
-    /// Page size, 1–200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
+    /// Page size (default 50; its range is `domain::input::FieldRule`'s).
     limit: Option<u32>,
     /// `csv`: every matching shipment as CSV (like `Accept: text/csv`);
     /// `after` and `limit` are then ignored.

@@ -39,6 +39,12 @@ impl TestApp {
         Self::spawn_configured(pool, |_| ()).await
     }
 
+    /// The app on the demo data (`seed-demo`: ops, alice, bob, 100 shipments).
+    pub async fn seeded(pool: PgPool) -> Self {
+        app::ssr::demo::seed_demo(&pool).await.expect("seed");
+        Self::spawn(pool).await
+    }
+
     /// The app with some of its settings changed by `change`: the one way a
     /// test starts the app.
     pub async fn spawn_configured(pool: PgPool, change: impl FnOnce(&mut AppConfig)) -> Self {
@@ -154,6 +160,11 @@ impl TestApp {
         self.client.get(self.url(path)).send().await.expect("request")
     }
 
+    /// `GET path` as JSON (any status: the body is what a test looks at).
+    pub async fn get_json(&self, path: &str) -> Value {
+        self.get(path).await.json().await.expect("a JSON body")
+    }
+
     /// A same-origin JSON POST, as the app's own pages would send it.
     pub async fn post_json(&self, path: &str, body: Value) -> reqwest::Response {
         self.client
@@ -229,4 +240,35 @@ pub async fn shipments_of(pool: &PgPool, owner: &str, status: &str) -> Vec<app::
         .iter()
         .map(|n| app::domain::TrackingNumber::parse(n).expect("valid"))
         .collect()
+}
+
+/// A new account with `role` and a password nobody can sign in with.
+pub async fn new_user(pool: &PgPool, email: &str, role: app::domain::Role) -> app::domain::CurrentUser {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (email, password_hash, role) VALUES ($1, 'x', $2::text::user_role) RETURNING id",
+    )
+    .bind(email)
+    .bind(role.as_str())
+    .fetch_one(pool)
+    .await
+    .expect("user");
+    app::domain::CurrentUser {
+        id,
+        email: email.to_owned(),
+        role,
+    }
+}
+
+/// The account `email` as it is now.
+pub async fn user(pool: &PgPool, email: &str) -> app::domain::CurrentUser {
+    let (id, role): (i64, String) = sqlx::query_as("SELECT id, role::text FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_one(pool)
+        .await
+        .expect("user");
+    app::domain::CurrentUser {
+        id,
+        email: email.to_owned(),
+        role: role.parse().expect("a role"),
+    }
 }
