@@ -9,13 +9,13 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
 use app::domain::input::{self, StatusPost};
-use app::domain::{NewPassword, StatusPostRequest, Role, Viewer};
+use app::domain::{NewPassword, Role, StatusPostRequest, Viewer};
 use app::error::AppError;
 use app::ssr::actions::{accounts, admin, shipment_in_path, shipments};
 
+use crate::config::ServeArgs;
 use crate::database::DatabaseArgs;
 use crate::embedded_postgres::EmbeddedPostgres;
-use crate::config::ServeArgs;
 
 #[derive(Debug, Parser)]
 #[command(name = "server", version, about = "Shipwatch: live shipment tracking")]

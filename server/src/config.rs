@@ -12,8 +12,8 @@ use leptos::prelude::*;
 use app::ssr::auth::session::SessionConfig;
 use app::ssr::auth::throttle::LoginLimits;
 use app::ssr::notify::sender::EmailSettings;
-use app::ssr::web::TrustedProxies;
 use app::ssr::web::StreamSettings;
+use app::ssr::web::TrustedProxies;
 
 use crate::database::DatabaseArgs;
 
@@ -226,4 +226,3 @@ pub fn leptos_options(addr: SocketAddr) -> anyhow::Result<LeptosOptions> {
     }
     Ok(options)
 }
-

@@ -75,7 +75,10 @@ pub async fn build_app(pool: PgPool, config: AppConfig) -> anyhow::Result<Runnin
         .merge(forms::router())
         .merge(api_v1::router())
         .merge(pages::router(&state))
-        .merge(assets::router(&site_root, state.leptos_options.site_pkg_dir.as_ref()))
+        .merge(assets::router(
+            &site_root,
+            state.leptos_options.site_pkg_dir.as_ref(),
+        ))
         .route_layer(from_fn(latency::track_latency))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(caching::compression())

@@ -15,8 +15,8 @@
 //! parsers hold are stated once, in `input`, and feed the API's schema and
 //! the forms' attributes too (`input::field_rule`).
 
-pub mod csv;
 mod account;
+pub mod csv;
 mod email;
 mod form_refusal;
 mod formatting;

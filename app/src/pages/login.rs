@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::form_feedback::{max_chars};
+use crate::components::form_feedback::max_chars;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 

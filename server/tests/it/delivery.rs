@@ -4,8 +4,6 @@
 
 use std::time::Duration;
 
-use eventsource_stream::Eventsource as _;
-use futures::StreamExt as _;
 use reqwest::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, VARY};
 use serde_json::json;
 use sqlx::PgPool;

@@ -5,16 +5,13 @@ use std::io::Write as _;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use app::domain::{Email, Role, StreamEvent};
-use eventsource_stream::Eventsource as _;
-use futures::StreamExt as _;
+use app::domain::{Email, Role};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
 use crate::helpers::sse::Sse;
 use crate::helpers::{shipments_of, TestApp};
-
 
 #[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
 async fn the_command_line_refuses_an_overlong_email_with_the_apis_message(pool: PgPool) {

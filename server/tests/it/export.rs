@@ -2,7 +2,6 @@
 //! list, every matching row (not one page), a file a spreadsheet opens.
 
 use reqwest::header::ACCEPT;
-use serde_json::Value;
 use sqlx::PgPool;
 
 use crate::helpers::TestApp;

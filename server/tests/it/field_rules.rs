@@ -19,7 +19,11 @@ fn request_bodies(document: &Value) -> Vec<(String, Value)> {
     let mut names = BTreeSet::new();
     for item in document["paths"].as_object().expect("paths").values() {
         for operation in item.as_object().expect("operations").values() {
-            for content in operation["requestBody"]["content"].as_object().into_iter().flatten() {
+            for content in operation["requestBody"]["content"]
+                .as_object()
+                .into_iter()
+                .flatten()
+            {
                 if let Some(reference) = content.1["schema"]["$ref"].as_str() {
                     names.insert(reference.rsplit('/').next().expect("name").to_owned());
                 }
@@ -80,7 +84,10 @@ fn form_fields(html: &str) -> Vec<Vec<(String, String)>> {
         let Some(end) = rest.find('>') else { break };
         let tag = &rest[..end];
         rest = &rest[end..];
-        let Some(attributes) = tag.strip_prefix("input ").or_else(|| tag.strip_prefix("textarea ")) else {
+        let Some(attributes) = tag
+            .strip_prefix("input ")
+            .or_else(|| tag.strip_prefix("textarea "))
+        else {
             continue;
         };
         let mut parsed = Vec::new();
@@ -88,7 +95,9 @@ fn form_fields(html: &str) -> Vec<Vec<(String, String)>> {
         while let Some(eq) = text.find("=\"") {
             let name = text[..eq].rsplit(' ').next().unwrap_or_default().to_owned();
             let value_start = eq + 2;
-            let value_end = text[value_start..].find('"').map_or(text.len(), |i| value_start + i);
+            let value_end = text[value_start..]
+                .find('"')
+                .map_or(text.len(), |i| value_start + i);
             parsed.push((name, text[value_start..value_end].to_owned()));
             text = &text[(value_end + 1).min(text.len())..];
         }
@@ -108,7 +117,9 @@ fn assert_forms_state(page: &str, html: &str) -> BTreeSet<String> {
     let as_typed = page == "/login";
     let mut checked = BTreeSet::new();
     for field in form_fields(html) {
-        let Some(name) = attribute(&field, "name") else { continue };
+        let Some(name) = attribute(&field, "name") else {
+            continue;
+        };
         if attribute(&field, "type") == Some("hidden") {
             continue;
         }
@@ -152,7 +163,11 @@ async fn assert_validator_bounds(
         taken.text().await.unwrap_or_default()
     );
     let refused = app.send_json(method.clone(), path, too_many).await;
-    assert_eq!(refused.status(), 422, "{method} {path} took {field} past its limit");
+    assert_eq!(
+        refused.status(),
+        422,
+        "{method} {path} took {field} past its limit"
+    );
     let problem: Value = refused.json().await.expect("problem");
     assert_eq!(
         problem["errors"][0]["field"], field,
@@ -189,7 +204,12 @@ async fn the_api_document_the_forms_and_the_validators_agree_on_every_limit(pool
         .iter()
         .find(|p| p["name"] == "limit")
         .expect("a limit parameter");
-    assert_schema_states("GET /api/v1/shipments", "limit", &limit["schema"], FieldRule::of("limit").expect("rule"));
+    assert_schema_states(
+        "GET /api/v1/shipments",
+        "limit",
+        &limit["schema"],
+        FieldRule::of("limit").expect("rule"),
+    );
     for field in [
         "tracking_number",
         "owner_email",
@@ -265,7 +285,11 @@ async fn the_api_document_the_forms_and_the_validators_agree_on_every_limit(pool
     }
 
     // The validators, through the API.
-    let max = |field: &str| FieldRule::of(field).and_then(FieldRule::max_chars).expect("bounded");
+    let max = |field: &str| {
+        FieldRule::of(field)
+            .and_then(FieldRule::max_chars)
+            .expect("bounded")
+    };
     let events = format!("/api/v1/shipments/{in_transit}/events");
     for field in ["location", "note"] {
         assert_validator_bounds(
@@ -315,10 +339,11 @@ async fn the_api_document_the_forms_and_the_validators_agree_on_every_limit(pool
         json!({"description": text(max("description") + 1)}),
     )
     .await;
-    let problem_id: i64 = sqlx::query_scalar("SELECT id FROM shipment_problems WHERE resolved_at IS NULL LIMIT 1")
-        .fetch_one(&pool)
-        .await
-        .expect("an open problem");
+    let problem_id: i64 =
+        sqlx::query_scalar("SELECT id FROM shipment_problems WHERE resolved_at IS NULL LIMIT 1")
+            .fetch_one(&pool)
+            .await
+            .expect("an open problem");
     assert_validator_bounds(
         &admin,
         Method::POST,

@@ -2,13 +2,9 @@
 //! no full URLs in Referer, and a Content-Security-Policy with a fresh nonce
 //! on pages.
 
-use std::time::Duration;
-
-use app::ssr::auth::throttle::LoginLimits;
-use app::ssr::web::TrustedProxies;
 use sqlx::PgPool;
 
-use crate::helpers::{TestApp, DEMO_PASSWORD};
+use crate::helpers::TestApp;
 
 /// Every response carries the browser defences: no sniffing, no framing, no
 /// full URLs in Referer to other sites.

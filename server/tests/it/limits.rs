@@ -2,13 +2,9 @@
 //! open streams, postcode guesses to watch, problem reports, and events
 //! dated in the future.
 
-use std::time::Duration;
-
-use app::ssr::auth::throttle::LoginLimits;
-use app::ssr::web::TrustedProxies;
 use sqlx::PgPool;
 
-use crate::helpers::{TestApp, DEMO_PASSWORD};
+use crate::helpers::TestApp;
 
 /// One account may hold 16 live streams (every browser shares one among its
 /// tabs); the 17th is refused with 429 and `Retry-After`, and a slot frees up

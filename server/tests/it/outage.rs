@@ -10,8 +10,6 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use eventsource_stream::Eventsource as _;
-use futures::StreamExt as _;
 use reqwest::header::ORIGIN;
 use server::embedded_postgres::EmbeddedPostgres;
 

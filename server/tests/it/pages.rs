@@ -2,7 +2,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::ssr::auth::throttle::LoginLimits;
 use reqwest::StatusCode;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
@@ -132,7 +131,11 @@ async fn head_answers_a_page_as_get_does(pool: PgPool) {
         for path in ["/", "/notifications"] {
             let get = app.get(path).await;
             let head = app.client.head(app.url(path)).send().await.expect("head");
-            assert_eq!(head.status(), get.status(), "HEAD {path} (signed in: {signed_in})");
+            assert_eq!(
+                head.status(),
+                get.status(),
+                "HEAD {path} (signed in: {signed_in})"
+            );
             for name in ["location", "content-type", "cache-control"] {
                 assert_eq!(
                     head.headers().get(name),

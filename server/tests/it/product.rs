@@ -12,7 +12,6 @@ use sqlx::PgPool;
 use crate::helpers::sse::Sse;
 use crate::helpers::{shipments_of, TestApp};
 
-
 async fn json(response: reqwest::Response) -> Value {
     response.json().await.expect("json body")
 }

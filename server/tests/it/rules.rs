@@ -2,7 +2,7 @@
 //! filter lists in the database) — checked to agree on every case, as
 //! `schema.rs` does for the transition table.
 
-use app::domain::{may_see, needs_attention, CurrentUser, Role, ShipmentStatus, TrackingNumber, Viewer};
+use app::domain::{may_see, needs_attention, Role, ShipmentStatus, TrackingNumber, Viewer};
 use app::ssr::auth::policy;
 use chrono::{DateTime, Duration, Utc};
 use sqlx::PgPool;

@@ -3,11 +3,9 @@
 
 use std::time::Duration;
 
-use app::ssr::auth::throttle::LoginLimits;
-use app::ssr::web::TrustedProxies;
 use sqlx::PgPool;
 
-use crate::helpers::{TestApp, DEMO_PASSWORD};
+use crate::helpers::TestApp;
 
 /// A session ends a fixed time after signing in, however active it is: with
 /// a one-second lifetime, a browser that keeps asking is signed out all the

@@ -516,13 +516,11 @@ async fn an_open_stream_says_when_the_servers_database_connection_is_down_and_ba
     assert_eq!(terminated, 1, "the listener's connection was killed");
     let mut said = Vec::new();
     while said.last().map(String::as_str) != Some("live") {
-        let event = tokio::time::timeout(Duration::from_secs(10), stream.events.next())
+        let event = stream
+            .next_named("listener", Duration::from_secs(10))
             .await
-            .expect("the stream says how its database connection is")
-            .expect("the stream stays open");
-        if event.event == "listener" {
-            said.push(event.data);
-        }
+            .expect("the stream stays open and says how its database connection is");
+        said.push(event.data);
     }
     assert_eq!(said, ["reconnecting", "live"]);
 }
@@ -639,14 +637,7 @@ async fn revoking_a_token_or_downgrading_a_role_ends_the_stream(pool: PgPool) {
         .await
         .expect("connect");
     assert_eq!(response.status(), 200);
-    let mut by_token = Sse {
-        events: Box::pin(
-            response
-                .bytes_stream()
-                .eventsource()
-                .filter_map(|e| futures::future::ready(e.ok())),
-        ),
-    };
+    let mut by_token = Sse::over(response);
     let client = signed_in(&app, "ops@example.com").await;
     let mut by_session = Sse::open(&app, &client, None).await;
 

@@ -12,7 +12,7 @@ use crate::domain::import::{
     ImportReport, ImportRowOutcome, IMPORT_COLUMNS, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS,
 };
 use crate::domain::input::StatusPost;
-use crate::domain::{StatusPostRequest, ShipmentStatus, Viewer};
+use crate::domain::{ShipmentStatus, StatusPostRequest, Viewer};
 use crate::error::AppError;
 use crate::ssr::auth::policy;
 use crate::ssr::db::events;

@@ -21,10 +21,10 @@ use crate::domain::{may_see, Audience, CurrentUser, Role};
 use crate::error::AppError;
 use crate::ssr::auth::credential::Credential;
 
-use super::wire::Frame;
 use super::mailbox::{mailbox, Receiver, Sender, TrySendError};
 use super::public::PublicFeeds;
 use super::schedule::Schedule;
+use super::wire::Frame;
 use crate::domain::tracking::PublicUpdate;
 
 /// One committed event, encoded once per audience and shared by every

@@ -12,8 +12,8 @@ use crate::error::AppError;
 use crate::ssr::db;
 use crate::ssr::db::shipments::SummaryRow;
 
-use super::wire::Frame;
 use super::hub::StreamItem;
+use super::wire::Frame;
 use crate::domain::tracking::{PublicEvent, PublicUpdate};
 
 /// How many events one read returns; callers loop until a short page.

@@ -50,7 +50,9 @@ pub fn opening(retry: Duration, cursor: Option<i64>) -> Bytes {
 /// The client's cursor was unusable: it starts afresh from `cursor` (and
 /// refetches what it shows).
 pub fn reset(cursor: i64) -> Bytes {
-    Bytes::from(format!("event: reset\nid: {cursor}\ndata: {{\"cursor\":{cursor}}}\n\n"))
+    Bytes::from(format!(
+        "event: reset\nid: {cursor}\ndata: {{\"cursor\":{cursor}}}\n\n"
+    ))
 }
 
 /// Whether the server's own database connection is up: while it is down no

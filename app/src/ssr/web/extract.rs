@@ -2,15 +2,15 @@
 //! session cookie (browsers, through `super::session`). The account is re-read on every request, so a
 //! role change or deleted account takes effect at once.
 
-use axum::extract::FromRequestParts;
-use axum::http::header::AUTHORIZATION;
-use axum::http::request::Parts;
+use super::session::BrowserSession;
+use super::state::AppState;
 use crate::domain::{CurrentUser, Viewer};
 use crate::error::AppError;
 use crate::ssr::auth::credential::{bearer_token, Authenticated, Credential};
 use crate::ssr::auth::tokens;
-use super::session::BrowserSession;
-use super::state::AppState;
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
 
 /// Put in a page request's extensions by the sign-in guard: whose session it
 /// is, so the page shell can start the live stream before the bundle loads

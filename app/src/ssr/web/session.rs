@@ -74,14 +74,15 @@ impl BrowserSession {
     /// (however active) or whose account was deleted is ended here and
     /// counts as signed out.
     pub async fn current(&self, state: &AppState) -> Result<Option<SessionUser>, AppError> {
-        let Some(user_id) = self.session.get::<i64>(USER_ID_KEY).await.map_err(session_error)? else {
+        let Some(user_id) = self
+            .session
+            .get::<i64>(USER_ID_KEY)
+            .await
+            .map_err(session_error)?
+        else {
             return Ok(None);
         };
-        let signed_in_at: Option<i64> = self
-            .session
-            .get(SIGNED_IN_AT_KEY)
-            .await
-            .map_err(session_error)?;
+        let signed_in_at: Option<i64> = self.session.get(SIGNED_IN_AT_KEY).await.map_err(session_error)?;
         if outlived(signed_in_at, state.session_lifetime) {
             self.session.flush().await.map_err(session_error)?;
             return Ok(None);
@@ -100,7 +101,12 @@ impl BrowserSession {
 
     /// Checks the email and password (throttled, `actions::accounts::sign_in`)
     /// and starts the session under a new id.
-    pub async fn sign_in(&self, state: &AppState, email: &str, password: String) -> Result<NewSignIn, AppError> {
+    pub async fn sign_in(
+        &self,
+        state: &AppState,
+        email: &str,
+        password: String,
+    ) -> Result<NewSignIn, AppError> {
         let origin = accounts::Origin {
             client: self.client,
             device: self.device.as_deref(),

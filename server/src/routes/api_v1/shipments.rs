@@ -12,8 +12,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use app::domain::input::{BulkStatusPost, Reopening, ShipmentDraft, StatusPost};
 use app::domain::{
-    BulkOutcome, BulkStatusPostRequest, ShipmentDraftRequest, StatusPostRequest, ShipmentDetail, ShipmentEvent, ShipmentList,
-    ShipmentQuery, ShipmentStatus, ShipmentSummary, TimelineCursor, Viewer,
+    BulkOutcome, BulkStatusPostRequest, ShipmentDetail, ShipmentDraftRequest, ShipmentEvent, ShipmentList,
+    ShipmentQuery, ShipmentStatus, ShipmentSummary, StatusPostRequest, TimelineCursor, Viewer,
 };
 use app::error::{problem_response, AppError, ProblemDetails};
 use app::ssr::actions::idempotency::{IdempotencyKey, Reply};

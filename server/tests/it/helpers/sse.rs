@@ -60,7 +60,9 @@ impl Sse {
     pub async fn next_named(&mut self, name: &str, wait: Duration) -> Option<eventsource_stream::Event> {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
-            let event = tokio::time::timeout_at(deadline, self.events.next()).await.ok()??;
+            let event = tokio::time::timeout_at(deadline, self.events.next())
+                .await
+                .ok()??;
             if event.event == name {
                 return Some(event);
             }
