@@ -1,7 +1,8 @@
 //! Building the app (used by `main` and by the integration tests) and
-//! serving it until a shutdown signal. `build_app` starts the background
-//! work (`crate::workers`), then lists the doors (`crate::routes`) and the
-//! middleware around them (`crate::middleware`), outermost last.
+//! serving it until a shutdown signal. `build_app` is two steps: `start`
+//! (the state, and the background work of `crate::workers`) and `router`
+//! (the doors of `crate::routes` and the middleware of `crate::middleware`,
+//! outermost last).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -14,7 +15,7 @@ use sqlx::PgPool;
 use tower_http::trace::TraceLayer;
 
 use app::shell;
-use app::ssr::auth::session;
+use app::ssr::auth::session::{self, SessionConfig, SessionStore};
 use app::ssr::auth::signing::SigningKey;
 use app::ssr::stream::{log, Hub};
 use app::ssr::web::AppState;
@@ -30,9 +31,19 @@ pub struct RunningApp {
     pub hub: Arc<Hub>,
 }
 
-/// Starts the app's background work and builds the whole HTTP surface of
-/// Shipwatch. Creates the session table if needed.
+/// The app's state with its background work running, then its whole HTTP
+/// surface. Creates the session table if needed.
 pub async fn build_app(pool: PgPool, config: AppConfig) -> anyhow::Result<RunningApp> {
+    let (state, sessions) = start(pool, &config).await?;
+    let hub = Arc::clone(&state.hub);
+    let router = router(state, sessions, &config.session);
+    Ok(RunningApp { router, hub })
+}
+
+/// What every request can reach (`AppState`), once its background work
+/// (`crate::workers`) is running: the metrics recorder, the session store,
+/// the stream's hub at the log's head, the link-signing key.
+async fn start(pool: PgPool, config: &AppConfig) -> anyhow::Result<(AppState, SessionStore)> {
     crate::metrics::install();
     let sessions = session::store(&pool)
         .await
@@ -55,20 +66,25 @@ pub async fn build_app(pool: PgPool, config: AppConfig) -> anyhow::Result<Runnin
         public_origin: &config.public_origin,
         email: config.email.clone(),
     })?;
-
     let state = AppState {
         signing_key,
         pool,
-        leptos_options: config.leptos_options,
-        login_limits: config.login_limits,
-        trusted_proxies: config.trusted_proxies,
+        leptos_options: config.leptos_options.clone(),
+        login_limits: config.login_limits.clone(),
+        trusted_proxies: config.trusted_proxies.clone(),
         hash_turns: Default::default(),
         session_lifetime: config.session.lifetime,
-        metrics_token: config.metrics_token.map(Arc::from),
-        public_origin: config.public_origin,
-        hub: Arc::clone(&hub),
-        stream: config.stream,
+        metrics_token: config.metrics_token.as_deref().map(Arc::from),
+        public_origin: config.public_origin.clone(),
+        hub,
+        stream: config.stream.clone(),
     };
+    Ok((state, sessions))
+}
+
+/// Every door (`crate::routes`) and the middleware around them
+/// (`crate::middleware`), outermost last.
+fn router(state: AppState, sessions: SessionStore, session: &SessionConfig) -> Router {
     let site_root = Path::new(state.leptos_options.site_root.as_ref()).to_owned();
     let router = Router::new()
         .merge(probes::router())
@@ -89,16 +105,15 @@ pub async fn build_app(pool: PgPool, config: AppConfig) -> anyhow::Result<Runnin
         .layer(caching::private_by_default())
         .layer(from_fn_with_state(state.clone(), security_headers::apply))
         .layer(from_fn_with_state(state.clone(), same_origin::same_origin))
-        .layer(session::layer(sessions, &config.session))
+        .layer(session::layer(sessions, session))
         .layer(from_fn(outage::session_store_failures))
         .layer(from_fn_with_state(state.clone(), client::resolve_client))
         .layer(TraceLayer::new_for_http())
         .with_state(state);
     let without_js = router.clone();
-    let router = router.layer(from_fn(move |request, next| {
+    router.layer(from_fn(move |request, next| {
         refused_forms::render_refused_forms(without_js.clone(), request, next)
-    }));
-    Ok(RunningApp { router, hub })
+    }))
 }
 
 pub async fn serve(args: &ServeArgs) -> anyhow::Result<()> {

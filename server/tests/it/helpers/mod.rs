@@ -244,19 +244,13 @@ pub async fn shipments_of(pool: &PgPool, owner: &str, status: &str) -> Vec<app::
 
 /// A new account with `role` and a password nobody can sign in with.
 pub async fn new_user(pool: &PgPool, email: &str, role: app::domain::Role) -> app::domain::CurrentUser {
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO users (email, password_hash, role) VALUES ($1, 'x', $2::text::user_role) RETURNING id",
-    )
-    .bind(email)
-    .bind(role.as_str())
-    .fetch_one(pool)
-    .await
-    .expect("user");
-    app::domain::CurrentUser {
-        id,
-        email: email.to_owned(),
-        role,
-    }
+    sqlx::query("INSERT INTO users (email, password_hash, role) VALUES ($1, 'x', $2::text::user_role)")
+        .bind(email)
+        .bind(role.as_str())
+        .execute(pool)
+        .await
+        .expect("user");
+    user(pool, email).await
 }
 
 /// The account `email` as it is now.
