@@ -407,13 +407,24 @@ test.describe("without JavaScript", () => {
     const form = operator.getByRole("region", { name: "Post a status" });
     await form.getByLabel("New status").selectOption({ label: "Out for delivery" });
     const tooLong = "Depot ".repeat(40);
+    const limit = 200;
     await form.getByLabel("Location").fill(tooLong);
+    // The browser stops at the server's limit (the field's maxlength comes
+    // from the same rule) ...
+    await expect(form.getByLabel("Location")).toHaveValue(tooLong.slice(0, limit));
     await form.getByLabel("Note").fill("driver called ahead");
+    // ... so the overlong value is sent as a browser that ignores maxlength
+    // would send it: the server still refuses it.
+    await operator.route("**/api/post_status", (route) => {
+      const body = new URLSearchParams(route.request().postData() ?? "");
+      body.set("location", tooLong);
+      return route.continue({ postData: body.toString() });
+    });
     const posted = await postStatusOf(operator, "/api/post_status", () =>
       form.getByRole("button", { name: "Post status" }).click());
     expect(posted).toBe(422);
     const again = operator.getByRole("region", { name: "Post a status" });
-    await expect(again.getByRole("alert")).toContainText("200");
+    await expect(again.getByRole("alert")).toContainText(String(limit));
     await expect(again.getByLabel("Location")).toHaveValue(tooLong);
     await expect(again.getByLabel("Note")).toHaveValue("driver called ahead");
     await expect(again.getByLabel("New status")).toHaveValue("out_for_delivery");
