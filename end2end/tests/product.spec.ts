@@ -346,6 +346,9 @@ test("eight tabs share one stream, and closing the first keeps the others live",
 
 for (const colorScheme of ["light", "dark"] as const) {
   test(`axe finds no accessibility violations (${colorScheme})`, async ({ browser, baseURL, playwright }) => {
+    // Four whole-page axe analyses (the console lists 50 rows) take most of
+    // the default 30 s on this 2-core machine: more time, same checks.
+    test.slow();
     const ops = await apiAs(playwright.request, baseURL!, "ops@example.com");
     const [number] = await shipmentsIn(ops, ["exception"]);
     const context = await browser.newContext({ baseURL, colorScheme });
