@@ -162,16 +162,6 @@ impl FieldRule {
     }
 }
 
-/// The `maxlength` of a form field: its rule's longest text.
-pub fn max_chars_of(name: &str) -> usize {
-    FieldRule::of(name).and_then(FieldRule::max_chars).unwrap_or(0)
-}
-
-/// The `minlength` of a form field: its rule's shortest text.
-pub fn min_chars_of(name: &str) -> usize {
-    FieldRule::of(name).map_or(0, FieldRule::min_chars)
-}
-
 /// A required one-line text, trimmed, at most `max` characters.
 pub fn required_text(field: &'static str, value: &str, max: usize) -> Result<String, FieldError> {
     let value = value.trim();
