@@ -30,9 +30,16 @@ bundle_names() {
 # Compiles the browser bundles and installs them in $2 (a site root), writing
 # the hash files $3 (the shell's) and, beside it, hash.<bundle>.txt for each
 # bundle. $1: debug or release.
+#
+# Pipelined: while cargo compiles one release bundle (one LLVM unit, so one
+# core), the previous one goes through wasm-bindgen and wasm-opt on the other
+# core. A bundle whose wasm did not change is not finished again: its
+# finished files are kept under target/front/finished, by the compiled
+# wasm's checksum (wasm-opt alone takes most of a minute per bundle).
 build_bundle() {
   local profile="$1" site_root="$2" hash_file="$3"
-  local cargo_profile=dev out_dir=debug stage=target/front/stage compiled=target/front/bundles/$1
+  local cargo_profile=dev out_dir=debug stage=target/front/stage
+  local compiled=target/front/bundles/$1 finished=target/front/finished/$1
   local names builds
   names="$(bundle_names)"
   builds="all"
@@ -40,8 +47,8 @@ build_bundle() {
     cargo_profile=wasm-release out_dir=wasm-release builds="$names"
     ensure_wasm_opt
   fi
-  mkdir -p "$compiled"
-  local build features
+  mkdir -p "$compiled" "$finished"
+  local build features finishing=""
   for build in $builds; do
     features=()
     [ "$build" = all ] || features=(--features "app/bundle-$build")
@@ -52,12 +59,17 @@ build_bundle() {
       cargo build -p frontend --lib --target wasm32-unknown-unknown --target-dir target/front \
       --profile "$cargo_profile" "${features[@]}"
     cp "target/front/wasm32-unknown-unknown/$out_dir/frontend.wasm" "$compiled/$build.wasm"
+    # One bundle finishing at a time, beside the next one's compilation.
+    [ -z "$finishing" ] || wait "$finishing" || fail "finishing a browser bundle failed (see above)"
+    finish_bundle "$profile" "$compiled/$build.wasm" "$finished/$build" &
+    finishing=$!
   done
-  # Unchanged wasm, bundles in place: nothing to redo (wasm-opt alone takes
-  # most of a minute).
+  wait "$finishing" || fail "finishing a browser bundle failed (see above)"
+
+  # Unchanged bundles, already in place: nothing to redo.
   local stamp="${hash_file%.txt}.built-from" built_from
   built_from="$(find public -type f -print0 | sort -z | xargs -0 md5sum \
-    $(for build in $builds; do printf '%s ' "$compiled/$build.wasm"; done) style/main.css | md5sum | cut -c1-32)"
+    $(for build in $builds; do printf '%s ' "$finished/$build/source.md5"; done) style/main.css | md5sum | cut -c1-32)"
   built_from+=" $site_root"
   if [ -f "$hash_file" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$built_from" ]; then
     return 0
@@ -70,27 +82,14 @@ build_bundle() {
   mv "$stage/pkg/shipwatch.css" "$stage/pkg/shipwatch.$css_hash.css"
   local ext hash lines
   for build in $builds; do
-    mkdir -p "$stage/$build"
-    quietly "wasm-bindgen failed on the bundle" \
-      wasm-bindgen --target web --no-typescript --out-name shipwatch --out-dir "$stage/$build" \
-      "$compiled/$build.wasm"
-    # Leptos's hydration script asks for <name>.wasm, not wasm-bindgen's <name>_bg.wasm.
-    mv "$stage/$build/shipwatch_bg.wasm" "$stage/$build/shipwatch.wasm"
-    if [ "$profile" = release ]; then
-      step "optimising the $build bundle for size (wasm-opt -Oz)"
-      with_progress "wasm-opt failed on the bundle" \
-        wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-        "$stage/$build/shipwatch.wasm" -o "$stage/$build/shipwatch.wasm"
-    fi
     lines=""
     for ext in js wasm; do
-      hash="$(content_hash "$stage/$build/shipwatch.$ext")"
-      mv "$stage/$build/shipwatch.$ext" "$stage/pkg/shipwatch.$hash.$ext"
+      hash="$(content_hash "$finished/$build/shipwatch.$ext")"
+      cp "$finished/$build/shipwatch.$ext" "$stage/pkg/shipwatch.$hash.$ext"
       lines+="$ext: $hash"$'\n'
     done
     lines+="css: $css_hash"$'\n'
     printf '%s' "$lines" >"$stage/$build.hash"
-    rmdir "$stage/$build"
   done
   # Without node (it comes with npm, which the tests need) a debug bundle is
   # compressed per request by the server instead.
@@ -114,6 +113,30 @@ build_bundle() {
   done
   cp "${hash_file%.txt}.shell.txt" "$hash_file"
   printf '%s\n' "$built_from" >"$stamp"
+}
+
+# Turns a compiled bundle ($2) into what browsers load, in the directory $3:
+# shipwatch.js and shipwatch.wasm (wasm-bindgen's output; for release ($1)
+# also optimised for size by wasm-opt), and source.md5, the checksum of the
+# wasm they were made from, written last. Nothing to do when that checksum
+# is already the compiled wasm's.
+finish_bundle() {
+  local profile="$1" wasm="$2" out="$3" source
+  source="$(md5sum <"$wasm" | cut -c1-32)"
+  [ "$(cat "$out/source.md5" 2>/dev/null)" = "$source" ] && return 0
+  rm -rf "$out"
+  mkdir -p "$out"
+  quietly "wasm-bindgen failed on the bundle" \
+    wasm-bindgen --target web --no-typescript --out-name shipwatch --out-dir "$out" "$wasm"
+  # Leptos's hydration script asks for <name>.wasm, not wasm-bindgen's <name>_bg.wasm.
+  mv "$out/shipwatch_bg.wasm" "$out/shipwatch.wasm"
+  if [ "$profile" = release ]; then
+    step "optimising $(basename "$out") for size (wasm-opt -Oz; beside the next compilation)"
+    with_progress "wasm-opt failed on the bundle" \
+      wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+      "$out/shipwatch.wasm" -o "$out/shipwatch.wasm"
+  fi
+  printf '%s\n' "$source" >"$out/source.md5"
 }
 
 # The base64url MD5 of a file, 22 characters: the hash in a bundle file's name

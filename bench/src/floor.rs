@@ -93,8 +93,9 @@ pub async fn pgbench_status_change(
         "\\set n random({first}, {last})\n\
          WITH moved AS (UPDATE shipments SET status = 'in_transit', last_location = COALESCE('Hub 3', last_location), \
          updated_at = GREATEST(updated_at, now()) WHERE id = :n AND status = ANY('{{in_transit}}'::shipment_status[]) RETURNING id) \
-         INSERT INTO shipment_events (shipment_id, kind, status, location, note, occurred_at, recorded_at, actor_id) \
-         SELECT moved.id, 'status', 'in_transit', 'Hub 3', NULL, now(), now(), {actor} FROM moved \
+         INSERT INTO shipment_events (shipment_id, kind, status, location, note, occurred_at, recorded_at, actor_id, \
+         announced_after_commit) \
+         SELECT moved.id, 'status', 'in_transit', 'Hub 3', NULL, now(), now(), {actor}, true FROM moved \
          RETURNING id, occurred_at, COALESCE((SELECT email FROM users WHERE id = {actor}), 'someone');\n\
          SELECT pg_notify('{channel}', '');\n",
         channel = app::ssr::db::announcer::CHANNEL,

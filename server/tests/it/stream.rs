@@ -155,6 +155,41 @@ async fn alice_never_receives_bobs_events_live_or_replayed(pool: PgPool) {
     assert_eq!(frame.event.note.as_deref(), Some("alice's parcel"));
 }
 
+/// A change written with plain SQL (a DBA's repair, a batch job, another
+/// service on the same database: the database is the source of truth) reaches
+/// an open stream by itself, numbered, with no later write by Shipwatch to
+/// wake the servers.
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn a_change_written_with_plain_sql_is_streamed_without_any_app_write(pool: PgPool) {
+    let app = TestApp::seeded(pool.clone()).await;
+    let hers = shipments_of(&pool, "alice@example.com", "in_transit")
+        .await
+        .remove(0);
+    let alice = signed_in(&app, "alice@example.com").await;
+    let mut stream = Sse::open(&app, &alice, Some(head(&pool).await)).await;
+
+    // As psql would send it: one simple query, two statements, one transaction.
+    sqlx::raw_sql(&format!(
+        "UPDATE shipments SET last_location = 'Depot 7', updated_at = now()
+           WHERE tracking_number = '{hers}';
+         INSERT INTO shipment_events (shipment_id, kind, status, location, note)
+           SELECT id, 'status', 'in_transit', 'Depot 7', 'repaired by hand'
+           FROM shipments WHERE tracking_number = '{hers}';",
+        hers = hers.as_str()
+    ))
+    .execute(&pool)
+    .await
+    .expect("plain SQL write");
+
+    let (position, frame) = stream
+        .next_shipment(Duration::from_secs(5))
+        .await
+        .expect("the plain SQL change never reached the open stream");
+    assert_eq!(frame.shipment.tracking_number, hers);
+    assert_eq!(frame.event.note.as_deref(), Some("repaired by hand"));
+    assert_eq!(position, head(&pool).await, "numbered like any other event");
+}
+
 /// The trap of resuming by insert order: a transaction that wrote first but
 /// commits last. Its event must reach an open stream once, after the events
 /// committed meanwhile, and a client that saw those (and resumes after them)

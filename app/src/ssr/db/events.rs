@@ -59,10 +59,15 @@ pub struct Appended {
 /// Appends `event` in the caller's transaction. The caller then commits and
 /// announces it ([`commit`]); an event never announced waits for the next
 /// announcement from anyone, or for a server's listener to (re)connect.
+///
+/// Every insert here marks its row `announced_after_commit`, so the database
+/// does not also notify inside the transaction (it does for writers that are
+/// not Shipwatch: the "events announced whoever writes" migration).
 pub async fn append(conn: &mut PgConnection, event: NewEvent<'_>) -> Result<Appended, AppError> {
     let row = sqlx::query!(
-        r#"INSERT INTO shipment_events (shipment_id, kind, status, location, note, occurred_at, recorded_at, actor_id)
-           VALUES ($1, $2, $3, $4, $5, COALESCE($6, now()), COALESCE($7, now()), $8)
+        r#"INSERT INTO shipment_events (shipment_id, kind, status, location, note, occurred_at, recorded_at, actor_id,
+                                        announced_after_commit)
+           VALUES ($1, $2, $3, $4, $5, COALESCE($6, now()), COALESCE($7, now()), $8, true)
            RETURNING id, occurred_at AS "occurred_at: DateTime<Utc>",
                      COALESCE((SELECT email FROM users WHERE id = $8), 'system') AS "actor!""#,
         event.shipment_id,
@@ -116,8 +121,9 @@ pub async fn append_status_move(
                WHERE tracking_number = $1 AND status = ANY($7)
                RETURNING id
            )
-           INSERT INTO shipment_events (shipment_id, kind, status, location, note, occurred_at, recorded_at, actor_id)
-           SELECT moved.id, 'status', $2, $3, $4, $5, now(), $6 FROM moved
+           INSERT INTO shipment_events (shipment_id, kind, status, location, note, occurred_at, recorded_at, actor_id,
+                                        announced_after_commit)
+           SELECT moved.id, 'status', $2, $3, $4, $5, now(), $6, true FROM moved
            RETURNING id, occurred_at AS "occurred_at: DateTime<Utc>",
                      COALESCE((SELECT email FROM users WHERE id = $6), 'system') AS "actor!""#,
         change.tracking_number,
