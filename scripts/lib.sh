@@ -154,14 +154,16 @@ ensure_wasm_opt() {
   fi
 }
 
-# A project-local Python environment with schemathesis (the OpenAPI fuzzer)
-# and aiosmtpd (the real SMTP server the email tests send to).
+# A project-local Python environment with schemathesis (the OpenAPI fuzzer),
+# aiosmtpd (the real SMTP server the email tests send to) and standardwebhooks
+# (the reference library the webhook tests' receiver verifies deliveries with).
 ensure_python_tools() {
-  if [ ! -x .tools/venv/bin/schemathesis ] || [ ! -x .tools/venv/bin/aiosmtpd ]; then
-    step "installing schemathesis and aiosmtpd into .tools/venv (PyPI, once)"
+  if [ ! -x .tools/venv/bin/schemathesis ] || [ ! -x .tools/venv/bin/aiosmtpd ] ||
+    ! .tools/venv/bin/python -c 'import standardwebhooks' 2>/dev/null; then
+    step "installing schemathesis, aiosmtpd and standardwebhooks into .tools/venv (PyPI, once)"
     python3 -m venv .tools/venv || fail "python3 -m venv failed: install python3-venv (apt) and run again"
-    .tools/venv/bin/pip install --quiet 'schemathesis>=4.32,<5' 'aiosmtpd>=1.4,<2' ||
-      fail "could not install schemathesis and aiosmtpd from PyPI"
+    .tools/venv/bin/pip install --quiet 'schemathesis>=4.32,<5' 'aiosmtpd>=1.4,<2' 'standardwebhooks>=1.3,<2' ||
+      fail "could not install schemathesis, aiosmtpd and standardwebhooks from PyPI"
   fi
 }
 

@@ -14,6 +14,8 @@ use app::ssr::auth::throttle::LoginLimits;
 use app::ssr::notify::sender::EmailSettings;
 use app::ssr::web::StreamSettings;
 use app::ssr::web::TrustedProxies;
+use app::ssr::webhooks::target::AddressPolicy;
+use app::ssr::webhooks::WebhookSettings;
 
 use crate::database::DatabaseArgs;
 
@@ -105,6 +107,22 @@ pub struct ServeArgs {
     /// doubles with each attempt, up to an hour, 12 attempts in all.
     #[arg(long, env = "SHIPWATCH_EMAIL_RETRY_SECS", default_value_t = 10)]
     pub email_retry_secs: u64,
+    /// Webhooks may go to plain `http://` URLs (receivers on this host, tests);
+    /// otherwise only `https://`.
+    #[arg(long, env = "SHIPWATCH_WEBHOOK_ALLOW_HTTP", default_value_t = false)]
+    pub webhook_allow_http: bool,
+    /// Webhooks may go to loopback and private addresses (receivers on this
+    /// host or network); otherwise they are refused, at registration and at
+    /// every connection.
+    #[arg(long, env = "SHIPWATCH_WEBHOOK_ALLOW_PRIVATE", default_value_t = false)]
+    pub webhook_allow_private: bool,
+    /// Whether this instance delivers webhooks (`false`: it only serves;
+    /// the other instances deliver, as any of them may).
+    #[arg(long, env = "SHIPWATCH_WEBHOOK_DELIVERER", default_value_t = true, action = clap::ArgAction::Set)]
+    pub webhook_deliverer: bool,
+    /// Hours an endpoint may fail before it is switched off.
+    #[arg(long, env = "SHIPWATCH_WEBHOOK_DISABLE_AFTER_HOURS", default_value_t = 24)]
+    pub webhook_disable_after_hours: u64,
     #[command(flatten)]
     pub database: DatabaseArgs,
 }
@@ -156,6 +174,15 @@ impl ServeArgs {
             stream_buffer: self.stream_buffer,
             auth_recheck: Duration::from_secs(self.auth_recheck_secs.max(1)),
             email: self.email_settings()?,
+            webhooks: WebhookSettings {
+                policy: AddressPolicy {
+                    allow_http: self.webhook_allow_http,
+                    allow_private: self.webhook_allow_private,
+                },
+                disable_after: Duration::from_secs(self.webhook_disable_after_hours.saturating_mul(3600)),
+                deliverer: self.webhook_deliverer,
+                ..WebhookSettings::default()
+            },
         })
     }
 
@@ -199,6 +226,7 @@ pub struct AppConfig {
     pub auth_recheck: Duration,
     /// How notification emails go out; `None`: email is off.
     pub email: Option<EmailSettings>,
+    pub webhooks: WebhookSettings,
 }
 
 /// Leptos settings from the environment (`LEPTOS_SITE_ROOT`, ...), with

@@ -65,6 +65,7 @@ async fn start(pool: PgPool, config: &AppConfig) -> anyhow::Result<(AppState, Se
         session_lifetime: config.session.lifetime,
         public_origin: &config.public_origin,
         email: config.email.clone(),
+        webhooks: config.webhooks.clone(),
     })?;
     let state = AppState {
         signing_key,
@@ -78,6 +79,7 @@ async fn start(pool: PgPool, config: &AppConfig) -> anyhow::Result<(AppState, Se
         public_origin: config.public_origin.clone(),
         hub,
         stream: config.stream.clone(),
+        webhooks: config.webhooks.clone(),
     };
     Ok((state, sessions))
 }

@@ -4,6 +4,7 @@
 //! - the live stream's listener (LISTEN, numbering, fan-out to the hub) and
 //!   its access checks (sign-outs, revocations, role changes, expiries);
 //! - the notification email sender (when `SHIPWATCH_SMTP_URL` is set);
+//! - the webhook deliverer;
 //! - the sweeps: expired sessions and day-old idempotency keys, hourly.
 //!
 //! Each runs for the life of the process, in every instance: they coordinate
@@ -20,6 +21,7 @@ use app::ssr::auth::signing::SigningKey;
 use app::ssr::notify::message::Letterhead;
 use app::ssr::notify::sender::{self, EmailSettings};
 use app::ssr::stream::{access, listener, Hub};
+use app::ssr::webhooks::{delivery, WebhookSettings};
 
 /// What the background work needs.
 pub struct Workers<'a> {
@@ -34,6 +36,7 @@ pub struct Workers<'a> {
     pub public_origin: &'a str,
     /// `None`: email is off.
     pub email: Option<EmailSettings>,
+    pub webhooks: WebhookSettings,
 }
 
 /// How often the sweeps run.
@@ -51,6 +54,7 @@ pub fn start(workers: Workers<'_>) -> anyhow::Result<()> {
         session_lifetime,
         public_origin,
         email,
+        webhooks,
     } = workers;
     tokio::spawn(listener::run(pool.clone(), Arc::clone(hub)));
     tokio::spawn(access::run(
@@ -77,6 +81,7 @@ pub fn start(workers: Workers<'_>) -> anyhow::Result<()> {
         }
         None => tracing::info!("notification emails off (SHIPWATCH_SMTP_URL is not set)"),
     }
+    tokio::spawn(delivery::run(pool.clone(), Arc::clone(hub), webhooks));
     tokio::spawn(sessions.clone().continuously_delete_expired(SWEEP_EVERY));
     tokio::spawn(forget_old_idempotency_keys(pool.clone()));
     Ok(())

@@ -49,6 +49,11 @@ pub const MAX_PAST_DAYS: i64 = 365;
 pub const MAX_POSTAL_CODE_AS_SENT: usize = 64;
 /// Most notifications one "mark read" names: a page of the inbox.
 pub const MAX_MARK_READ: usize = super::INBOX_PAGE as usize;
+/// A webhook endpoint's URL, in characters.
+pub const MAX_WEBHOOK_URL: usize = 2000;
+/// What a webhook URL starts with (the address rules are the server's:
+/// `ssr::webhooks::target`).
+pub const WEBHOOK_URL_PATTERN: &str = "^https?://";
 
 /// How a submitted field is bounded, stated once for every door: the
 /// validators in this file enforce it, the API's JSON Schema states it
@@ -143,6 +148,15 @@ impl FieldRule {
             "tracking_numbers" => Self::List {
                 min_items: 1,
                 max_items: MAX_BULK,
+            },
+            "url" => Self::Text {
+                min_chars: 1,
+                max_chars: Some(MAX_WEBHOOK_URL),
+                pattern: Some(WEBHOOK_URL_PATTERN),
+            },
+            "topics" => Self::List {
+                min_items: 1,
+                max_items: super::WebhookTopic::ALL.len(),
             },
             "ids" => Self::List {
                 min_items: 0,
@@ -562,5 +576,51 @@ mod tests {
         assert!(BulkStatusPost::parse(raw(0), Utc::now()).is_err());
         assert!(BulkStatusPost::parse(raw(200), Utc::now()).is_ok());
         assert!(BulkStatusPost::parse(raw(201), Utc::now()).is_err());
+    }
+}
+
+/// A webhook endpoint as its owner registers or changes it (parsed into
+/// [`WebhookEndpointDraft`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct WebhookEndpointRequest {
+    /// Where deliveries are POSTed: `https://…` (plain `http` only where the
+    /// server allows it).
+    pub url: String,
+    /// What it receives.
+    pub topics: Vec<super::WebhookTopic>,
+}
+
+/// A webhook endpoint's URL and topics, bounded; the address rules are
+/// checked by the server (`ssr::webhooks::target`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookEndpointDraft {
+    pub url: String,
+    /// At least one, each once, in [`super::WebhookTopic::ALL`] order.
+    pub topics: Vec<super::WebhookTopic>,
+}
+
+impl WebhookEndpointRequest {
+    pub fn parse(&self) -> Result<WebhookEndpointDraft, FieldError> {
+        let url = self.url.trim();
+        if url.is_empty() {
+            return Err(FieldError::new("url", "enter the URL deliveries go to"));
+        }
+        let url = bounded("url", url, MAX_WEBHOOK_URL)?;
+        let topics: Vec<_> = super::WebhookTopic::ALL
+            .into_iter()
+            .filter(|topic| self.topics.contains(topic))
+            .collect();
+        if topics.is_empty() {
+            return Err(FieldError::new(
+                "topics",
+                "choose at least one kind of change to receive",
+            ));
+        }
+        Ok(WebhookEndpointDraft {
+            url: url.to_owned(),
+            topics,
+        })
     }
 }

@@ -1,8 +1,8 @@
 //! Pure domain types, no I/O: compiled for the server and for the browser.
 //!
 //! One file per concept: `shipment` (its shapes), `status` (the state
-//! machine), `stream` (the live stream's frames), `account`, `formatting`
-//! (dates for people), `input` (what people submit), `visibility` (who sees
+//! machine), `stream` (the live stream's frames), `account`, `webhook`,
+//! `formatting` (dates for people), `input` (what people submit), `visibility` (who sees
 //! what), and the value types that parse themselves (`email`,
 //! `tracking_number`, `password`, `role`).
 //!
@@ -34,6 +34,7 @@ pub mod tracking;
 mod tracking_number;
 mod viewer;
 mod visibility;
+mod webhook;
 
 pub use account::{Account, IssuedToken, TokenInfo, UserInfo};
 pub use email::{Email, EmailError};
@@ -56,3 +57,4 @@ pub use stream::{CountMove, EventPage, Standing, StreamEvent};
 pub use tracking_number::{TrackingNumber, TrackingNumberError};
 pub use viewer::{CurrentUser, Viewer};
 pub use visibility::{may_see, needs_attention, Audience, STALE_AFTER_HOURS};
+pub use webhook::{WebhookAttempt, WebhookEndpoint, WebhookSecret, WebhookTopic};

@@ -7,7 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The layers, lowest first (see `ssr/mod.rs`).
-const LAYERS: [&str; 7] = ["db", "auth", "stream", "notify", "actions", "demo", "web"];
+const LAYERS: [&str; 8] = [
+    "db", "auth", "stream", "notify", "webhooks", "actions", "demo", "web",
+];
 
 /// Parts of the app the core must never use: they are built on top of it.
 const ABOVE_THE_CORE: [&str; 4] = ["crate::api", "crate::pages", "crate::components", "crate::live"];

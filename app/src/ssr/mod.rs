@@ -13,9 +13,11 @@
 //!    client's feed, the access checks.
 //! 4. `notify` — notifications: preferences, the bell's inbox, the email
 //!    outbox and its sender.
-//! 5. `actions` — one function per thing a viewer can do, and idempotency.
-//! 6. `demo` — the demo data set.
-//! 7. `web` — the HTTP edge: app state and request extractors.
+//! 5. `webhooks` — outgoing webhooks: endpoints, signatures, the address
+//!    rules, and the deliverer.
+//! 6. `actions` — one function per thing a viewer can do, and idempotency.
+//! 7. `demo` — the demo data set.
+//! 8. `web` — the HTTP edge: app state and request extractors.
 //!
 //! The test `layers::imports_point_down_the_layers` holds the code to this
 //! order and finds any import cycle between the core's files.
@@ -27,6 +29,7 @@ pub mod demo;
 pub mod notify;
 pub mod stream;
 pub mod web;
+pub mod webhooks;
 
 #[cfg(test)]
 mod layers;

@@ -27,3 +27,4 @@ mod sign_in;
 mod status_changes;
 mod stream;
 mod tracking;
+mod webhooks;

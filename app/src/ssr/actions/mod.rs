@@ -14,6 +14,7 @@ pub mod problems;
 pub mod public_tracking;
 pub mod shipments;
 pub mod watching;
+pub mod webhooks;
 
 use crate::domain::TrackingNumber;
 use crate::error::AppError;

@@ -17,7 +17,9 @@ use std::time::Instant;
 
 use tokio::sync::watch;
 
-use crate::domain::{may_see, Audience, CurrentUser, Role};
+use chrono::{DateTime, Utc};
+
+use crate::domain::{may_see, Audience, CurrentUser, EventKind, Role, ShipmentStatus};
 use crate::error::AppError;
 use crate::ssr::auth::credential::Credential;
 
@@ -33,6 +35,11 @@ use crate::domain::tracking::PublicUpdate;
 pub struct StreamItem {
     pub position: i64,
     pub shipment_id: i64,
+    /// What happened, for consumers that choose by it (webhook topics).
+    pub kind: EventKind,
+    /// The status moved to (status events only).
+    pub status: Option<ShipmentStatus>,
+    pub occurred_at: DateTime<Utc>,
     /// A status change as the public tracking page shows it (status events
     /// only).
     pub public: Option<PublicUpdate>,
@@ -131,6 +138,9 @@ pub struct Hub {
     /// Whether the LISTEN connection is up; streams tell their browser when
     /// it changes.
     listener_connected: watch::Sender<bool>,
+    /// The last position dispatched, for those who wait for the next event
+    /// (the webhook deliverer).
+    dispatched: watch::Sender<i64>,
     buffer: usize,
     /// Open streams one user may have (each browser shares one); more are
     /// refused, so one account cannot hold the server's connections.
@@ -168,6 +178,7 @@ impl Hub {
             next_id: AtomicU64::new(1),
             last_position: AtomicI64::new(start_position),
             listener_connected: watch::channel(false).0,
+            dispatched: watch::channel(start_position).0,
             buffer: buffer.max(1),
             max_streams_per_user: AtomicUsize::new(usize::MAX),
             shutdown,
@@ -259,6 +270,11 @@ impl Hub {
             metrics::histogram!("shipwatch_notify_to_send_seconds").record(at.elapsed().as_secs_f64());
         }
         self.last_position.fetch_max(item.position, Ordering::AcqRel);
+        self.dispatched.send_if_modified(|last| {
+            let newer = item.position > *last;
+            *last = (*last).max(item.position);
+            newer
+        });
         if !lagged.is_empty() {
             metrics::counter!("shipwatch_lag_disconnects_total").increment(lagged.len() as u64);
             tracing::info!(streams = lagged.len(), "dropping streams that fell behind");
@@ -317,6 +333,11 @@ impl Hub {
 
     pub fn last_position(&self) -> i64 {
         self.last_position.load(Ordering::Acquire)
+    }
+
+    /// Changes whenever events are dispatched; holds the last position.
+    pub fn dispatched(&self) -> watch::Receiver<i64> {
+        self.dispatched.subscribe()
     }
 
     pub fn set_listener_connected(&self, connected: bool) {
@@ -400,6 +421,9 @@ mod tests {
         Arc::new(StreamItem {
             position,
             shipment_id: 1,
+            kind: EventKind::Status,
+            status: Some(ShipmentStatus::InTransit),
+            occurred_at: event.event.occurred_at,
             public: None,
             owner_id,
             watchers,

@@ -95,6 +95,9 @@ impl LogRow {
         Ok(StreamItem {
             position: self.stream_position,
             shipment_id: self.shipment_id,
+            kind: event.kind,
+            status: event.status,
+            occurred_at: event.occurred_at,
             public,
             owner_id: self.owner_id,
             watchers: self.watchers,

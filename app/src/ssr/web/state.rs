@@ -36,6 +36,8 @@ pub struct AppState {
     pub stream: StreamSettings,
     /// Signs and checks links that act without a session (unsubscribe).
     pub signing_key: SigningKey,
+    /// Outgoing webhooks: the address rules, retries.
+    pub webhooks: crate::ssr::webhooks::WebhookSettings,
 }
 
 /// Timings of the live stream.

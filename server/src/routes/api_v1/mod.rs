@@ -11,6 +11,7 @@ pub mod openapi;
 mod session;
 mod shipments;
 mod users;
+mod webhooks;
 
 use axum::routing::{delete, get, post, put};
 use axum::Router;
@@ -67,4 +68,14 @@ fn v1() -> Router<AppState> {
             "/notification-preferences",
             get(notifications::preferences).put(notifications::set_preferences),
         )
+        .route("/webhooks", get(webhooks::list).post(webhooks::register))
+        .route(
+            "/webhooks/{id}",
+            get(webhooks::get).put(webhooks::change).delete(webhooks::delete),
+        )
+        .route("/webhooks/{id}/enabled", put(webhooks::set_enabled))
+        .route("/webhooks/{id}/secret", post(webhooks::rotate_secret))
+        .route("/webhooks/{id}/replay", post(webhooks::replay))
+        .route("/webhooks/{id}/test", post(webhooks::send_test))
+        .route("/webhooks/{id}/deliveries", get(webhooks::deliveries))
 }

@@ -8,7 +8,7 @@ use utoipa::{Modify, OpenApi};
 
 use app::domain::input::FieldRule;
 
-use super::{actions, admin, events, imports, notifications, session, shipments, users};
+use super::{actions, admin, events, imports, notifications, session, shipments, users, webhooks};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -30,6 +30,9 @@ use super::{actions, admin, events, imports, notifications, session, shipments, 
         notifications::inbox, notifications::mark_read, notifications::preferences,
         notifications::set_preferences,
         events::long_poll,
+        webhooks::list, webhooks::register, webhooks::get, webhooks::change, webhooks::delete,
+        webhooks::set_enabled, webhooks::rotate_secret, webhooks::replay, webhooks::send_test,
+        webhooks::deliveries,
     ),
     modifiers(&Security, &Truthful),
     security(("bearer" = []), ("session" = [])),

@@ -1,6 +1,7 @@
 //! Starting the real app for a test, a browser-like HTTP client, and
 //! (`sse`) a browser-like reader of live streams.
 
+pub mod receiver;
 pub mod sse;
 
 use std::net::SocketAddr;
@@ -12,6 +13,8 @@ use std::sync::Arc;
 
 use app::ssr::stream::Hub;
 use app::ssr::web::StreamSettings;
+use app::ssr::webhooks::target::AddressPolicy;
+use app::ssr::webhooks::WebhookSettings;
 use leptos::config::LeptosOptions;
 use reqwest::header::ORIGIN;
 use reqwest::redirect::Policy;
@@ -104,6 +107,16 @@ impl TestApp {
             // changes reach open streams as events, not by periodic checks.
             auth_recheck: Duration::from_secs(3600),
             email: None,
+            // Receivers are local processes (`receiver`), and retries come
+            // quickly so an outage test takes a moment, not minutes.
+            webhooks: WebhookSettings {
+                policy: AddressPolicy {
+                    allow_http: true,
+                    allow_private: true,
+                },
+                retry_schedule: vec![Duration::from_millis(100), Duration::from_millis(300)],
+                ..WebhookSettings::default()
+            },
         }
     }
 
