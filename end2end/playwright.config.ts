@@ -32,6 +32,9 @@ const serverEnv = {
   // Tests count open streams from /metrics, read with this token.
   SHIPWATCH_METRICS_TOKEN: process.env.E2E_METRICS_TOKEN ?? "e2e-metrics-token",
   SHIPWATCH_METRICS_ADDR: "off",
+  // The journeys run faster than people click; the limits have their own test.
+  SHIPWATCH_API_RATE_LIMIT: "100000",
+  SHIPWATCH_API_RATE_LIMIT_ANONYMOUS: "100000",
 };
 
 export default defineConfig({

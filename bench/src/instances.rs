@@ -44,6 +44,9 @@ impl Instance {
             .arg("serve")
             .env("DATABASE_URL", database_url)
             .env("SHIPWATCH_ADDR", format!("127.0.0.1:{port}"))
+            // The harness is many clients sharing a few tokens and addresses.
+            .env("SHIPWATCH_API_RATE_LIMIT", "100000000")
+            .env("SHIPWATCH_API_RATE_LIMIT_ANONYMOUS", "100000000")
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::null())

@@ -28,7 +28,7 @@ pub struct Cli {
 pub enum Command {
     /// Serve the web app, the API and the live stream.
     #[command(after_help = SERVE_ENVIRONMENT)]
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations and exit.
     Migrate {
         #[command(flatten)]

@@ -9,6 +9,7 @@ use anyhow::Context as _;
 use clap::Args;
 use leptos::prelude::*;
 
+use app::ssr::auth::api_limit::ApiLimits;
 use app::ssr::auth::session::SessionConfig;
 use app::ssr::auth::throttle::LoginLimits;
 use app::ssr::notify::sender::EmailSettings;
@@ -116,6 +117,13 @@ pub struct ServeArgs {
     /// every connection.
     #[arg(long, env = "SHIPWATCH_WEBHOOK_ALLOW_PRIVATE", default_value_t = false)]
     pub webhook_allow_private: bool,
+    /// API requests per minute for one API token or one signed-in session
+    /// (a live stream counts once, when it opens), across all instances.
+    #[arg(long, env = "SHIPWATCH_API_RATE_LIMIT", default_value_t = 600)]
+    pub api_rate_limit: u32,
+    /// API requests per minute from one address without a token or session.
+    #[arg(long, env = "SHIPWATCH_API_RATE_LIMIT_ANONYMOUS", default_value_t = 120)]
+    pub api_rate_limit_anonymous: u32,
     /// Whether this instance delivers webhooks (`false`: it only serves;
     /// the other instances deliver, as any of them may).
     #[arg(long, env = "SHIPWATCH_WEBHOOK_DELIVERER", default_value_t = true, action = clap::ArgAction::Set)]
@@ -174,6 +182,11 @@ impl ServeArgs {
             stream_buffer: self.stream_buffer,
             auth_recheck: Duration::from_secs(self.auth_recheck_secs.max(1)),
             email: self.email_settings()?,
+            api_limits: ApiLimits {
+                per_client: self.api_rate_limit.max(1),
+                anonymous: self.api_rate_limit_anonymous.max(1),
+                ..ApiLimits::default()
+            },
             webhooks: WebhookSettings {
                 policy: AddressPolicy {
                     allow_http: self.webhook_allow_http,
@@ -227,6 +240,7 @@ pub struct AppConfig {
     /// How notification emails go out; `None`: email is off.
     pub email: Option<EmailSettings>,
     pub webhooks: WebhookSettings,
+    pub api_limits: ApiLimits,
 }
 
 /// Leptos settings from the environment (`LEPTOS_SITE_ROOT`, ...), with

@@ -21,7 +21,9 @@ use app::ssr::stream::{log, Hub};
 use app::ssr::web::AppState;
 
 use crate::config::{AppConfig, ServeArgs};
-use crate::middleware::{caching, client, latency, outage, refused_forms, same_origin, security_headers};
+use crate::middleware::{
+    api_limit, caching, client, latency, outage, refused_forms, same_origin, security_headers,
+};
 use crate::routes::{api_v1, assets, forms, pages, probes, streams};
 use crate::workers::{self, Workers};
 
@@ -80,6 +82,7 @@ async fn start(pool: PgPool, config: &AppConfig) -> anyhow::Result<(AppState, Se
         hub,
         stream: config.stream.clone(),
         webhooks: config.webhooks.clone(),
+        api_limits: config.api_limits,
     };
     Ok((state, sessions))
 }
@@ -91,7 +94,7 @@ fn router(state: AppState, sessions: SessionStore, session: &SessionConfig) -> R
     let router = Router::new()
         .merge(probes::router())
         .merge(forms::router())
-        .merge(api_v1::router())
+        .merge(api_v1::router().route_layer(from_fn_with_state(state.clone(), api_limit::limit)))
         .merge(pages::router(&state))
         .merge(assets::router(
             &site_root,
@@ -103,7 +106,7 @@ fn router(state: AppState, sessions: SessionStore, session: &SessionConfig) -> R
         // Outside the compression layer, a stream's body does not carry an
         // encoder's inline state (~5 KiB per open stream, measured), and no
         // compressor holds its frames back: it joins below every other layer.
-        .merge(streams::router())
+        .merge(streams::router().route_layer(from_fn_with_state(state.clone(), api_limit::limit)))
         .layer(caching::private_by_default())
         .layer(from_fn_with_state(state.clone(), security_headers::apply))
         .layer(from_fn_with_state(state.clone(), same_origin::same_origin))

@@ -5,7 +5,8 @@
 //!   its access checks (sign-outs, revocations, role changes, expiries);
 //! - the notification email sender (when `SHIPWATCH_SMTP_URL` is set);
 //! - the webhook deliverer;
-//! - the sweeps: expired sessions and day-old idempotency keys, hourly.
+//! - the sweeps, hourly: expired sessions, day-old idempotency keys, API
+//!   rate-limit windows, month-old webhook delivery attempts.
 //!
 //! Each runs for the life of the process, in every instance: they coordinate
 //! through the database (the sequencer's lock, the outbox's `SKIP LOCKED`).
@@ -83,17 +84,25 @@ pub fn start(workers: Workers<'_>) -> anyhow::Result<()> {
     }
     tokio::spawn(delivery::run(pool.clone(), Arc::clone(hub), webhooks));
     tokio::spawn(sessions.clone().continuously_delete_expired(SWEEP_EVERY));
-    tokio::spawn(forget_old_idempotency_keys(pool.clone()));
+    tokio::spawn(sweep_hourly(pool.clone()));
     Ok(())
 }
 
-/// Idempotency keys are honoured for a day, then forgotten.
-async fn forget_old_idempotency_keys(pool: PgPool) {
+/// What is kept only for a while, forgotten hourly: idempotency keys (a
+/// day), API rate-limit windows long over, webhook delivery attempts older
+/// than 30 days.
+async fn sweep_hourly(pool: PgPool) {
     let mut every_hour = tokio::time::interval(SWEEP_EVERY);
     loop {
         every_hour.tick().await;
         if let Err(error) = app::ssr::actions::idempotency::forget_old(&pool).await {
             tracing::warn!(%error, "could not clean up old idempotency keys");
+        }
+        if let Err(error) = app::ssr::auth::api_limit::forget_old(&pool).await {
+            tracing::warn!(%error, "could not clean up old API rate-limit windows");
+        }
+        if let Err(error) = app::ssr::webhooks::endpoints::forget_old_attempts(&pool).await {
+            tracing::warn!(%error, "could not clean up old webhook delivery attempts");
         }
     }
 }

@@ -1,7 +1,10 @@
 //! Per-user and per-client limits on what costs the depot or the server:
-//! open streams, postcode guesses to watch, problem reports, and events
+//! API requests per window, open streams, postcode guesses to watch, problem reports, and events
 //! dated in the future.
 
+use std::time::Duration;
+
+use app::ssr::auth::api_limit::ApiLimits;
 use sqlx::PgPool;
 
 use crate::helpers::TestApp;
@@ -155,4 +158,110 @@ async fn an_event_dated_in_the_future_is_refused(pool: PgPool) {
         201,
         "scanner clocks may drift a little"
     );
+}
+
+fn header(response: &reqwest::Response, name: &str) -> String {
+    response
+        .headers()
+        .get(name)
+        .unwrap_or_else(|| panic!("no {name} header"))
+        .to_str()
+        .expect("text")
+        .to_owned()
+}
+
+/// Every API client has its own quota per window, counted across all
+/// instances on the database: each answer says what is left
+/// (`RateLimit-Policy`, `RateLimit`), and the request over the quota gets
+/// 429 with `Retry-After`. A stream counts once, when it opens. Clients
+/// without a token or session are counted by address.
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn api_clients_get_a_quota_shared_by_every_instance_and_told_on_each_answer(pool: PgPool) {
+    app::ssr::demo::seed_demo(&pool).await.expect("seed");
+    let limits = ApiLimits {
+        per_client: 5,
+        anonymous: 3,
+        window: Duration::from_secs(600),
+    };
+    let first = TestApp::spawn_configured(pool.clone(), |c| c.api_limits = limits).await;
+    let second = TestApp::spawn_configured(pool.clone(), |c| c.api_limits = limits).await;
+    let alice = first.as_user("alice@example.com").await;
+    let bob = first.as_user("bob@example.com").await;
+
+    let mut remaining = Vec::new();
+    for app in [&first, &first, &second, &second, &first] {
+        let response = alice
+            .client
+            .get(app.url("/api/v1/shipments"))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 200);
+        assert_eq!(header(&response, "ratelimit-policy"), "\"default\";q=5;w=600");
+        remaining.push(header(&response, "ratelimit"));
+    }
+    assert!(remaining[0].starts_with("\"default\";r=4;t="), "{remaining:?}");
+    let left: Vec<&str> = remaining
+        .iter()
+        .map(|r| r.split(';').nth(1).expect("r"))
+        .collect();
+    assert_eq!(
+        left,
+        ["r=4", "r=3", "r=2", "r=1", "r=0"],
+        "one count across both instances"
+    );
+    let refused = alice
+        .client
+        .get(second.url("/api/v1/shipments"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(refused.status(), 429);
+    let retry_after: u64 = header(&refused, "retry-after").parse().expect("seconds");
+    assert!((1..=600).contains(&retry_after), "{retry_after}");
+    assert!(header(&refused, "ratelimit").starts_with("\"default\";r=0;"));
+
+    // Bob's quota is his own; his stream counts once, however many frames it carries.
+    let stream = bob.get("/api/events").await;
+    assert_eq!(stream.status(), 200);
+    assert!(header(&stream, "ratelimit").starts_with("\"default\";r=4;"));
+    let ops = TestApp::spawn_configured(pool.clone(), |c| c.api_limits = ApiLimits::default())
+        .await
+        .as_user("ops@example.com")
+        .await;
+    let number = crate::helpers::shipments_of(&pool, "bob@example.com", "in_transit")
+        .await
+        .remove(0);
+    for note in ["one", "two"] {
+        let posted = ops
+            .post_json(
+                &format!("/api/v1/shipments/{}/events", number.as_str()),
+                serde_json::json!({"status": "in_transit", "note": note}),
+            )
+            .await;
+        assert_eq!(posted.status(), 201);
+    }
+    let mut frames = crate::helpers::sse::Sse::over(stream);
+    assert!(frames.next_shipment(Duration::from_secs(5)).await.is_some());
+    assert!(frames.next_shipment(Duration::from_secs(5)).await.is_some());
+    let after = bob.get("/api/v1/shipments").await;
+    assert!(
+        header(&after, "ratelimit").starts_with("\"default\";r=3;"),
+        "the frames did not count"
+    );
+
+    // Anonymous: by address (127.0.0.5, where nobody signed in).
+    let anonymous = first.seen_from("127.0.0.5");
+    for left in ["r=2", "r=1", "r=0"] {
+        let response = anonymous.get("/api/openapi.json").await;
+        assert_eq!(response.status(), 200);
+        assert!(header(&response, "ratelimit").contains(left));
+    }
+    assert_eq!(anonymous.get("/api/openapi.json").await.status(), 429);
+    let elsewhere = TestApp::browser_from("127.0.0.2")
+        .get(first.url("/api/openapi.json"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(elsewhere.status(), 200, "another address has its own quota");
 }

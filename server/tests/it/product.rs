@@ -646,6 +646,10 @@ async fn the_openapi_document_covers_every_v1_route(pool: PgPool) {
         ("/api/v1/tokens", "post"),
         ("/api/v1/tokens/{id}", "delete"),
         ("/api/v1/events", "get"),
+        ("/api/v1/webhooks", "post"),
+        ("/api/v1/webhooks/{id}/replay", "post"),
+        ("/api/v1/webhooks/{id}/deliveries", "get"),
+        ("/api/events", "get"),
     ] {
         assert!(
             paths.get(path).and_then(|p| p.get(method)).is_some(),
@@ -658,7 +662,43 @@ async fn the_openapi_document_covers_every_v1_route(pool: PgPool) {
         "ShipmentStatus",
         "StatusPostRequest",
         "ProblemDetails",
+        "StreamEvent",
+        "WebhookPayload",
     ] {
         assert!(schemas.contains_key(schema), "{schema} documented");
     }
+    // The live stream: its media type, every frame, how to resume.
+    let live = &doc["paths"]["/api/events"]["get"];
+    assert!(live["responses"]["200"]["content"]["text/event-stream"].is_object());
+    let described = live["description"].as_str().expect("described");
+    for part in [
+        "retry:",
+        "event: shipment",
+        "event: reset",
+        "event: listener",
+        ": ping",
+        "Last-Event-ID",
+        "?after=",
+    ] {
+        assert!(described.contains(part), "the stream's description names {part}");
+    }
+    // Every webhook type, with its signed headers and payload.
+    for (name, _) in app::ssr::webhooks::delivery::EVENT_TYPES {
+        let webhook = &doc["webhooks"][name]["post"];
+        assert_eq!(
+            webhook["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/WebhookPayload",
+            "{name}"
+        );
+        let headers: Vec<&str> = webhook["parameters"]
+            .as_array()
+            .expect("headers")
+            .iter()
+            .filter_map(|p| p["name"].as_str())
+            .collect();
+        assert_eq!(headers, ["webhook-id", "webhook-timestamp", "webhook-signature"]);
+    }
+    // Every answer states the caller's rate limit.
+    let answer = &doc["paths"]["/api/v1/shipments"]["get"]["responses"]["200"];
+    assert!(answer["headers"]["RateLimit"].is_object() && answer["headers"]["RateLimit-Policy"].is_object());
 }

@@ -9,12 +9,15 @@
 //!   long-lived streams so their authorization can be re-checked.
 //! * `throttle` — every attempt limit (sign-in, registration, watching by
 //!   postcode), reserved atomically before the work it guards.
+//! * `api_limit` — requests per window per API client (token, session or
+//!   address), counted atomically across instances.
 //! * `devices` — browsers that signed in to an account before, whose
 //!   attempts are counted apart (OWASP's device cookie).
 //! * `signing` — signed links that act without a session (unsubscribe,
 //!   public tracking).
 //! * `policy` — the one place that answers "may this viewer do that".
 
+pub mod api_limit;
 pub mod client;
 pub mod credential;
 pub mod devices;

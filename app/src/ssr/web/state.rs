@@ -38,6 +38,8 @@ pub struct AppState {
     pub signing_key: SigningKey,
     /// Outgoing webhooks: the address rules, retries.
     pub webhooks: crate::ssr::webhooks::WebhookSettings,
+    /// Requests per window per API client.
+    pub api_limits: crate::ssr::auth::api_limit::ApiLimits,
 }
 
 /// Timings of the live stream.

@@ -235,14 +235,18 @@ pub struct Message {
 /// The payload's version: a change a receiver must adapt to gets a new one.
 pub const PAYLOAD_VERSION: u32 = 1;
 
+/// Every `type` a delivery may have, and when it is sent.
+pub const EVENT_TYPES: [(&str, &str); 5] = [
+    ("shipment.status_changed", "a shipment's status changed (topics `status`; `notable` for the statuses its owner's notification settings name)"),
+    ("shipment.problem_reported", "a problem was reported on a shipment (topic `problem`)"),
+    ("shipment.problem_resolved", "a problem was resolved (topic `problem`)"),
+    ("shipment.instructions_set", "the owner set delivery instructions (no topic yet: sent to none)"),
+    ("webhook.test", "the owner asked for a test delivery"),
+];
+
 impl Message {
     fn of_event(endpoint_id: i64, owner: &CurrentUser, item: &StreamItem) -> Self {
-        let event_type = match item.kind {
-            EventKind::Status => "shipment.status_changed",
-            EventKind::ProblemReported => "shipment.problem_reported",
-            EventKind::ProblemResolved => "shipment.problem_resolved",
-            EventKind::InstructionsSet => "shipment.instructions_set",
-        };
+        let event_type = event_type(item.kind);
         // The stream frame's JSON as the owner is shown it, verbatim.
         let data = item.frame_for(owner.id, owner.role).json();
         Self {
@@ -266,6 +270,16 @@ impl Message {
             event_type: "webhook.test",
             body: envelope("webhook.test", now, data.to_string().as_bytes()),
         }
+    }
+}
+
+/// A delivery's `type` for an event of `kind` (one of [`EVENT_TYPES`]).
+fn event_type(kind: EventKind) -> &'static str {
+    match kind {
+        EventKind::Status => "shipment.status_changed",
+        EventKind::ProblemReported => "shipment.problem_reported",
+        EventKind::ProblemResolved => "shipment.problem_resolved",
+        EventKind::InstructionsSet => "shipment.instructions_set",
     }
 }
 
@@ -532,4 +546,47 @@ pub async fn send_test(
     )
     .fetch_one(pool)
     .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The API document lists [`EVENT_TYPES`]: every type sent is among them.
+    #[test]
+    fn every_type_sent_is_documented() {
+        let documented: Vec<&str> = EVENT_TYPES.iter().map(|(name, _)| *name).collect();
+        for kind in [
+            EventKind::Status,
+            EventKind::ProblemReported,
+            EventKind::ProblemResolved,
+            EventKind::InstructionsSet,
+        ] {
+            assert!(documented.contains(&event_type(kind)), "{kind:?}");
+        }
+        assert!(documented.contains(&Message::test(1).event_type));
+    }
+
+    #[test]
+    fn the_body_is_the_envelope_around_the_frame() {
+        let at = DateTime::parse_from_rfc3339("2026-12-08T09:00:00Z")
+            .expect("time")
+            .to_utc();
+        let body = envelope("shipment.status_changed", at, br#"{"position":7}"#);
+        let parsed: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+        assert_eq!(
+            parsed,
+            serde_json::json!({"type": "shipment.status_changed", "version": 1,
+                               "timestamp": "2026-12-08T09:00:00.000000Z", "data": {"position": 7}})
+        );
+        let retries = [1, 2, 3, 9, 20].map(|n| WebhookSettings::default().backoff(n).as_secs_f64());
+        assert!(
+            (4.0..=6.0).contains(&retries[0]) && (24.0..=36.0).contains(&retries[1]),
+            "{retries:?}"
+        );
+        assert!(
+            (23_040.0..=34_560.0).contains(&retries[4]),
+            "the last wait repeats: {retries:?}"
+        );
+    }
 }

@@ -273,3 +273,17 @@ pub async fn attempts(pool: &PgPool, owner_id: i64, id: i64) -> Result<Vec<Webho
     .fetch_all(pool)
     .await?)
 }
+
+/// How long delivery attempts are kept.
+pub const ATTEMPTS_KEPT_DAYS: i32 = 30;
+
+/// Forgets delivery attempts older than [`ATTEMPTS_KEPT_DAYS`] (the hourly sweep).
+pub async fn forget_old_attempts(pool: &PgPool) -> Result<(), AppError> {
+    sqlx::query!(
+        "DELETE FROM webhook_attempts WHERE attempted_at < now() - make_interval(days => $1)",
+        ATTEMPTS_KEPT_DAYS
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}

@@ -8,6 +8,7 @@ mod events;
 mod imports;
 mod notifications;
 pub mod openapi;
+mod openapi_live;
 mod session;
 mod shipments;
 mod users;

@@ -39,9 +39,12 @@ use super::{actions, admin, events, imports, notifications, session, shipments, 
 )]
 pub struct ApiDoc;
 
-/// `GET /api/openapi.json`.
-pub async fn document() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+/// `GET /api/openapi.json`: the derived document, with the live stream and
+/// the webhooks (`openapi_live`).
+pub async fn document() -> Json<serde_json::Value> {
+    let mut document = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    super::openapi_live::add_to(&mut document);
+    Json(document)
 }
 
 struct Security;
@@ -61,6 +64,20 @@ impl Modify for Security {
         );
     }
 }
+
+/// The rate-limit header fields on every API answer.
+const RATE_LIMIT_HEADERS: [(&str, &str); 2] = [
+    (
+        "RateLimit-Policy",
+        "the caller's quota: `\"default\";q=<requests>;w=<seconds>`, per API token, per signed-in session, \
+         or per address without either (a live stream counts once, when it opens)",
+    ),
+    (
+        "RateLimit",
+        "what is left of it: `\"default\";r=<requests left>;t=<seconds until the quota is whole again>`; \
+         over the quota the answer is 429 with `Retry-After`",
+    ),
+];
 
 /// What every operation can answer besides what its annotation lists, and
 /// the input rules of path parameters, stated once here rather than on each
@@ -155,6 +172,24 @@ impl Modify for Truthful {
                             .responses
                             .responses
                             .insert(status.to_owned(), problem(description));
+                    }
+                }
+                // Every answer says what is left of the caller's quota
+                // (`middleware::api_limit`; draft-ietf-httpapi-ratelimit-headers).
+                for response in operation.responses.responses.values_mut() {
+                    if let RefOr::T(response) = response {
+                        for (name, description) in RATE_LIMIT_HEADERS {
+                            response.headers.insert(
+                                name.to_owned(),
+                                utoipa::openapi::HeaderBuilder::new()
+                                    .schema(
+                                        utoipa::openapi::ObjectBuilder::new()
+                                            .schema_type(utoipa::openapi::Type::String),
+                                    )
+                                    .description(Some(description))
+                                    .build(),
+                            );
+                        }
                     }
                 }
                 for parameter in operation.parameters.iter_mut().flatten() {

@@ -7,6 +7,7 @@ pub mod sse;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use app::ssr::auth::api_limit::ApiLimits;
 use app::ssr::auth::session::SessionConfig;
 use app::ssr::auth::throttle::LoginLimits;
 use std::sync::Arc;
@@ -107,6 +108,13 @@ impl TestApp {
             // changes reach open streams as events, not by periodic checks.
             auth_recheck: Duration::from_secs(3600),
             email: None,
+            // Generous: tests send requests faster than people do; the
+            // limits' own test sets its quotas.
+            api_limits: ApiLimits {
+                per_client: 100_000,
+                anonymous: 100_000,
+                ..ApiLimits::default()
+            },
             // Receivers are local processes (`receiver`), and retries come
             // quickly so an outage test takes a moment, not minutes.
             webhooks: WebhookSettings {
