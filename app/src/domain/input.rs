@@ -51,9 +51,9 @@ pub const MAX_POSTAL_CODE_AS_SENT: usize = 64;
 pub const MAX_MARK_READ: usize = super::INBOX_PAGE as usize;
 /// A webhook endpoint's URL, in characters.
 pub const MAX_WEBHOOK_URL: usize = 2000;
-/// What a webhook URL starts with (the address rules are the server's:
-/// `ssr::webhooks::target`).
-pub const WEBHOOK_URL_PATTERN: &str = "^https?://";
+/// What a webhook URL starts with, in any case (the rest is the server's
+/// address rules: `ssr::webhooks::target`).
+pub const WEBHOOK_URL_PATTERN: &str = "^[Hh][Tt][Tt][Pp][Ss]?://";
 
 /// How a submitted field is bounded, stated once for every door: the
 /// validators in this file enforce it, the API's JSON Schema states it
@@ -176,6 +176,37 @@ impl FieldRule {
     }
 }
 
+/// An optional value sent as text, where `""` (what a form, a spreadsheet
+/// or a generator sends for "none") means absent, like `null`.
+pub fn blank_as_absent<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    match Option::<String>::deserialize(deserializer)? {
+        Some(text) if !text.trim().is_empty() => {
+            text.trim().parse().map(Some).map_err(serde::de::Error::custom)
+        }
+        _ => Ok(None),
+    }
+}
+
+/// An optional whole number, also when a client writes it `1414.0` (JSON
+/// has one number type, and JSON Schema calls that an integer too).
+pub fn whole_number<'de, D>(deserializer: D) -> Result<Option<u32>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    match Option::<f64>::deserialize(deserializer)? {
+        None => Ok(None),
+        Some(n) if n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n) => Ok(Some(n as u32)),
+        Some(n) => Err(serde::de::Error::custom(format!(
+            "{n} is not a whole number of days"
+        ))),
+    }
+}
+
 /// A required one-line text, trimmed, at most `max` characters.
 pub fn required_text(field: &'static str, value: &str, max: usize) -> Result<String, FieldError> {
     let value = value.trim();
@@ -201,6 +232,13 @@ pub fn optional_text(
 }
 
 fn bounded<'a>(field: &'static str, value: &'a str, max: usize) -> Result<&'a str, FieldError> {
+    // PostgreSQL's text cannot hold NUL; no person types one.
+    if value.contains('\0') {
+        return Err(FieldError::new(
+            field,
+            format!("{} contains a NUL character", field.replace('_', " ")),
+        ));
+    }
     if value.chars().count() > max {
         return Err(FieldError::new(
             field,
@@ -299,7 +337,7 @@ pub struct StatusPostRequest {
     #[serde(default)]
     pub note: Option<String>,
     /// When it happened; defaults to now.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "blank_as_absent")]
     pub occurred_at: Option<DateTime<Utc>>,
 }
 
@@ -432,7 +470,7 @@ pub struct ShipmentDraftRequest {
     pub destination: String,
     pub destination_postal_code: String,
     pub carrier: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "blank_as_absent")]
     pub eta: Option<NaiveDate>,
 }
 
@@ -617,6 +655,9 @@ impl WebhookEndpointRequest {
                 "topics",
                 "choose at least one kind of change to receive",
             ));
+        }
+        if topics.len() != self.topics.len() {
+            return Err(FieldError::new("topics", "name each kind of change once"));
         }
         Ok(WebhookEndpointDraft {
             url: url.to_owned(),

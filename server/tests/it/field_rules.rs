@@ -466,3 +466,46 @@ async fn the_api_document_the_forms_and_the_validators_agree_on_every_limit(pool
     )
     .await;
 }
+
+/// PostgreSQL cannot store a NUL character in text: a field holding one is
+/// refused as invalid input (422, naming the field), never a 500. Found by
+/// schemathesis's stateful run (a problem's resolution).
+#[sqlx::test(migrator = "app::ssr::db::MIGRATOR")]
+async fn a_nul_character_in_any_text_is_refused_as_invalid_not_a_500(pool: PgPool) {
+    let app = TestApp::seeded(pool.clone()).await;
+    let ops = app.as_user("ops@example.com").await;
+    let number = crate::helpers::shipments_of(&pool, "alice@example.com", "in_transit")
+        .await
+        .remove(0);
+    let reported = ops
+        .post_json(
+            &format!("/api/v1/shipments/{}/problems", number.as_str()),
+            serde_json::json!({"description": "a dent"}),
+        )
+        .await;
+    assert_eq!(reported.status(), 201);
+    let problem: serde_json::Value = reported.json().await.expect("json");
+    let id = problem["id"].as_i64().expect("an id");
+    for (path, body, field) in [
+        (
+            format!("/api/v1/problems/{id}/resolution"),
+            serde_json::json!({"resolution": "fixed\u{0}"}),
+            "resolution",
+        ),
+        (
+            format!("/api/v1/shipments/{}/events", number.as_str()),
+            serde_json::json!({"status": "in_transit", "note": "a\u{0}b"}),
+            "note",
+        ),
+        (
+            format!("/api/v1/shipments/{}/problems", number.as_str()),
+            serde_json::json!({"description": "\u{0}"}),
+            "description",
+        ),
+    ] {
+        let response = ops.post_json(&path, body).await;
+        assert_eq!(response.status(), 422, "{path}");
+        let problem: serde_json::Value = response.json().await.expect("problem");
+        assert_eq!(problem["errors"][0]["field"], field, "{problem}");
+    }
+}

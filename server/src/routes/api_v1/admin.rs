@@ -76,7 +76,7 @@ pub struct TokenRequest {
     /// What it is for ("scanner at depot 3").
     name: String,
     /// Days until it stops working by itself (1 to 3650); absent: until revoked.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "input::whole_number")]
     expires_in_days: Option<u32>,
 }
 

@@ -7,6 +7,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use app::domain::input::FieldRule;
+use app::domain::ShipmentStatus;
 
 use super::{actions, admin, events, imports, notifications, session, shipments, users, webhooks};
 
@@ -44,7 +45,43 @@ pub struct ApiDoc;
 pub async fn document() -> Json<serde_json::Value> {
     let mut document = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
     super::openapi_live::add_to(&mut document);
+    state_domain_facts(&mut document);
     Json(document)
+}
+
+/// Rules of the core that no type says, stated where a client reads them:
+/// a reopened shipment goes on to a status that is not final; an import is
+/// a CSV file whose header names `tracking_number` and `status`.
+fn state_domain_facts(document: &mut serde_json::Value) {
+    let going_on: Vec<serde_json::Value> = ShipmentStatus::ALL
+        .iter()
+        .filter(|status| !status.is_final())
+        .map(|status| serde_json::json!(status))
+        .collect();
+    document["components"]["schemas"]["ReopenRequest"]["properties"]["status"] = serde_json::json!({
+        "type": "string",
+        "enum": going_on,
+        "description": "Where the journey goes on: any status that is not final."
+    });
+    document["paths"]["/api/v1/status-imports"]["post"]["requestBody"]["content"]["text/csv"]["schema"] = serde_json::json!({
+        "type": "string",
+        "description": "CSV, UTF-8, at most 2 MB: a header row naming `tracking_number` and `status` (and \
+                        optionally `location`, `note`, `occurred_at`, in any order), then one row per change \
+                        (at most 10,000). A file without those columns is refused whole (422); a row that \
+                        cannot be applied is refused alone, in the report.",
+        "maxLength": 2_000_000
+    });
+    // Each topic once (a repeated one is refused).
+    document["components"]["schemas"]["WebhookEndpointRequest"]["properties"]["topics"]["uniqueItems"] =
+        serde_json::json!(true);
+    // The key's rule (`actions::idempotency`): 1 to 255 printable ASCII characters.
+    if let Some(parameters) =
+        document["paths"]["/api/v1/shipments/{tracking_number}/events"]["post"]["parameters"].as_array_mut()
+    {
+        for parameter in parameters.iter_mut().filter(|p| p["name"] == "Idempotency-Key") {
+            parameter["schema"] = serde_json::json!({"type": "string", "pattern": "^[ -~]{1,255}$"});
+        }
+    }
 }
 
 struct Security;

@@ -117,17 +117,26 @@ pub async fn rotate_secret(
     Ok(Json(webhooks::rotate_secret(&state.pool, &viewer, id).await?))
 }
 
-/// Where a replay starts: exactly one of the two.
+/// Where a replay starts: after a stream position (the `position` of a
+/// delivered payload), or from a time on.
+#[derive(Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum Replay {
+    After(ReplayAfter),
+    Since(ReplaySince),
+}
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Replay {
-    /// After this stream position (the `position` of a delivered payload).
-    #[serde(default)]
+pub struct ReplayAfter {
     #[schema(minimum = 0)]
-    after: Option<i64>,
-    /// From this time on.
-    #[serde(default)]
-    since: Option<DateTime<Utc>>,
+    after: i64,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReplaySince {
+    since: DateTime<Utc>,
 }
 
 /// Delivers again, in order, everything the endpoint receives after a
@@ -143,10 +152,9 @@ pub async fn replay(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<Replay>,
 ) -> Result<(StatusCode, Json<WebhookEndpoint>), AppError> {
-    let from = match (body.after, body.since) {
-        (Some(after), None) => ReplayFrom::After(after),
-        (None, Some(since)) => ReplayFrom::Since(since),
-        _ => return Err(AppError::validation("after", "give either `after` or `since`")),
+    let from = match body {
+        Replay::After(ReplayAfter { after }) => ReplayFrom::After(after),
+        Replay::Since(ReplaySince { since }) => ReplayFrom::Since(since),
     };
     let endpoint = webhooks::replay(&state.pool, &viewer, id, from).await?;
     Ok((StatusCode::ACCEPTED, Json(endpoint)))
