@@ -318,12 +318,11 @@ async fn send(
     endpoint: &Claimed,
     message: &Message,
 ) -> Outcome {
-    let mut secrets = vec![endpoint.secret.as_str()];
-    if let (Some(previous), Some(until)) = (&endpoint.previous_secret, endpoint.previous_secret_until) {
-        if until > Utc::now() {
-            secrets.push(previous);
-        }
-    }
+    let secrets = signature::signing_secrets(
+        &endpoint.secret,
+        endpoint.previous_secret.as_deref(),
+        endpoint.previous_secret_until,
+    );
     post(client, settings.policy, &endpoint.url, &secrets, message).await
 }
 
@@ -519,12 +518,11 @@ pub async fn send_test(
     .fetch_optional(pool)
     .await?
     .ok_or_else(|| AppError::NotFound(format!("webhook endpoint {id}")))?;
-    let mut secrets = vec![endpoint.secret.as_str()];
-    if let (Some(previous), Some(until)) = (&endpoint.previous_secret, endpoint.previous_secret_until) {
-        if until > Utc::now() {
-            secrets.push(previous);
-        }
-    }
+    let secrets = signature::signing_secrets(
+        &endpoint.secret,
+        endpoint.previous_secret.as_deref(),
+        endpoint.previous_secret_until,
+    );
     let message = Message::test(id);
     let outcome = post(&policy.client(), policy, &endpoint.url, &secrets, &message).await;
     let http_status = outcome.http_status.map(|s| i16::try_from(s).unwrap_or(i16::MAX));

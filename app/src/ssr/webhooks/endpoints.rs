@@ -56,6 +56,20 @@ fn not_found(id: i64) -> AppError {
     AppError::NotFound(format!("webhook endpoint {id}"))
 }
 
+/// The endpoint as a change left it; not found when the change touched no
+/// row (no such endpoint of this owner).
+async fn changed(
+    pool: &PgPool,
+    owner_id: i64,
+    id: i64,
+    done: &sqlx::postgres::PgQueryResult,
+) -> Result<WebhookEndpoint, AppError> {
+    if done.rows_affected() == 0 {
+        return Err(not_found(id));
+    }
+    get(pool, owner_id, id).await
+}
+
 /// Registers an endpoint for `owner_id`; it receives what is committed from
 /// now on. Returns it with its secret (shown once).
 pub async fn create(
@@ -147,10 +161,7 @@ pub async fn update(
     )
     .execute(pool)
     .await?;
-    if done.rows_affected() == 0 {
-        return Err(not_found(id));
-    }
-    get(pool, owner_id, id).await
+    changed(pool, owner_id, id, &done).await
 }
 
 /// Switches an endpoint on (it resumes where it stopped: nothing committed
@@ -174,10 +185,7 @@ pub async fn set_enabled(
     )
     .execute(pool)
     .await?;
-    if done.rows_affected() == 0 {
-        return Err(not_found(id));
-    }
-    get(pool, owner_id, id).await
+    changed(pool, owner_id, id, &done).await
 }
 
 pub async fn delete(pool: &PgPool, owner_id: i64, id: i64) -> Result<(), AppError> {
@@ -240,10 +248,7 @@ pub async fn replay_after(
     )
     .execute(pool)
     .await?;
-    if done.rows_affected() == 0 {
-        return Err(not_found(id));
-    }
-    get(pool, owner_id, id).await
+    changed(pool, owner_id, id, &done).await
 }
 
 /// The last stream position committed before `since`: replaying after it

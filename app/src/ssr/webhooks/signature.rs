@@ -21,6 +21,17 @@ pub fn new_secret() -> String {
     format!("{PREFIX}{}", STANDARD.encode(bytes))
 }
 
+/// The secrets that sign now: the current one, and the previous one while
+/// a rotation's overlap lasts.
+pub fn signing_secrets<'a>(
+    current: &'a str,
+    previous: Option<&'a str>,
+    previous_until: Option<chrono::DateTime<chrono::Utc>>,
+) -> Vec<&'a str> {
+    let overlapping = previous.filter(|_| previous_until.is_some_and(|until| until > chrono::Utc::now()));
+    std::iter::once(current).chain(overlapping).collect()
+}
+
 /// The `webhook-signature` value for one message, signed with each of
 /// `secrets` (a secret that does not decode is left out: it cannot have
 /// been made by [`new_secret`]).
